@@ -1,0 +1,35 @@
+/* arp_reader.h - read the ARP table straight from rtmd's shared mapping.
+ *
+ * For rtmon and any program that wants neighbour look-ups without a system
+ * call: the store file is mapped read-only; each slot read follows the
+ * seqlock protocol (retry while the counter is odd or changed, verify the
+ * checksum), so a reader never returns a half-written entry.  When rtmd
+ * grows the table it publishes a new file; the reader notices through the
+ * old header and remaps on its next call.
+ */
+#ifndef RTMD_ARP_READER_H
+#define RTMD_ARP_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct arp_reader;
+
+/* 0, or -1 with a message in err. */
+int arp_reader_open(const char *path, struct arp_reader **out, char *err, size_t errlen);
+void arp_reader_close(struct arp_reader *r);
+
+/* Look-ups: return the number of matches found (up to max copied to out),
+ * or -1 with errno set (ENOENT: store gone, EIO: corrupt header). */
+int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev /* NULL: any */,
+                      struct rt_neigh *out, size_t max);
+int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out, size_t max);
+/* Read one slot: 1 and *out if it holds a valid entry, 0 if free, -1 with
+ * errno on error.  *version (may be NULL) receives the slot's write version. */
+int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, uint64_t *version);
+/* Reads that had to retry because a write was in progress (diagnostics). */
+uint64_t arp_reader_retries(const struct arp_reader *r);
+
+#endif

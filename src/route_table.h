@@ -1,0 +1,55 @@
+/* route_table.h - the in-memory routing table with longest-prefix match.
+ *
+ * Routes are identified by (dst prefix, metric).  The table answers exact
+ * look-ups, longest-prefix-match look-ups (ties on prefix length go to the
+ * lowest metric) and ordered walks, for IPv4 and IPv6, with no fixed
+ * capacity.  Each route carries an opaque 32-bit tag that the owner uses to
+ * tie it to persistent storage (rtmd stores its slot number there).
+ * Not thread-safe; one writer, and readers only between writes.
+ */
+#ifndef RTMD_ROUTE_TABLE_H
+#define RTMD_ROUTE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct route_table;
+
+struct route_table *route_table_new(void);
+void route_table_free(struct route_table *t);
+
+/* All return 0 or an enum rt_err value (RT_E_EXISTS, RT_E_NOTFOUND,
+ * RT_E_FULL on allocation failure, RT_E_INVALID for a bad route). */
+int route_table_add(struct route_table *t, const struct rt_route *r, uint32_t tag);
+/* Insert or overwrite.  If an entry with the same key existed, *existed is
+ * set, its previous value copied to *old and its tag to *old_tag (either
+ * may be NULL). */
+int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_t tag,
+                        bool *existed, struct rt_route *old, uint32_t *old_tag);
+int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
+                       struct rt_route *old, uint32_t *old_tag);
+/* Exact look-up by key. */
+int route_table_find(const struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
+                     struct rt_route *out, uint32_t *tag);
+/* Longest-prefix match for a host address. */
+int route_table_lookup(const struct route_table *t, const struct rt_addr *a,
+                       struct rt_route *out);
+
+size_t route_table_count(const struct route_table *t, uint8_t family /* 0: all */);
+/* Approximate heap bytes used by the table (for status and benchmarks). */
+size_t route_table_memory(const struct route_table *t);
+
+enum route_filter { RT_FILTER_ALL, RT_FILTER_EXACT, RT_FILTER_ROOT, RT_FILTER_MATCH };
+/* Visit routes in a stable order: IPv4 before IPv6, then by prefix address,
+ * then prefix length, then metric.  EXACT: dst == prefix; ROOT: dst inside
+ * prefix (not shorter); MATCH: dst contains prefix (not longer).  A visitor
+ * returning non-zero stops the walk and that value is returned.  The table
+ * must not be modified during a walk. */
+typedef int (*route_visit_fn)(const struct rt_route *r, uint32_t tag, void *ctx);
+int route_table_walk(const struct route_table *t, enum route_filter mode,
+                     const struct rt_prefix *prefix, route_visit_fn fn, void *ctx);
+
+#endif
