@@ -29,10 +29,10 @@ int rt_client_connect(struct rt_client *c, const char *path, char *err, size_t e
 void rt_client_close(struct rt_client *c);
 /* Send a finished message; -1 with errno on failure. */
 int rt_client_send(struct rt_client *c, const struct rt_msgbuf *mb);
-/* Receive and decode one message.  Returns 1 with *hdr and *body (pointing
- * into the client buffer, valid until the next call), 0 on orderly EOF, -1
- * on error with a message in err. */
-int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **body,
+/* Receive and decode one message.  Returns 1 with *hdr and *msg (the whole
+ * message, header included, in the client buffer, valid until the next
+ * call), 0 on orderly EOF, -1 on error with a message in err. */
+int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **msg,
                    char *err, size_t errlen);
 
 #endif

@@ -185,7 +185,8 @@ int rt_msg_decode(const void *buf, size_t n, struct rt_hdr *hdr, char *err);
 /* Record size for a message type (0 for types with no body). */
 size_t rt_msg_record_size(uint16_t type);
 
-/* Get record i of a decoded message; validates its fields.  0 or RT_E_INVALID
+/* Get record i of a decoded message (buf is the whole message, header
+ * included, exactly as passed to rt_msg_decode); validates its fields.  0 or RT_E_INVALID
  * / RT_E_PROTO with the reason in err.  The route variant checks a full route
  * for ADD/REPLACE; for DEL/LIST/GET it only requires a valid prefix. */
 int rt_msg_get_route(const struct rt_hdr *h, const void *buf, uint32_t i,
