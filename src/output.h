@@ -1,0 +1,32 @@
+/* output.h - JSON forms of table entries (json-c), shared by rtctl and rtmon.
+ *
+ * Keys follow ip(8)'s -json output: dst, gateway, dev, metric for routes;
+ * dst, dev, lladdr for neighbours; both carry proto ("config" or "rtctl").
+ */
+#ifndef RTMD_OUTPUT_H
+#define RTMD_OUTPUT_H
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "addr.h"
+
+/* New json-c objects; the caller owns the reference. */
+struct json_object *rt_route_to_json(const struct rt_route *r);
+struct json_object *rt_neigh_to_json(const struct rt_neigh *n);
+
+/* Streams one JSON array without holding every element in memory. */
+struct json_array_out {
+	FILE *f;
+	size_t n;
+};
+void json_array_begin(struct json_array_out *a, FILE *f);
+/* Prints and releases o. */
+void json_array_add(struct json_array_out *a, struct json_object *o);
+void json_array_end(struct json_array_out *a);
+
+/* Print o as one compact line and release it. */
+void json_print_line(FILE *f, struct json_object *o);
+
+#endif
