@@ -1,0 +1,242 @@
+/* subscribers.c - output queues, event fan-out and subscription dumps.
+ *
+ * Events of one loop turn are encoded once into shared messages and each
+ * subscriber's queue takes a reference, so N subscribers cost N pointers,
+ * not N copies.  A subscriber whose queue holds more than
+ * max-subscriber-queue events is dropped (it reconnects and resyncs), so a
+ * slow reader can never stall rtmd or grow its memory without bound: the
+ * bounded form of FRR zserv's per-client output buffer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "arp_store.h"
+#include "config.h"
+#include "log.h"
+#include "route_table.h"
+#include "server.h"
+#include "tables.h"
+
+struct shmsg *shmsg_new(const struct rt_msgbuf *mb, uint32_t events)
+{
+	struct shmsg *m = malloc(sizeof(*m) + mb->len);
+
+	if (!m)
+		return NULL;
+	m->refs = 1;
+	m->events = events;
+	m->len = mb->len;
+	memcpy(m->data, mb->data, mb->len);
+	return m;
+}
+
+void shmsg_unref(struct shmsg *m)
+{
+	if (m && --m->refs == 0)
+		free(m);
+}
+
+static int outq_push(struct outq *q, struct shmsg *m)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		struct shmsg **v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->n) % q->cap] = m;
+	q->n++;
+	q->events += m->events;
+	q->bytes += m->len;
+	return 0;
+}
+
+static void outq_pop(struct outq *q)
+{
+	struct shmsg *m = q->v[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+	q->events -= m->events;
+	q->bytes -= m->len;
+	shmsg_unref(m);
+}
+
+int client_queue_shared(struct client *c, struct shmsg *m)
+{
+	if (outq_push(&c->q, m) < 0)
+		return -1;
+	m->refs++;
+	return 0;
+}
+
+int client_queue(struct client *c, const struct rt_msgbuf *mb)
+{
+	struct shmsg *m = shmsg_new(mb, 0);
+
+	if (!m || outq_push(&c->q, m) < 0) {
+		free(m);
+		return -1;
+	}
+	return 0;
+}
+
+int client_flush(struct client *c)
+{
+	while (c->q.n) {
+		struct shmsg *m = c->q.v[c->q.head];
+		ssize_t n = send(c->fd, m->data, m->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				return 1;
+			return -1;
+		}
+		outq_pop(&c->q);
+	}
+	return 0;
+}
+
+void client_queue_free(struct client *c)
+{
+	while (c->q.n)
+		outq_pop(&c->q);
+	free(c->q.v);
+	c->q.v = NULL;
+	c->q.cap = 0;
+}
+
+static uint32_t table_flag(uint8_t table)
+{
+	return table == RT_TABLE_ROUTE ? RT_F_TABLE_ROUTE : RT_F_TABLE_ARP;
+}
+
+void server_publish(struct server *s)
+{
+	struct shmsg *m;
+
+	if (!rt_msg_count(&s->evmb))
+		return;
+	m = shmsg_new(&s->evmb, rt_msg_count(&s->evmb));
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (!c->subscriber || c->dead || !(c->tables & s->evtable))
+			continue;
+		if (!m || c->q.events + m->events > s->cfg->max_subscriber_queue ||
+		    client_queue_shared(c, m) < 0) {
+			log_warn("dropping subscriber pid %ld: %zu events queued, limit %u (it will resync)",
+			         (long)c->pid, c->q.events, s->cfg->max_subscriber_queue);
+			c->dead = true;
+		}
+	}
+	shmsg_unref(m);
+	rt_msg_begin(&s->evmb, RT_MSG_EVENTS, 0, 0);
+	s->evtable = 0;
+}
+
+void server_on_event(void *ctx, const struct rt_event *ev)
+{
+	struct server *s = ctx;
+	uint32_t tf = table_flag(ev->table);
+
+	/* One message holds one table's events, so filtered subscribers can
+	 * take or skip whole messages; order across tables is kept by
+	 * publishing before switching. */
+	if (s->evtable && s->evtable != tf)
+		server_publish(s);
+	if (rt_msg_put_event(&s->evmb, ev) < 0) {
+		server_publish(s);
+		if (rt_msg_put_event(&s->evmb, ev) < 0) {
+			log_err("cannot encode event %llu: out of memory", (unsigned long long)ev->seq);
+			return;
+		}
+	}
+	s->evtable = tf;
+}
+
+struct dump_ctx {
+	struct server *s;
+	struct client *c;
+	struct rt_msgbuf *mb;
+	uint8_t table;
+	int err;
+};
+
+static int dump_put(struct dump_ctx *d, const struct rt_event *ev)
+{
+	if (rt_msg_put_event(d->mb, ev) == 0)
+		return 0;
+	if (client_queue(d->c, d->mb) < 0)
+		return d->err = RT_E_FULL;
+	rt_msg_begin(d->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
+	if (rt_msg_put_event(d->mb, ev) < 0)
+		return d->err = RT_E_FULL;
+	return 0;
+}
+
+static int dump_route(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+
+	ev.u.route = *r;
+	return dump_put(ctx, &ev);
+}
+
+static int dump_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
+{
+	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ARP, .slot = slot };
+
+	ev.u.neigh = *n;
+	return dump_put(ctx, &ev);
+}
+
+int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h)
+{
+	struct rt_hello hello = { .event_seq = tables_event_seq(s->tables) };
+	struct rt_sync sync = { .event_seq = hello.event_seq };
+	struct dump_ctx d = { .s = s, .c = c, .mb = &s->mb };
+	uint32_t tables = h->flags & RT_F_TABLE_ALL;
+
+	if (c->subscriber)
+		return RT_E_INVALID;
+	if (!tables)
+		tables = RT_F_TABLE_ALL;
+	/* Pending events belong before the dump's snapshot. */
+	server_publish(s);
+	hello.tables = tables;
+	snprintf(hello.arp_store, sizeof(hello.arp_store), "%s", arp_store_path(tables_arp(s->tables)));
+	rt_msg_begin(&s->mb, RT_MSG_HELLO, h->seq, 0);
+	if (rt_msg_put_hello(&s->mb, &hello) < 0 || client_queue(c, &s->mb) < 0)
+		return RT_E_FULL;
+	if (!(h->flags & RT_F_NO_DUMP)) {
+		/* The dump is encoded now, in one piece, between two requests: no
+		 * change can fall between it and the stream that follows. */
+		rt_msg_begin(&s->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
+		if (tables & RT_F_TABLE_ROUTE)
+			route_table_walk(tables_routes(s->tables), RT_FILTER_ALL, NULL, dump_route, &d);
+		if (!d.err && (tables & RT_F_TABLE_ARP))
+			arp_store_walk(tables_arp(s->tables), dump_neigh, &d);
+		if (d.err)
+			return d.err;
+		if (rt_msg_count(&s->mb) && client_queue(c, &s->mb) < 0)
+			return RT_E_FULL;
+	}
+	rt_msg_begin(&s->mb, RT_MSG_SYNC, h->seq, 0);
+	if (rt_msg_put_sync(&s->mb, &sync) < 0 || client_queue(c, &s->mb) < 0)
+		return RT_E_FULL;
+	c->subscriber = true;
+	c->tables = tables;
+	s->n_subscribers++;
+	return RT_OK;
+}
