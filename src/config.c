@@ -1,0 +1,935 @@
+/* config.c - rtmd.conf(5): defaults, parsing and validation.
+ *
+ * The whole file is parsed into a scratch struct and copied to the caller
+ * only when every setting passed, so a bad reload never leaves rtmd with
+ * half a configuration.  Settings are walked in file order, which makes the
+ * first error reported the first one in the file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+/* Beyond this the file is surely not a hand-written rtmd.conf; refusing it
+ * keeps a mistaken path (a disk image, /dev/zero) from eating memory. */
+#define CONFIG_MAX_BYTES (64u << 20)
+
+/* Store file names are appended to state-dir; keep room for them. */
+#define STATE_DIR_MAX (RT_PATHLEN - 32)
+
+/* Source text of one parsed file, split into lines, to re-read integer
+ * literals (see int_from_source). */
+struct src_text {
+	char *name;             /* NULL for the main file */
+	char *text;
+	size_t *line_off;       /* line_off[i]: offset of line i + 1 */
+	size_t nlines;
+	bool failed;            /* could not be read: trust libconfig */
+};
+
+#define MAX_SRC_FILES 16
+
+/* Where a route or neighbour was defined, for duplicate messages. */
+struct origin_loc {
+	const char *file;
+	unsigned line;
+};
+
+struct parser {
+	const char *path;
+	char *err;
+	size_t errlen;
+	struct rtmd_config *c;
+	struct src_text src[MAX_SRC_FILES];
+	size_t nsrc;
+	/* Several settings of one name can share a line
+	 * ("{ metric = 1; }, { metric = 2; }"): count which one we are at. */
+	const char *occ_file;
+	unsigned occ_line;
+	const char *occ_name;
+	unsigned occ_n;
+	struct origin_loc *route_loc, *neigh_loc;
+};
+
+struct setting {
+	const char *name;
+	int (*parse)(struct parser *p, const config_setting_t *s, const struct setting *def);
+	size_t off;             /* parse_u32: offset of the uint32_t field */
+	uint32_t min, max;
+};
+
+void config_defaults(struct rtmd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket, sizeof(c->socket), "%s", RUNSTATEDIR "/rtmd/rtmd.sock");
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", RTMD_DEFAULT_STATE_DIR);
+	c->sync_always = true;
+	c->sync_interval_ms = 10;
+	snprintf(c->writer_group, sizeof(c->writer_group), "%s", "rtmd");
+	c->max_clients = 1024;
+	c->max_subscriber_queue = 65536;
+	c->max_message_size = RT_MSG_MAX_DEFAULT;
+	c->idle_timeout = 0;
+	c->log_level = LOG_INFO;
+	c->route_capacity = 4096;
+	c->arp_capacity = 4096;
+}
+
+void config_free(struct rtmd_config *c)
+{
+	free(c->routes);
+	free(c->neighs);
+	c->routes = NULL;
+	c->neighs = NULL;
+	c->n_routes = 0;
+	c->n_neighs = 0;
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+static const char *file_of(const struct parser *p, const config_setting_t *s)
+{
+	const char *f = s ? config_setting_source_file(s) : NULL;
+	return f ? f : p->path;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parser *p, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[512];
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		snprintf(p->err, p->errlen, "%s:%u: %s", file_of(p, s), line, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", file_of(p, s), msg);
+	return -1;
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "group";
+	case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "integer";
+	case CONFIG_TYPE_FLOAT: return "float";
+	case CONFIG_TYPE_STRING: return "string";
+	case CONFIG_TYPE_BOOL: return "boolean";
+	case CONFIG_TYPE_ARRAY: return "array";
+	case CONFIG_TYPE_LIST: return "list";
+	default: return "value";
+	}
+}
+
+/* ---- integers ----------------------------------------------------------
+ *
+ * libconfig before 1.7 reads a decimal literal with atoi(): 4294967295
+ * becomes -1 and 4294967296 silently becomes 0, without the "L" suffix
+ * that makes it a 64-bit integer.  A metric or limit that wraps into range
+ * would be accepted with a value nobody wrote, so integer settings are
+ * checked against their literal in the source text, which also lets
+ * "metric = 4294967295;" mean what it says on every libconfig version.
+ */
+
+static void src_free(struct parser *p)
+{
+	for (size_t i = 0; i < p->nsrc; i++) {
+		free(p->src[i].name);
+		free(p->src[i].text);
+		free(p->src[i].line_off);
+	}
+	p->nsrc = 0;
+}
+
+/* Index the lines of a text owned by st. */
+static int src_index(struct src_text *st)
+{
+	size_t n = 1, k = 0;
+
+	for (const char *q = st->text; *q; q++)
+		n += *q == '\n';
+	st->line_off = malloc(n * sizeof(*st->line_off));
+	if (!st->line_off)
+		return -1;
+	st->line_off[k++] = 0;
+	for (const char *q = st->text; *q; q++)
+		if (*q == '\n')
+			st->line_off[k++] = (size_t)(q - st->text) + 1;
+	st->nlines = k;
+	return 0;
+}
+
+static char *read_text(const char *path, int *err_no);
+
+static const struct src_text *src_get(struct parser *p, const char *file)
+{
+	struct src_text *st;
+	int e;
+
+	for (size_t i = 0; i < p->nsrc; i++) {
+		const char *n = p->src[i].name;
+		if ((!n && !file) || (n && file && strcmp(n, file) == 0))
+			return p->src[i].failed ? NULL : &p->src[i];
+	}
+	if (p->nsrc == MAX_SRC_FILES)
+		return NULL;
+	if (!file)
+		return NULL;
+	st = &p->src[p->nsrc++];
+	memset(st, 0, sizeof(*st));
+	st->name = strdup(file);
+	st->text = st->name ? read_text(file, &e) : NULL;
+	if (!st->text || src_index(st) < 0) {
+		st->failed = true;
+		return NULL;
+	}
+	return st;
+}
+
+/* Skip a string or a comment starting at q; returns where scanning goes on
+ * (q itself if there is neither). */
+static const char *skip_noise(const char *q, const char *end)
+{
+	if (*q == '"') {
+		for (q++; q < end && *q != '"'; q++)
+			if (*q == '\\' && q + 1 < end)
+				q++;
+		return q < end ? q + 1 : end;
+	}
+	if (*q == '#' || (*q == '/' && q + 1 < end && q[1] == '/'))
+		return end;
+	if (*q == '/' && q + 1 < end && q[1] == '*') {
+		const char *c = strstr(q + 2, "*/");
+		return c && c + 2 <= end ? c + 2 : end;
+	}
+	return q;
+}
+
+static bool ident_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '*';
+}
+
+/* Find the occ-th "NAME = literal" on the line and parse the literal.
+ * 1 with *out set, 0 if not found (trust libconfig), -1 if the literal
+ * does not fit in 64 bits. */
+static int literal_on_line(const char *line, const char *end, const char *name,
+                           unsigned occ, long long *out)
+{
+	size_t nl = strlen(name);
+	const char *q = line;
+
+	while (q < end) {
+		const char *next = skip_noise(q, end);
+		if (next != q) {
+			q = next;
+			continue;
+		}
+		if (!ident_char(*q)) {
+			q++;
+			continue;
+		}
+		const char *id = q;
+		while (q < end && ident_char(*q))
+			q++;
+		if ((size_t)(q - id) != nl || memcmp(id, name, nl) != 0)
+			continue;
+		const char *v = q;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v == end || (*v != '=' && *v != ':'))
+			continue;
+		if (occ-- > 0)
+			continue;
+		for (v++; v < end && (*v == ' ' || *v == '\t'); v++)
+			;
+		bool neg = v < end && *v == '-';
+		if (v < end && (*v == '-' || *v == '+'))
+			v++;
+		bool hex = end - v > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+		char buf[64];
+		size_t n = 0;
+		for (const char *d = hex ? v + 2 : v; d < end && n < sizeof(buf) - 1 &&
+		     (hex ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d)); d++)
+			buf[n++] = *d;
+		buf[n] = '\0';
+		if (n == 0)
+			return 0;
+		errno = 0;
+		char *e;
+		unsigned long long u = strtoull(buf, &e, hex ? 16 : 10);
+		if (*e)
+			return 0;
+		if (errno == ERANGE || u > (unsigned long long)LLONG_MAX + neg)
+			return -1;
+		*out = neg ? (long long)(0 - u) : (long long)u;
+		return 1;
+	}
+	return 0;
+}
+
+static int int_from_source(struct parser *p, const config_setting_t *s, long long *out)
+{
+	const char *file = config_setting_source_file(s);
+	const char *name = config_setting_name(s);
+	unsigned line = config_setting_source_line(s);
+	const struct src_text *st;
+
+	if (!name || !line)
+		return 0;
+	if (p->occ_line == line && p->occ_name && strcmp(p->occ_name, name) == 0 &&
+	    ((!file && !p->occ_file) || (file && p->occ_file && strcmp(file, p->occ_file) == 0))) {
+		p->occ_n++;
+	} else {
+		p->occ_file = file;
+		p->occ_line = line;
+		p->occ_name = name;
+		p->occ_n = 0;
+	}
+	st = src_get(p, file);
+	if (!st || line > st->nlines)
+		return 0;
+	const char *b = st->text + st->line_off[line - 1];
+	const char *e = strchr(b, '\n');
+	return literal_on_line(b, e ? e : b + strlen(b), name, p->occ_n, out);
+}
+
+static int get_int(struct parser *p, const config_setting_t *s, const char *what,
+                   long long min, long long max, long long *out)
+{
+	int type = config_setting_type(s);
+	long long v;
+
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+		return fail(p, s, "%s: expected an integer, not a %s", what, type_name(type));
+	v = config_setting_get_int64(s);
+	if (type == CONFIG_TYPE_INT) {
+		long long lit;
+		int r = int_from_source(p, s, &lit);
+		if (r < 0)
+			return fail(p, s, "%s: integer too large (allowed: %lld..%lld)", what, min, max);
+		if (r > 0)
+			v = lit;
+	}
+	if (v < min || v > max)
+		return fail(p, s, "%s: %lld is out of range (allowed: %lld..%lld)", what, v, min, max);
+	*out = v;
+	return 0;
+}
+
+/* ---- scalar settings ---------------------------------------------------- */
+
+static int get_string(struct parser *p, const config_setting_t *s, const char *what,
+                      const char **out)
+{
+	int type = config_setting_type(s);
+
+	if (type != CONFIG_TYPE_STRING)
+		return fail(p, s, "%s: expected a string in double quotes, not a %s", what,
+		            type_name(type));
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int parse_u32(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	long long v;
+
+	if (get_int(p, s, def->name, def->min, def->max, &v) < 0)
+		return -1;
+	*(uint32_t *)((char *)p->c + def->off) = (uint32_t)v;
+	return 0;
+}
+
+static int parse_socket(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	const char *v;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	if (v[0] != '/')
+		return fail(p, s, "%s: \"%s\" is not an absolute path", def->name, v);
+	/* The kernel's limit for a socket path, which is below RT_PATHLEN. */
+	if (strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return fail(p, s, "%s: path too long (at most %zu bytes)", def->name,
+		            sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	snprintf(p->c->socket, sizeof(p->c->socket), "%s", v);
+	p->c->has_socket = true;
+	return 0;
+}
+
+static int parse_state_dir(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	const char *v;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	if (v[0] != '/')
+		return fail(p, s, "%s: \"%s\" is not an absolute path", def->name, v);
+	if (strlen(v) >= STATE_DIR_MAX)
+		return fail(p, s, "%s: path too long (at most %d bytes)", def->name, STATE_DIR_MAX - 1);
+	snprintf(p->c->state_dir, sizeof(p->c->state_dir), "%s", v);
+	p->c->has_state_dir = true;
+	return 0;
+}
+
+static int parse_sync(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	const char *v;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	if (strcmp(v, "always") == 0)
+		p->c->sync_always = true;
+	else if (strcmp(v, "interval") == 0)
+		p->c->sync_always = false;
+	else
+		return fail(p, s, "%s: \"%s\" is not \"always\" or \"interval\"", def->name, v);
+	return 0;
+}
+
+static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	const char *v;
+	size_t n;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	n = strlen(v);
+	if (n == 0)
+		return fail(p, s, "%s: empty group name", def->name);
+	if (n >= sizeof(p->c->writer_group))
+		return fail(p, s, "%s: group name too long (at most %zu bytes)", def->name,
+		            sizeof(p->c->writer_group) - 1);
+	/* The portable user/group name characters (and the '$' Samba adds);
+	 * anything else would never match a group and is surely a typo. */
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		          (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+		          (ch == '-' && i > 0) || (ch == '$' && i == n - 1 && i > 0);
+		if (!ok)
+			return fail(p, s, "%s: \"%s\" is not a valid group name", def->name, v);
+	}
+	snprintf(p->c->writer_group, sizeof(p->c->writer_group), "%s", v);
+	return 0;
+}
+
+static int parse_log_level(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	const char *v;
+	int level;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	level = rt_log_level_parse(v);
+	if (level < 0)
+		return fail(p, s, "%s: \"%s\" is not one of err, warning, notice, info, debug",
+		            def->name, v);
+	p->c->log_level = level;
+	return 0;
+}
+
+/* ---- routes and arp ----------------------------------------------------- */
+
+/* Check that s is a list of groups; *n receives its length. */
+static int get_entry_list(struct parser *p, const config_setting_t *s, const char *what,
+                          const char *example, size_t *n)
+{
+	int type = config_setting_type(s);
+	int len = config_setting_length(s);
+
+	/* An empty "[]" is an empty array to libconfig: allow it. */
+	if (!(type == CONFIG_TYPE_LIST || (type == CONFIG_TYPE_ARRAY && len == 0)))
+		return fail(p, s, "%s: expected a list of groups, as in %s = ( %s, ... )",
+		            what, what, example);
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+			return fail(p, e, "%s: entry %d is a %s, expected a group %s", what, i + 1,
+			            type_name(config_setting_type(e)), example);
+	}
+	*n = (size_t)len;
+	return 0;
+}
+
+static int parse_metric(struct parser *p, const config_setting_t *s, uint32_t *out)
+{
+	char err[RT_ERRLEN];
+	long long v;
+
+	/* A quoted metric goes through the same parser as rtctl's. */
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (rt_metric_parse(config_setting_get_string(s), out, err) < 0)
+			return fail(p, s, "metric: %s", err);
+		return 0;
+	}
+	if (get_int(p, s, "metric", 0, UINT32_MAX, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_route(struct parser *p, const config_setting_t *g, struct rt_route *r)
+{
+	char err[RT_ERRLEN], buf[RT_PREFIXSTRLEN];
+	bool have_dst = false;
+	const char *v;
+
+	memset(r, 0, sizeof(*r));
+	r->origin = RT_ORIGIN_CONFIG;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		if (strcmp(name, "metric") == 0) {
+			if (parse_metric(p, s, &r->metric) < 0)
+				return -1;
+			continue;
+		}
+		if (strcmp(name, "dst") != 0 && strcmp(name, "via") != 0 && strcmp(name, "dev") != 0)
+			return fail(p, s, "routes: unknown setting \"%s\" (known: dst, via, dev, metric)",
+			            name);
+		if (get_string(p, s, name, &v) < 0)
+			return -1;
+		if (strcmp(name, "dst") == 0) {
+			if (rt_prefix_parse(v, &r->dst, err) < 0)
+				return fail(p, s, "dst: %s", err);
+			have_dst = true;
+		} else if (strcmp(name, "via") == 0) {
+			if (rt_addr_parse(v, &r->gw, err) < 0)
+				return fail(p, s, "via: %s", err);
+		} else if (rt_ifname_parse(v, r->dev, err) < 0) {
+			return fail(p, s, "dev: %s", err);
+		}
+	}
+	if (!have_dst)
+		return fail(p, g, "routes: entry has no dst");
+	if (rt_route_check(r, err) < 0)
+		return fail(p, g, "route %s: %s", rt_prefix_str(&r->dst, buf), err);
+	return 0;
+}
+
+static int parse_neigh(struct parser *p, const config_setting_t *g, struct rt_neigh *n)
+{
+	char err[RT_ERRLEN], buf[RT_ADDRSTRLEN];
+	bool have_ip = false, have_mac = false;
+	const char *v;
+
+	memset(n, 0, sizeof(*n));
+	n->origin = RT_ORIGIN_CONFIG;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		if (strcmp(name, "ip") != 0 && strcmp(name, "lladdr") != 0 && strcmp(name, "dev") != 0)
+			return fail(p, s, "arp: unknown setting \"%s\" (known: ip, lladdr, dev)", name);
+		if (get_string(p, s, name, &v) < 0)
+			return -1;
+		if (strcmp(name, "ip") == 0) {
+			if (rt_addr_parse(v, &n->ip, err) < 0)
+				return fail(p, s, "ip: %s", err);
+			have_ip = true;
+		} else if (strcmp(name, "lladdr") == 0) {
+			if (rt_mac_parse(v, n->lladdr, err) < 0)
+				return fail(p, s, "lladdr: %s", err);
+			have_mac = true;
+		} else if (rt_ifname_parse(v, n->dev, err) < 0) {
+			return fail(p, s, "dev: %s", err);
+		}
+	}
+	if (!have_ip)
+		return fail(p, g, "arp: entry has no ip");
+	if (!have_mac)
+		return fail(p, g, "arp: entry %s has no lladdr", rt_addr_str(&n->ip, buf));
+	if (!n->dev[0])
+		return fail(p, g, "arp: entry %s has no dev", rt_addr_str(&n->ip, buf));
+	if (rt_neigh_check(n, err) < 0)
+		return fail(p, g, "arp %s: %s", rt_addr_str(&n->ip, buf), err);
+	return 0;
+}
+
+static int parse_routes(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	size_t n;
+
+	if (get_entry_list(p, s, "routes", "{ dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; }", &n) < 0)
+		return -1;
+	free(p->c->routes);
+	free(p->route_loc);
+	p->c->routes = NULL;
+	p->c->n_routes = 0;
+	p->route_loc = NULL;
+	if (n == 0)
+		return 0;
+	p->c->routes = calloc(n, sizeof(*p->c->routes));
+	p->route_loc = calloc(n, sizeof(*p->route_loc));
+	if (!p->c->routes || !p->route_loc)
+		return fail(p, s, "routes: out of memory for %zu entries", n);
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		if (parse_route(p, g, &p->c->routes[i]) < 0)
+			return -1;
+		p->route_loc[i].file = file_of(p, g);
+		p->route_loc[i].line = config_setting_source_line(g);
+		p->c->n_routes = i + 1;
+	}
+	return 0;
+}
+
+static int parse_arp(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	size_t n;
+
+	if (get_entry_list(p, s, "arp",
+	                   "{ ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }",
+	                   &n) < 0)
+		return -1;
+	free(p->c->neighs);
+	free(p->neigh_loc);
+	p->c->neighs = NULL;
+	p->c->n_neighs = 0;
+	p->neigh_loc = NULL;
+	if (n == 0)
+		return 0;
+	p->c->neighs = calloc(n, sizeof(*p->c->neighs));
+	p->neigh_loc = calloc(n, sizeof(*p->neigh_loc));
+	if (!p->c->neighs || !p->neigh_loc)
+		return fail(p, s, "arp: out of memory for %zu entries", n);
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		if (parse_neigh(p, g, &p->c->neighs[i]) < 0)
+			return -1;
+		p->neigh_loc[i].file = file_of(p, g);
+		p->neigh_loc[i].line = config_setting_source_line(g);
+		p->c->n_neighs = i + 1;
+	}
+	return 0;
+}
+
+/* ---- duplicate keys ----------------------------------------------------- */
+
+/* Sorting indexes by key (then by position) puts duplicates next to each
+ * other with the first definition first: O(n log n) for large tables. */
+struct keyref {
+	const void *entry;
+	size_t idx;
+};
+
+static int addr_cmp(const struct rt_addr *a, const struct rt_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+}
+
+static int route_key_cmp(const void *x, const void *y)
+{
+	const struct keyref *kx = x, *ky = y;
+	const struct rt_route *a = kx->entry, *b = ky->entry;
+	int c = addr_cmp(&a->dst.addr, &b->dst.addr);
+
+	if (c == 0 && a->dst.len != b->dst.len)
+		c = a->dst.len < b->dst.len ? -1 : 1;
+	if (c == 0 && a->metric != b->metric)
+		c = a->metric < b->metric ? -1 : 1;
+	if (c == 0 && kx->idx != ky->idx)
+		c = kx->idx < ky->idx ? -1 : 1;
+	return c;
+}
+
+static int neigh_key_cmp(const void *x, const void *y)
+{
+	const struct keyref *kx = x, *ky = y;
+	const struct rt_neigh *a = kx->entry, *b = ky->entry;
+	int c = strncmp(a->dev, b->dev, RT_IFNAMSIZ);
+
+	if (c == 0)
+		c = addr_cmp(&a->ip, &b->ip);
+	if (c == 0 && kx->idx != ky->idx)
+		c = kx->idx < ky->idx ? -1 : 1;
+	return c;
+}
+
+/* Finds the duplicate whose second definition comes first in the file.
+ * Returns 1 with *first and *second set, 0 if there is none, -1 on ENOMEM. */
+static int find_duplicate(const void *entries, size_t n, size_t size,
+                          int (*cmp)(const void *, const void *), size_t *first, size_t *second)
+{
+	struct keyref *k;
+	size_t best = SIZE_MAX;
+
+	if (n < 2)
+		return 0;
+	k = malloc(n * sizeof(*k));
+	if (!k)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		k[i].entry = (const char *)entries + i * size;
+		k[i].idx = i;
+	}
+	qsort(k, n, sizeof(*k), cmp);
+	for (size_t i = 1; i < n; i++) {
+		struct keyref a = k[i - 1], b = k[i];
+		a.idx = b.idx = 0;      /* compare keys only */
+		if (cmp(&a, &b) != 0)
+			continue;
+		/* k[i - 1] is the first of this run only if the run starts there. */
+		size_t j = i - 1;
+		while (j > 0) {
+			struct keyref c = k[j - 1], d = k[j];
+			c.idx = d.idx = 0;
+			if (cmp(&c, &d) != 0)
+				break;
+			j--;
+		}
+		if (k[i].idx < best) {
+			best = k[i].idx;
+			*first = k[j].idx;
+			*second = k[i].idx;
+		}
+	}
+	free(k);
+	return best != SIZE_MAX;
+}
+
+static void loc_text(const struct origin_loc *here, const struct origin_loc *there,
+                     char *buf, size_t cap)
+{
+	if (strcmp(here->file, there->file) == 0)
+		snprintf(buf, cap, "line %u", there->line);
+	else
+		snprintf(buf, cap, "%s:%u", there->file, there->line);
+}
+
+static int fail_at(struct parser *p, const struct origin_loc *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct parser *p, const struct origin_loc *at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "%s:%u: %s", at->file, at->line, msg);
+	return -1;
+}
+
+static int check_duplicates(struct parser *p)
+{
+	char key[RT_ROUTESTRLEN], where[RT_PATHLEN + 16], ip[RT_ADDRSTRLEN];
+	size_t a, b;
+	int r;
+
+	r = find_duplicate(p->c->routes, p->c->n_routes, sizeof(*p->c->routes), route_key_cmp,
+	                   &a, &b);
+	if (r < 0)
+		return fail(p, NULL, "out of memory checking routes for duplicates");
+	if (r > 0) {
+		rt_route_key_format(&p->c->routes[b], key, sizeof(key));
+		loc_text(&p->route_loc[b], &p->route_loc[a], where, sizeof(where));
+		return fail_at(p, &p->route_loc[b], "duplicate route %s: already defined at %s "
+		               "(a route is identified by dst and metric)", key, where);
+	}
+	r = find_duplicate(p->c->neighs, p->c->n_neighs, sizeof(*p->c->neighs), neigh_key_cmp,
+	                   &a, &b);
+	if (r < 0)
+		return fail(p, NULL, "out of memory checking arp for duplicates");
+	if (r > 0) {
+		const struct rt_neigh *n = &p->c->neighs[b];
+		loc_text(&p->neigh_loc[b], &p->neigh_loc[a], where, sizeof(where));
+		return fail_at(p, &p->neigh_loc[b], "duplicate arp entry %s dev %s: already defined "
+		               "at %s (an entry is identified by dev and ip)",
+		               rt_addr_str(&n->ip, ip), n->dev, where);
+	}
+	return 0;
+}
+
+/* ---- the file ----------------------------------------------------------- */
+
+static const struct setting settings[] = {
+	{ "socket", parse_socket, 0, 0, 0 },
+	{ "state-dir", parse_state_dir, 0, 0, 0 },
+	{ "sync", parse_sync, 0, 0, 0 },
+	{ "sync-interval-ms", parse_u32, offsetof(struct rtmd_config, sync_interval_ms), 1, 60000 },
+	{ "writer-group", parse_group, 0, 0, 0 },
+	{ "max-clients", parse_u32, offsetof(struct rtmd_config, max_clients), 1, 1000000 },
+	{ "max-subscriber-queue", parse_u32,
+	  offsetof(struct rtmd_config, max_subscriber_queue), 16, 16777216 },
+	/* Above 1 MiB a message no longer fits a default socket buffer. */
+	{ "max-message-size", parse_u32,
+	  offsetof(struct rtmd_config, max_message_size), RT_MSG_MIN_MAX, 1048576 },
+	/* In milliseconds it must still fit poll()'s int timeout. */
+	{ "idle-timeout", parse_u32, offsetof(struct rtmd_config, idle_timeout), 0, INT_MAX / 1000 },
+	{ "log-level", parse_log_level, 0, 0, 0 },
+	{ "route-capacity", parse_u32, offsetof(struct rtmd_config, route_capacity), 1, 16777216 },
+	{ "arp-capacity", parse_u32, offsetof(struct rtmd_config, arp_capacity), 1, 16777216 },
+	{ "routes", parse_routes, 0, 0, 0 },
+	{ "arp", parse_arp, 0, 0, 0 },
+};
+
+/* Reads a whole text file; NULL with *err_no set on failure (EISDIR for a
+ * directory, EFBIG when too large, EILSEQ for a NUL byte). */
+static char *read_text(const char *path, int *err_no)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*err_no = errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		*err_no = errno;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*err_no = EISDIR;
+		goto fail;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nb;
+			if (ncap > CONFIG_MAX_BYTES + 1) {
+				*err_no = EFBIG;
+				goto fail;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				*err_no = ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*err_no = errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		*err_no = EILSEQ;
+		goto fail;
+	}
+	close(fd);
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static int parse_root(struct parser *p, const config_setting_t *root)
+{
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct setting *def = NULL;
+
+		for (size_t k = 0; k < sizeof(settings) / sizeof(settings[0]); k++)
+			if (strcmp(settings[k].name, name) == 0)
+				def = &settings[k];
+		if (!def)
+			return fail(p, s, "unknown setting \"%s\" (see rtmd.conf(5))", name);
+		if (def->parse(p, s, def) < 0)
+			return -1;
+	}
+	return check_duplicates(p);
+}
+
+int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen)
+{
+	struct rtmd_config tmp;
+	struct parser p = { .path = path, .err = err, .errlen = errlen, .c = &tmp };
+	config_t cfg;
+	char *text, *dir;
+	int e = 0, rc = -1;
+
+	config_defaults(c);
+	config_defaults(&tmp);
+	if (errlen)
+		err[0] = '\0';
+	text = read_text(path, &e);
+	if (!text) {
+		if (e == ENOENT && missing_ok)
+			return 0;
+		if (e == EILSEQ)
+			fail(&p, NULL, "contains a NUL byte: not a text configuration file");
+		else if (e == EFBIG)
+			fail(&p, NULL, "larger than %u MiB: not an rtmd configuration file",
+			     CONFIG_MAX_BYTES >> 20);
+		else
+			fail(&p, NULL, "cannot read: %s", strerror(e));
+		return -1;
+	}
+	/* Keep the text: integer literals are re-read from it. */
+	p.src[0].text = text;
+	p.nsrc = 1;
+	if (src_index(&p.src[0]) < 0)
+		p.src[0].failed = true;
+
+	config_init(&cfg);
+	/* @include names are relative to the including file, not to the
+	 * directory rtmd happened to start in. */
+	dir = strdup(path);
+	if (dir) {
+		char *slash = strrchr(dir, '/');
+		if (slash) {
+			/* Cut the file name; "/rtmd.conf" keeps its "/". */
+			slash[slash == dir] = '\0';
+			config_set_include_dir(&cfg, dir);
+		}
+	}
+	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		const char *f = config_error_file(&cfg);
+		if (config_error_line(&cfg) > 0)
+			snprintf(err, errlen, "%s:%d: %s", f ? f : path, config_error_line(&cfg),
+			         config_error_text(&cfg));
+		else
+			snprintf(err, errlen, "%s: %s", f ? f : path, config_error_text(&cfg));
+		goto out;
+	}
+	if (parse_root(&p, config_root_setting(&cfg)) < 0)
+		goto out;
+	*c = tmp;
+	tmp.routes = NULL;
+	tmp.neighs = NULL;
+	rc = 0;
+out:
+	config_free(&tmp);
+	free(p.route_loc);
+	free(p.neigh_loc);
+	config_destroy(&cfg);
+	free(dir);
+	src_free(&p);
+	return rc;
+}
