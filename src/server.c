@@ -1,0 +1,778 @@
+/* server.c - rtmd's event loop and request handling. */
+#include <errno.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arp_store.h"
+#include "config.h"
+#include "log.h"
+#include "route_table.h"
+#include "sdnotify.h"
+#include "server.h"
+#include "tables.h"
+
+/* Messages handled per client per readiness, so one client's million-route
+ * batch interleaves with everybody else's small requests. */
+#define MSGS_PER_TURN 8
+/* Reply backlog beyond which rtmd stops reading a (non-subscriber) client's
+ * requests until it reads its replies. */
+#define BACKLOG_PAUSE (4u << 20)
+#define MAX_GROUPS 256
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int ep_ctl(struct server *s, int op, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(s->epfd, op, fd, &ev);
+}
+
+static void lookup_writer_group(struct server *s)
+{
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(s->cfg->writer_group);
+	s->have_writer_gid = gr != NULL;
+	if (gr)
+		s->writer_gid = gr->gr_gid;
+	else
+		log_notice("writer group \"%s\" does not exist: only root may change the tables",
+		           s->cfg->writer_group);
+}
+
+int server_init(struct server *s, struct rtmd_config *cfg, const char *config_path,
+                struct tables *t, int listen_fd, bool created, bool activated,
+                char *err, size_t errlen)
+{
+	sigset_t mask;
+
+	memset(s, 0, sizeof(*s));
+	s->epfd = s->signal_fd = s->timer_fd = -1;
+	s->listen_fd = listen_fd;
+	s->listen_created = created;
+	s->activated = activated;
+	s->cfg = cfg;
+	s->config_path = config_path;
+	s->tables = t;
+	snprintf(s->socket_path, sizeof(s->socket_path), "%s", cfg->socket);
+	s->start_ms = s->last_activity_ms = now_ms();
+	s->rbuf_cap = cfg->max_message_size + 1;
+	s->rbuf = malloc(s->rbuf_cap);
+	if (!s->rbuf || rt_msgbuf_init(&s->mb, cfg->max_message_size) < 0 ||
+	    rt_msgbuf_init(&s->evmb, cfg->max_message_size) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rt_msg_begin(&s->evmb, RT_MSG_EVENTS, 0, 0);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0 || ep_ctl(s, EPOLL_CTL_ADD, listen_fd, EPOLLIN, &s->listen_fd) < 0 ||
+	    ep_ctl(s, EPOLL_CTL_ADD, s->signal_fd, EPOLLIN, &s->signal_fd) < 0) {
+		snprintf(err, errlen, "cannot set up epoll: %s", strerror(errno));
+		return -1;
+	}
+	lookup_writer_group(s);
+	tables_set_listener(t, server_on_event, s);
+	s->watchdog_usec = notify_watchdog_usec();
+	s->next_watchdog_ms = now_ms();
+	return 0;
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+static bool peer_in_group(int fd, gid_t primary, gid_t want)
+{
+	gid_t groups[MAX_GROUPS];
+	socklen_t len = sizeof(groups);
+
+	if (primary == want)
+		return true;
+	/* SO_PEERGROUPS gives the supplementary groups the peer had at
+	 * connect(), which is what an authorization check must use. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
+static void accept_clients(struct server *s)
+{
+	for (int i = 0; i < 64; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct client *c;
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_err("accept on %s: %s", s->socket_path, strerror(errno));
+			return;
+		}
+		if (s->n_clients >= s->cfg->max_clients) {
+			log_warn("refusing a connection: %zu clients, max-clients is %u",
+			         s->n_clients, s->cfg->max_clients);
+			close(fd);
+			continue;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_err("SO_PEERCRED: %s", strerror(errno));
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			log_err("out of memory accepting a client");
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+		c->can_write = cred.uid == 0 ||
+		               (s->have_writer_gid && peer_in_group(fd, cred.gid, s->writer_gid));
+		c->evmask = EPOLLIN;
+		if (ep_ctl(s, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
+			log_err("epoll_ctl: %s", strerror(errno));
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->clients;
+		if (s->clients)
+			s->clients->prev = c;
+		s->clients = c;
+		s->n_clients++;
+		log_debug("client pid %ld uid %u connected%s", (long)c->pid, c->uid,
+		          c->can_write ? " (may change tables)" : "");
+	}
+}
+
+static void client_close(struct server *s, struct client *c)
+{
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_clients--;
+	if (c->subscriber)
+		s->n_subscribers--;
+	client_queue_free(c);
+	log_debug("client pid %ld disconnected", (long)c->pid);
+	free(c);
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void queue_reply(struct client *c, struct rt_msgbuf *mb)
+{
+	if (client_queue(c, mb) < 0) {
+		log_err("out of memory queueing a reply to pid %ld; closing it", (long)c->pid);
+		c->dead = true;
+	}
+}
+
+static void reply_error(struct server *s, struct client *c, const struct rt_hdr *h, int code,
+                        uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+static void reply_error(struct server *s, struct client *c, const struct rt_hdr *h, int code,
+                        uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
+{
+	struct rt_error e = { .code = (uint32_t)code, .index = index, .applied = applied };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof(e.text), fmt, ap);
+	va_end(ap);
+	rt_msg_begin(&s->mb, RT_MSG_ERROR, h->seq, flags);
+	rt_msg_put_error(&s->mb, &e);
+	queue_reply(c, &s->mb);
+}
+
+static void reply_ack(struct server *s, struct client *c, const struct rt_hdr *h,
+                      uint32_t applied, uint32_t changed)
+{
+	struct rt_ack a = { .applied = applied, .changed = changed };
+
+	rt_msg_begin(&s->mb, RT_MSG_ACK, h->seq, 0);
+	rt_msg_put_ack(&s->mb, &a);
+	queue_reply(c, &s->mb);
+}
+
+/* ---- changes ---------------------------------------------------------------- */
+
+static bool is_change(uint16_t type)
+{
+	switch (type) {
+	case RT_MSG_ROUTE_ADD: case RT_MSG_ROUTE_REPLACE: case RT_MSG_ROUTE_DEL:
+	case RT_MSG_ARP_ADD: case RT_MSG_ARP_REPLACE: case RT_MSG_ARP_DEL:
+	case RT_MSG_FLUSH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Apply record i; 0 or an rt_err with the entry named in what. */
+static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *msg, uint32_t i,
+                     bool *changed, char *what, size_t whatlen)
+{
+	char why[RT_ERRLEN];
+	struct rt_route r;
+	struct rt_neigh n;
+	int rc;
+
+	*changed = false;
+	switch (h->type) {
+	case RT_MSG_ROUTE_ADD:
+	case RT_MSG_ROUTE_REPLACE:
+	case RT_MSG_ROUTE_DEL:
+		rc = rt_msg_get_route(h, msg, i, &r, why);
+		if (rc) {
+			snprintf(what, whatlen, "%s", why);
+			return rc;
+		}
+		r.origin = RT_ORIGIN_RTCTL;
+		if (h->type == RT_MSG_ROUTE_DEL) {
+			rt_route_key_format(&r, what, whatlen);
+			rc = tables_route_del(s->tables, &r.dst, r.metric);
+			*changed = rc == RT_OK;
+		} else {
+			rt_route_format(&r, what, whatlen);
+			rc = tables_route_add(s->tables, &r, h->type == RT_MSG_ROUTE_REPLACE, changed);
+		}
+		return rc;
+	default:
+		rc = rt_msg_get_neigh(h, msg, i, &n, why);
+		if (rc) {
+			snprintf(what, whatlen, "%s", why);
+			return rc;
+		}
+		n.origin = RT_ORIGIN_RTCTL;
+		if (h->type == RT_MSG_ARP_DEL) {
+			char a[RT_ADDRSTRLEN];
+
+			snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
+			rc = tables_arp_del(s->tables, &n.ip, n.dev);
+			*changed = rc == RT_OK;
+		} else {
+			rt_neigh_format(&n, what, whatlen);
+			rc = tables_arp_add(s->tables, &n, h->type == RT_MSG_ARP_REPLACE, changed);
+		}
+		return rc;
+	}
+}
+
+static void handle_change(struct server *s, struct client *c, const struct rt_hdr *h,
+                          const uint8_t *msg)
+{
+	uint32_t applied = 0, changed_n = 0;
+	bool force = h->flags & RT_F_FORCE;
+
+	if (!c->can_write) {
+		log_warn("refused a change from pid %ld uid %u: not root and not in group \"%s\"",
+		         (long)c->pid, c->uid, s->cfg->writer_group);
+		reply_error(s, c, h, RT_E_PERM, 0, 0, 0,
+		            "changes need root or membership of group \"%s\"", s->cfg->writer_group);
+		return;
+	}
+	if (h->flags & RT_F_BATCH_START)
+		c->batch_failed = false;
+	if ((h->flags & RT_F_BATCH) && c->batch_failed) {
+		reply_error(s, c, h, RT_E_SKIPPED, 0, 0, 0, "an earlier line of the batch failed");
+		return;
+	}
+	if (h->type == RT_MSG_FLUSH) {
+		size_t removed;
+		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL, &removed);
+
+		if (rc != RT_OK)
+			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
+		else
+			reply_ack(s, c, h, (uint32_t)removed, (uint32_t)removed);
+		return;
+	}
+	for (uint32_t i = 0; i < h->count; i++) {
+		char what[RT_ERR_TEXT];
+		bool changed;
+		int rc = apply_one(s, h, msg, i, &changed, what, sizeof(what));
+
+		if (rc == RT_OK) {
+			applied++;
+			changed_n += changed;
+			continue;
+		}
+		if (force) {
+			/* --force: report this record and go on; the final ACK ends
+			 * the reply. */
+			reply_error(s, c, h, rc, i, applied, RT_F_MORE, "%s", what);
+			continue;
+		}
+		if (h->flags & RT_F_BATCH)
+			c->batch_failed = true;
+		reply_error(s, c, h, rc, i, applied, 0, "%s", what);
+		return;
+	}
+	reply_ack(s, c, h, applied, changed_n);
+}
+
+/* ---- queries ----------------------------------------------------------------- */
+
+struct list_ctx {
+	struct server *s;
+	struct client *c;
+	const struct rt_hdr *h;
+	uint16_t type;
+	int err;
+};
+
+static int list_flush(struct list_ctx *l)
+{
+	rt_msg_set_flags(&l->s->mb, RT_F_MORE);
+	queue_reply(l->c, &l->s->mb);
+	rt_msg_begin(&l->s->mb, l->type, l->h->seq, 0);
+	return l->c->dead ? -1 : 0;
+}
+
+static int list_route(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	if (rt_msg_put_route(&l->s->mb, r) == 0)
+		return 0;
+	if (list_flush(l) < 0 || rt_msg_put_route(&l->s->mb, r) < 0)
+		return l->err = RT_E_FULL;
+	return 0;
+}
+
+static int list_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	if (rt_msg_put_neigh(&l->s->mb, n) == 0)
+		return 0;
+	if (list_flush(l) < 0 || rt_msg_put_neigh(&l->s->mb, n) < 0)
+		return l->err = RT_E_FULL;
+	return 0;
+}
+
+static void handle_route_query(struct server *s, struct client *c, const struct rt_hdr *h,
+                               const uint8_t *msg)
+{
+	struct list_ctx l = { .s = s, .c = c, .h = h, .type = RT_MSG_ROUTES };
+	char why[RT_ERRLEN];
+	struct rt_route key, found;
+	enum route_filter mode = RT_FILTER_ALL;
+	int rc;
+
+	if (h->count && (rc = rt_msg_get_route(h, msg, 0, &key, why)) != 0) {
+		reply_error(s, c, h, rc, 0, 0, 0, "%s", why);
+		return;
+	}
+	if (h->type == RT_MSG_ROUTE_GET) {
+		char a[RT_ADDRSTRLEN];
+
+		if (route_table_lookup(tables_routes(s->tables), &key.dst.addr, &found) != RT_OK) {
+			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "no route to %s",
+			            rt_addr_str(&key.dst.addr, a));
+			return;
+		}
+		rt_msg_begin(&s->mb, RT_MSG_ROUTES, h->seq, 0);
+		rt_msg_put_route(&s->mb, &found);
+		queue_reply(c, &s->mb);
+		return;
+	}
+	if (h->count)
+		mode = (h->flags & RT_F_LIST_ROOT) ? RT_FILTER_ROOT :
+		       (h->flags & RT_F_LIST_MATCH) ? RT_FILTER_MATCH : RT_FILTER_EXACT;
+	rt_msg_begin(&s->mb, RT_MSG_ROUTES, h->seq, 0);
+	route_table_walk(tables_routes(s->tables), mode, h->count ? &key.dst : NULL, list_route, &l);
+	if (l.err)
+		reply_error(s, c, h, l.err, 0, 0, 0, "out of memory listing routes");
+	else
+		queue_reply(c, &s->mb);
+}
+
+static void handle_arp_query(struct server *s, struct client *c, const struct rt_hdr *h,
+                             const uint8_t *msg)
+{
+	struct list_ctx l = { .s = s, .c = c, .h = h, .type = RT_MSG_NEIGHS };
+	const struct arp_store *as = tables_arp(s->tables);
+	char why[RT_ERRLEN];
+	struct rt_neigh key;
+	int rc;
+
+	rt_msg_begin(&s->mb, RT_MSG_NEIGHS, h->seq, 0);
+	if (h->type == RT_MSG_ARP_LIST) {
+		arp_store_walk(as, list_neigh, &l);
+	} else {
+		if ((rc = rt_msg_get_neigh(h, msg, 0, &key, why)) != 0) {
+			reply_error(s, c, h, rc, 0, 0, 0, "%s", why);
+			return;
+		}
+		if (h->flags & RT_F_BY_MAC)
+			arp_store_walk_mac(as, key.lladdr, list_neigh, &l);
+		else
+			arp_store_walk_ip(as, &key.ip, list_neigh, &l);
+		if (!l.err && rt_msg_count(&s->mb) == 0) {
+			char b[RT_MACSTRLEN > RT_ADDRSTRLEN ? RT_MACSTRLEN : RT_ADDRSTRLEN];
+
+			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "no ARP entry for %s",
+			            (h->flags & RT_F_BY_MAC) ? rt_mac_str(key.lladdr, b) : rt_addr_str(&key.ip, b));
+			return;
+		}
+	}
+	if (l.err)
+		reply_error(s, c, h, l.err, 0, 0, 0, "out of memory listing ARP entries");
+	else
+		queue_reply(c, &s->mb);
+}
+
+static void handle_status(struct server *s, struct client *c, const struct rt_hdr *h)
+{
+	const struct route_table *rt = tables_routes(s->tables);
+	const struct arp_store *as = tables_arp(s->tables);
+	struct rt_status st = {
+		.uptime_ms = now_ms() - s->start_ms,
+		.routes = route_table_count(rt, 0),
+		.routes4 = route_table_count(rt, AF_INET),
+		.routes6 = route_table_count(rt, AF_INET6),
+		.neighs = arp_store_count(as),
+		.clients = (uint32_t)s->n_clients,
+		.subscribers = (uint32_t)s->n_subscribers,
+		.event_seq = tables_event_seq(s->tables),
+		.sync_always = s->cfg->sync_always,
+		.sync_interval_ms = s->cfg->sync_interval_ms,
+		.route_capacity = tables_route_capacity(s->tables),
+		.arp_capacity = arp_store_capacity(as),
+	};
+
+	snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
+	snprintf(st.route_store, sizeof(st.route_store), "%s", tables_route_store_path(s->tables));
+	snprintf(st.arp_store, sizeof(st.arp_store), "%s", arp_store_path(as));
+	rt_msg_begin(&s->mb, RT_MSG_STATUS_REPLY, h->seq, 0);
+	rt_msg_put_status(&s->mb, &st);
+	queue_reply(c, &s->mb);
+}
+
+static void handle_message(struct server *s, struct client *c, const uint8_t *msg, size_t n)
+{
+	char why[RT_ERRLEN];
+	struct rt_hdr h;
+	int rc = rt_msg_decode(msg, n, &h, why);
+
+	if (rc != 0) {
+		/* Nothing after a malformed message can be trusted to be framed
+		 * as the peer meant: answer once and hang up. */
+		struct rt_hdr blank = { 0 };
+
+		if (n >= 16)
+			memcpy(&blank.seq, msg + 12, sizeof(blank.seq));
+		log_notice("malformed message from pid %ld: %s; closing", (long)c->pid, why);
+		reply_error(s, c, &blank, RT_E_PROTO, 0, 0, 0, "%s", why);
+		c->dead = true;
+		return;
+	}
+	if (is_change(h.type)) {
+		handle_change(s, c, &h, msg);
+		return;
+	}
+	switch (h.type) {
+	case RT_MSG_ROUTE_LIST:
+	case RT_MSG_ROUTE_GET:
+		handle_route_query(s, c, &h, msg);
+		break;
+	case RT_MSG_ARP_LIST:
+	case RT_MSG_ARP_GET:
+		handle_arp_query(s, c, &h, msg);
+		break;
+	case RT_MSG_STATUS:
+		handle_status(s, c, &h);
+		break;
+	case RT_MSG_SUBSCRIBE:
+		rc = server_subscribe(s, c, &h);
+		if (rc != RT_OK)
+			reply_error(s, c, &h, rc, 0, 0, 0, "cannot subscribe: %s", rt_err_str(rc));
+		break;
+	default:
+		log_notice("pid %ld sent a message of type %u, which is not a request; closing",
+		           (long)c->pid, h.type);
+		reply_error(s, c, &h, RT_E_PROTO, 0, 0, 0, "message type %u is not a request", h.type);
+		c->dead = true;
+	}
+}
+
+static void read_client(struct server *s, struct client *c)
+{
+	for (int i = 0; i < MSGS_PER_TURN && !c->dead && !c->reading_paused; i++) {
+		ssize_t n = recv(c->fd, s->rbuf, s->rbuf_cap, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->dead = true;
+			return;
+		}
+		if (n == 0) {
+			c->dead = true;
+			return;
+		}
+		s->last_activity_ms = now_ms();
+		if ((size_t)n > s->cfg->max_message_size) {
+			struct rt_hdr blank = { 0 };
+
+			log_notice("pid %ld sent a %zd-byte message, max-message-size is %u; closing",
+			           (long)c->pid, n, s->cfg->max_message_size);
+			reply_error(s, c, &blank, RT_E_TOOBIG, 0, 0, 0,
+			            "message of %zd bytes exceeds max-message-size %u", n,
+			            s->cfg->max_message_size);
+			c->dead = true;
+			return;
+		}
+		handle_message(s, c, s->rbuf, (size_t)n);
+		if (!c->subscriber && c->q.bytes > BACKLOG_PAUSE) {
+			c->reading_paused = true;
+		}
+	}
+}
+
+/* ---- end of turn: sync, then send ------------------------------------------- */
+
+static int sync_now(struct server *s)
+{
+	char err[512];
+	uint64_t usec;
+
+	s->sync_pending = false;
+	if (!tables_dirty(s->tables))
+		return 0;
+	if (tables_sync(s->tables, &usec, err, sizeof(err)) < 0) {
+		log_err("cannot make changes durable: %s", err);
+		return -1;
+	}
+	s->msyncs++;
+	s->msync_usec += usec;
+	return 0;
+}
+
+/* Keep the epoll mask in line with the client's state: no EPOLLIN while
+ * paused, EPOLLOUT only while output is queued. */
+static void update_events(struct server *s, struct client *c)
+{
+	uint32_t want = (c->reading_paused ? 0 : EPOLLIN) | (c->q.n ? EPOLLOUT : 0);
+
+	if (want == c->evmask)
+		return;
+	if (ep_ctl(s, EPOLL_CTL_MOD, c->fd, want, c) < 0)
+		c->dead = true;
+	c->evmask = want;
+}
+
+static int end_turn(struct server *s)
+{
+	server_publish(s);
+	if (s->cfg->sync_always) {
+		/* Group commit: one msync covers every change of this turn, and
+		 * nothing of the turn leaves rtmd before it returns. */
+		if (sync_now(s) < 0)
+			return -1;
+	} else if (tables_dirty(s->tables) && !s->sync_pending) {
+		s->sync_pending = true;
+		s->sync_deadline_ms = now_ms() + s->cfg->sync_interval_ms;
+	}
+	for (struct client *c = s->clients, *next; c; c = next) {
+		next = c->next;
+		if (!c->dead && c->q.n && client_flush(c) < 0)
+			c->dead = true;
+		if (c->reading_paused && c->q.bytes <= BACKLOG_PAUSE / 2)
+			c->reading_paused = false;
+		if (c->dead) {
+			client_close(s, c);
+			continue;
+		}
+		update_events(s, c);
+	}
+	return 0;
+}
+
+/* ---- signals, reload, timers --------------------------------------------------- */
+
+static void reload(struct server *s)
+{
+	struct rtmd_config nc;
+	char err[512];
+	size_t added, changed, removed, failed;
+
+	notify_reloading();
+	if (config_load(s->config_path, true, &nc, err, sizeof(err)) < 0) {
+		log_err("reload: %s; keeping the running configuration", err);
+		notify_status("reload failed: %s", err);
+		return;
+	}
+	if (strcmp(nc.state_dir, s->cfg->state_dir) && nc.has_state_dir)
+		log_notice("reload: state-dir changed; it takes effect at the next start");
+	if (strcmp(nc.socket, s->cfg->socket) && nc.has_socket)
+		log_notice("reload: socket changed; it takes effect at the next start");
+	/* Keep the paths the daemon runs with; take everything else. */
+	snprintf(nc.socket, sizeof(nc.socket), "%s", s->cfg->socket);
+	snprintf(nc.state_dir, sizeof(nc.state_dir), "%s", s->cfg->state_dir);
+	nc.max_message_size = s->cfg->max_message_size;   /* buffers are sized */
+	config_free(s->cfg);
+	*s->cfg = nc;
+	rt_log_set_level(s->cfg->log_level);
+	lookup_writer_group(s);
+	tables_apply_config(s->tables, s->cfg, &added, &changed, &removed, &failed);
+	log_info("reloaded %s: config entries %zu added, %zu changed, %zu removed, %zu failed",
+	         s->config_path, added, changed, removed, failed);
+}
+
+static void read_signals(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			s->reload = true;
+		else
+			s->stopping = true;
+	}
+}
+
+static int next_timeout(struct server *s)
+{
+	uint64_t now = now_ms(), until = UINT64_MAX;
+
+	if (s->sync_pending)
+		until = s->sync_deadline_ms;
+	if (s->watchdog_usec && s->next_watchdog_ms < until)
+		until = s->next_watchdog_ms;
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0) {
+		uint64_t idle = s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000;
+		if (idle < until)
+			until = idle;
+	}
+	if (until == UINT64_MAX)
+		return -1;
+	return until <= now ? 0 : (int)(until - now > 60000 ? 60000 : until - now);
+}
+
+static void run_timers(struct server *s)
+{
+	uint64_t now = now_ms();
+
+	if (s->sync_pending && now >= s->sync_deadline_ms && sync_now(s) < 0)
+		s->stopping = true;
+	if (s->watchdog_usec && now >= s->next_watchdog_ms) {
+		notify_watchdog();
+		s->next_watchdog_ms = now + s->watchdog_usec / 2000;
+	}
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 &&
+	    now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
+		log_info("idle for %u s with no clients; exiting (systemd restarts rtmd on the next connection)",
+		         s->cfg->idle_timeout);
+		s->stopping = true;
+	}
+}
+
+static void report_status(struct server *s)
+{
+	notify_status("%zu routes, %zu ARP entries, %zu clients, %zu subscribers",
+	              route_table_count(tables_routes(s->tables), 0),
+	              arp_store_count(tables_arp(s->tables)), s->n_clients, s->n_subscribers);
+}
+
+int server_run(struct server *s)
+{
+	struct epoll_event evs[64];
+	uint64_t last_status = 0;
+
+	report_status(s);
+	while (!s->stopping) {
+		int n = epoll_wait(s->epfd, evs, 64, next_timeout(s));
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+
+			if (p == &s->listen_fd) {
+				accept_clients(s);
+			} else if (p == &s->signal_fd) {
+				read_signals(s);
+			} else {
+				struct client *c = p;
+
+				if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
+					c->dead = true;
+				else if (evs[i].events & EPOLLIN)
+					read_client(s, c);
+			}
+		}
+		if (s->reload) {
+			s->reload = false;
+			reload(s);
+		}
+		run_timers(s);
+		if (end_turn(s) < 0) {
+			notify_stopping();
+			return 1;
+		}
+		if (now_ms() - last_status >= 1000) {
+			report_status(s);
+			last_status = now_ms();
+		}
+	}
+	notify_stopping();
+	log_info("stopping: syncing and exiting");
+	if (sync_now(s) < 0)
+		return 1;
+	return 0;
+}
+
+void server_free(struct server *s)
+{
+	while (s->clients)
+		client_close(s, s->clients);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->signal_fd >= 0)
+		close(s->signal_fd);
+	free(s->rbuf);
+	rt_msgbuf_free(&s->mb);
+	rt_msgbuf_free(&s->evmb);
+}
