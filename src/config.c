@@ -33,10 +33,12 @@
 /* Source text of one parsed file, split into lines, to re-read integer
  * literals (see int_from_source). */
 struct src_text {
-	char *name;             /* NULL for the main file */
+	char *raw;              /* name as libconfig reports it; NULL: main file */
+	char *path;             /* the file libconfig opened; NULL: main file */
 	char *text;
 	size_t *line_off;       /* line_off[i]: offset of line i + 1 */
 	size_t nlines;
+	bool tried;
 	bool failed;            /* could not be read: trust libconfig */
 };
 
@@ -50,6 +52,7 @@ struct origin_loc {
 
 struct parser {
 	const char *path;
+	const char *include_dir;
 	char *err;
 	size_t errlen;
 	struct rtmd_config *c;
@@ -100,10 +103,52 @@ void config_free(struct rtmd_config *c)
 
 /* ---- messages ----------------------------------------------------------- */
 
-static const char *file_of(const struct parser *p, const config_setting_t *s)
+/* The entry for a file libconfig names (NULL: the main file), created on
+ * first use; NULL if there is no room. */
+static struct src_text *src_find(struct parser *p, const char *raw)
 {
-	const char *f = s ? config_setting_source_file(s) : NULL;
-	return f ? f : p->path;
+	struct src_text *st;
+
+	for (size_t i = 0; i < p->nsrc; i++) {
+		const char *n = p->src[i].raw;
+		if ((!n && !raw) || (n && raw && strcmp(n, raw) == 0))
+			return &p->src[i];
+	}
+	if (p->nsrc == MAX_SRC_FILES || !raw)
+		return NULL;
+	st = &p->src[p->nsrc++];
+	memset(st, 0, sizeof(*st));
+	st->raw = strdup(raw);
+	/* libconfig 1.5 opens include_dir + "/" + name and reports only the
+	 * name: rebuild what it opened so messages name a findable file. */
+	if (p->include_dir) {
+		if (asprintf(&st->path, "%s/%s", p->include_dir, raw) < 0)
+			st->path = NULL;
+	} else {
+		st->path = strdup(raw);
+	}
+	if (!st->raw || !st->path) {
+		free(st->raw);
+		free(st->path);
+		p->nsrc--;
+		return NULL;
+	}
+	return st;
+}
+
+static const char *file_name(struct parser *p, const char *raw)
+{
+	const struct src_text *st;
+
+	if (!raw)
+		return p->path;
+	st = src_find(p, raw);
+	return st ? st->path : raw;
+}
+
+static const char *file_of(struct parser *p, const config_setting_t *s)
+{
+	return file_name(p, s ? config_setting_source_file(s) : NULL);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -150,7 +195,8 @@ static const char *type_name(int type)
 static void src_free(struct parser *p)
 {
 	for (size_t i = 0; i < p->nsrc; i++) {
-		free(p->src[i].name);
+		free(p->src[i].raw);
+		free(p->src[i].path);
 		free(p->src[i].text);
 		free(p->src[i].line_off);
 	}
@@ -177,29 +223,19 @@ static int src_index(struct src_text *st)
 
 static char *read_text(const char *path, int *err_no);
 
-static const struct src_text *src_get(struct parser *p, const char *file)
+static const struct src_text *src_get(struct parser *p, const char *raw)
 {
-	struct src_text *st;
+	struct src_text *st = src_find(p, raw);
 	int e;
 
-	for (size_t i = 0; i < p->nsrc; i++) {
-		const char *n = p->src[i].name;
-		if ((!n && !file) || (n && file && strcmp(n, file) == 0))
-			return p->src[i].failed ? NULL : &p->src[i];
+	if (!st)
+		return NULL;
+	if (!st->tried) {
+		st->tried = true;
+		st->text = st->path ? read_text(st->path, &e) : NULL;
+		st->failed = !st->text || src_index(st) < 0;
 	}
-	if (p->nsrc == MAX_SRC_FILES)
-		return NULL;
-	if (!file)
-		return NULL;
-	st = &p->src[p->nsrc++];
-	memset(st, 0, sizeof(*st));
-	st->name = strdup(file);
-	st->text = st->name ? read_text(file, &e) : NULL;
-	if (!st->text || src_index(st) < 0) {
-		st->failed = true;
-		return NULL;
-	}
-	return st;
+	return st->failed ? NULL : st;
 }
 
 /* Skip a string or a comment starting at q; returns where scanning goes on
@@ -570,7 +606,7 @@ static int parse_routes(struct parser *p, const config_setting_t *s, const struc
 {
 	size_t n;
 
-	if (get_entry_list(p, s, "routes", "{ dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; }", &n) < 0)
+	if (get_entry_list(p, s, def->name, "{ dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; }", &n) < 0)
 		return -1;
 	free(p->c->routes);
 	free(p->route_loc);
@@ -598,7 +634,7 @@ static int parse_arp(struct parser *p, const config_setting_t *s, const struct s
 {
 	size_t n;
 
-	if (get_entry_list(p, s, "arp",
+	if (get_entry_list(p, s, def->name,
 	                   "{ ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }",
 	                   &n) < 0)
 		return -1;
@@ -893,6 +929,7 @@ int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *
 	}
 	/* Keep the text: integer literals are re-read from it. */
 	p.src[0].text = text;
+	p.src[0].tried = true;
 	p.nsrc = 1;
 	if (src_index(&p.src[0]) < 0)
 		p.src[0].failed = true;
@@ -907,15 +944,16 @@ int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *
 			/* Cut the file name; "/rtmd.conf" keeps its "/". */
 			slash[slash == dir] = '\0';
 			config_set_include_dir(&cfg, dir);
+			p.include_dir = dir;
 		}
 	}
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		const char *f = config_error_file(&cfg);
+		const char *f = file_name(&p, config_error_file(&cfg));
 		if (config_error_line(&cfg) > 0)
-			snprintf(err, errlen, "%s:%d: %s", f ? f : path, config_error_line(&cfg),
+			snprintf(err, errlen, "%s:%d: %s", f, config_error_line(&cfg),
 			         config_error_text(&cfg));
 		else
-			snprintf(err, errlen, "%s: %s", f ? f : path, config_error_text(&cfg));
+			snprintf(err, errlen, "%s: %s", f, config_error_text(&cfg));
 		goto out;
 	}
 	if (parse_root(&p, config_root_setting(&cfg)) < 0)
