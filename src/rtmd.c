@@ -1,0 +1,149 @@
+/* rtmd.c - the routing-table manager daemon: options, then a flat list of
+ * start-up steps ending in the event loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arp_store.h"
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "route_table.h"
+#include "sdnotify.h"
+#include "server.h"
+#include "tables.h"
+
+struct options {
+	const char *config, *socket, *state_dir;
+	bool debug, check_config;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: rtmd [OPTIONS]\n"
+	        "Keep the routing and ARP tables, serve rtctl and rtmon on a Unix socket.\n\n"
+	        "  -c, --config FILE     configuration file (default %s)\n"
+	        "  -s, --socket PATH     listening socket (default /run/rtmd/rtmd.sock), unless\n"
+	        "                        systemd passes one\n"
+	        "  -S, --state-dir DIR   store files (default $STATE_DIRECTORY or %s)\n"
+	        "  -d, --debug           log debug messages\n"
+	        "      --check-config    check the configuration file and exit (0: valid)\n"
+	        "  -h, --help            show this help and exit\n"
+	        "  -V, --version         show the version and exit\n"
+	        "\nSee rtmd(8) and rtmd.conf(5).\n",
+	        RTMD_DEFAULT_CONFIG, RTMD_DEFAULT_STATE_DIR);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:s:S:dhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'S': o->state_dir = optarg; break;
+		case 'd': o->debug = true; break;
+		case 'C': o->check_config = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("rtmd %s\n", PACKAGE_VERSION); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rtmd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Command line beats the file; systemd's StateDirectory= beats the
+ * built-in default. */
+static void apply_overrides(const struct options *o, struct rtmd_config *cfg)
+{
+	const char *env = getenv("STATE_DIRECTORY");
+
+	if (o->socket)
+		snprintf(cfg->socket, sizeof(cfg->socket), "%s", o->socket);
+	if (o->state_dir)
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
+	else if (!cfg->has_state_dir && env && *env)
+		/* $STATE_DIRECTORY may list several directories; ours is the first. */
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%.*s", (int)strcspn(env, ":"), env);
+	if (o->debug)
+		cfg->log_level = LOG_DEBUG;
+}
+
+static void ensure_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		rt_die(1, "cannot create state directory %s: %s (create it, or choose another with --state-dir)",
+		       dir, strerror(errno));
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		rt_die(1, "state directory %s is not a directory", dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .config = NULL };
+	struct rtmd_config cfg;
+	struct tables *t;
+	struct server s;
+	size_t added, changed, removed, failed;
+	char err[1024];
+	bool created, activated;
+	int fd, rc;
+
+	parse_options(argc, argv, &o);
+	rt_log_init("rtmd", o.debug ? LOG_DEBUG : LOG_INFO);
+	if (config_load(o.config ? o.config : RTMD_DEFAULT_CONFIG, o.config == NULL, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rtmd: %s\n", err);
+		return 1;
+	}
+	if (o.check_config) {
+		printf("%s: OK (%zu static routes, %zu static ARP entries)\n",
+		       o.config ? o.config : RTMD_DEFAULT_CONFIG, cfg.n_routes, cfg.n_neighs);
+		config_free(&cfg);
+		return 0;
+	}
+	apply_overrides(&o, &cfg);
+	rt_log_set_level(cfg.log_level);
+	ensure_state_dir(cfg.state_dir);
+	if (tables_open(&t, cfg.state_dir, cfg.route_capacity, cfg.arp_capacity, err, sizeof(err)) < 0)
+		rt_die(1, "%s", err);
+	tables_apply_config(t, &cfg, &added, &changed, &removed, &failed);
+	if (tables_sync(t, NULL, err, sizeof(err)) < 0)
+		rt_die(1, "%s", err);
+	if (listen_open(cfg.socket, &fd, &created, &activated, err, sizeof(err)) < 0)
+		rt_die(1, "%s", err);
+	if (server_init(&s, &cfg, o.config ? o.config : RTMD_DEFAULT_CONFIG, t, fd, created,
+	                activated, err, sizeof(err)) < 0)
+		rt_die(1, "%s", err);
+	log_info("rtmd %s ready on %s%s, state in %s: %zu routes, %zu ARP entries, sync %s",
+	         PACKAGE_VERSION, cfg.socket, activated ? " (socket-activated)" : "", cfg.state_dir,
+	         route_table_count(tables_routes(t), 0), arp_store_count(tables_arp(t)),
+	         cfg.sync_always ? "always" : "interval");
+	notify_ready("serving");
+	rc = server_run(&s);
+	server_free(&s);
+	listen_close(fd, cfg.socket, created);
+	tables_close(t);
+	config_free(&cfg);
+	return rc;
+}
