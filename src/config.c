@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "config.h"
 #include "log.h"
 
@@ -77,7 +78,8 @@ struct setting {
 void config_defaults(struct rtmd_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->socket, sizeof(c->socket), "%s", RUNSTATEDIR "/rtmd/rtmd.sock");
+	/* The same default as rtctl and rtmon, whatever runstatedir is. */
+	snprintf(c->socket, sizeof(c->socket), "%s", RT_DEFAULT_SOCKET);
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", RTMD_DEFAULT_STATE_DIR);
 	c->sync_always = true;
 	c->sync_interval_ms = 10;

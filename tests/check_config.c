@@ -96,7 +96,7 @@ START_TEST(test_defaults)
 	struct rtmd_config c;
 
 	config_defaults(&c);
-	ck_assert_str_eq(c.socket, RUNSTATEDIR "/rtmd/rtmd.sock");
+	ck_assert_str_eq(c.socket, "/run/rtmd/rtmd.sock");
 	ck_assert_str_eq(c.state_dir, LOCALSTATEDIR "/lib/rtmd");
 	ck_assert(c.sync_always);
 	ck_assert_uint_eq(c.sync_interval_ms, 10);
