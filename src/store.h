@@ -1,0 +1,188 @@
+/* store.h - the slot file shared by the ARP and route stores (internal).
+ *
+ * A store file is a header page, an array of fixed-size slots and, for the
+ * ARP store, two open-addressing hash indexes of slot numbers (by IP and by
+ * MAC).  Each slot is a seqlock (odd sequence while written), a crc32 of its
+ * write version and payload, a 64-bit write version and the payload words.
+ * This module owns the layout, the validation of a file opened by anyone,
+ * the lock-free slot and index primitives readers use, and the writer engine
+ * (slot allocation, dirty ranges, deferred frees, growth by rewrite and
+ * rename).  arp_store.c, route_store.c and arp_reader.c add the payload
+ * meaning.  doc/STORE.md is the prose form.
+ */
+#ifndef RTMD_STORE_H
+#define RTMD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "addr.h"
+
+#define STORE_MAGIC "RTMDSTOR"
+#define STORE_VERSION 1
+#define STORE_HDR_SIZE 4096
+#define STORE_SLOT_HEAD 16          /* seq u32, crc u32, version u64 */
+#define STORE_MAX_INDEX 2
+/* Largest capacity: index buckets (2 x capacity, a power of two) must fit
+ * in a uint32 with two reserved values. */
+#define STORE_MAX_CAPACITY (1u << 30)
+
+enum store_kind { STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2 };
+
+/* Header flags.  RETIRED is set on a file that has been replaced by a
+ * newer one at the same path: readers reopen the path. */
+#define STORE_F_RETIRED 0x1u
+
+/* Index bucket values: 0 empty (so a fresh, sparse file needs no
+ * initialisation), UINT32_MAX a tombstone, otherwise slot + 1. */
+#define STORE_IDX_EMPTY 0u
+#define STORE_IDX_TOMB UINT32_MAX
+
+/* Payloads (little-endian host order, canonical: unused bytes are zero, so
+ * that byte equality of the key prefix is key equality).
+ *   ARP   (48 bytes): family u8, ip[16], dev[16]   <- key (33 bytes)
+ *                     lladdr[6], origin u8, zero padding
+ *   route (80 bytes): family u8, dst[16], plen u8, metric u32 <- key (22)
+ *                     gw family u8, gw[16], dev[16], origin u8, padding
+ * family 0 marks a free slot. */
+#define STORE_ARP_PAYLOAD 48
+#define STORE_ARP_KEYLEN 33
+#define STORE_ROUTE_PAYLOAD 80
+#define STORE_ROUTE_KEYLEN 22
+#define STORE_PAYLOAD_MAX 80
+
+void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]);
+/* 0, or -1 if the payload is not a valid neighbour (free, or bad fields). */
+int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n);
+void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD]);
+int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r);
+/* Index hashes of an ARP payload or of the key parts. */
+uint64_t store_hash_ip(const struct rt_addr *ip);
+uint64_t store_hash_mac(const uint8_t mac[6]);
+
+/* What differs between the store kinds. */
+struct store_ops {
+	enum store_kind kind;
+	const char *what;           /* "arp store", for messages */
+	uint32_t slot_size;         /* multiple of 8 */
+	uint32_t payload_size;
+	uint32_t keylen;            /* key = first keylen payload bytes */
+	unsigned nindex;            /* 0 or STORE_MAX_INDEX */
+	/* Hash of a valid payload for index i. */
+	uint64_t (*hash)(const uint8_t *payload, unsigned i);
+	/* 0 if a checksummed payload also holds a valid entry. */
+	int (*valid)(const uint8_t *payload);
+};
+
+extern const struct store_ops store_arp_ops, store_route_ops;
+
+/* A mapped store file; layout values are private copies checked against
+ * the mapping length once, never re-read from the (possibly hostile) file. */
+struct store_map {
+	int fd;
+	uint8_t *base;
+	size_t len;
+	uint32_t capacity;
+	uint32_t slot_size, payload_size;
+	uint32_t nbuckets;          /* per index; 0 without indexes */
+	unsigned nindex;
+	uint64_t generation;
+	size_t slots_off, index_off[STORE_MAX_INDEX];
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Validate the header of the open file fd (named path) and map it (read
+ * only unless writable).  Errors name the file and the fix. */
+int store_map_fd(int fd, const char *path, const struct store_ops *ops, bool writable,
+                 struct store_map *m, char *err, size_t errlen);
+void store_map_release(struct store_map *m);
+uint32_t store_map_flags(const struct store_map *m);
+bool store_map_retired(const struct store_map *m);
+
+enum store_slot_state {
+	STORE_SLOT_FREE = 0,
+	STORE_SLOT_USED = 1,
+	STORE_SLOT_TORN = 2,        /* odd sequence (writer died or still writing) */
+	STORE_SLOT_CORRUPT = 3,     /* checksum or payload invalid */
+};
+
+/* Lock-free read of one slot by a process other than the writer: retries
+ * while a write is in progress (counted in *retries), then checks the
+ * checksum.  payload receives payload_size bytes. */
+enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
+                                      uint8_t *payload, uint64_t *version,
+                                      const struct store_ops *ops, uint64_t *retries);
+
+/* Probe one index for hash: returns successive candidate slot numbers
+ * (always < capacity), UINT32_MAX at the end.  Bounded by nbuckets steps. */
+struct store_probe {
+	uint32_t pos, steps, mask;
+	const uint32_t *bucket;
+	uint32_t capacity;
+};
+void store_probe_start(const struct store_map *m, unsigned index, uint64_t hash,
+                       struct store_probe *p);
+uint32_t store_probe_next(struct store_probe *p);
+
+/* ---- The writer engine ------------------------------------------------- */
+
+struct store {
+	const struct store_ops *ops;
+	char *path;
+	struct store_map m;
+	uint64_t *used;             /* bitmap: slot holds a live or pending-free entry */
+	uint32_t free_hint;         /* no free slot below this */
+	uint32_t count;             /* live entries (excludes pending frees) */
+	uint32_t nused;             /* set bits in used */
+	uint64_t version;           /* next write version */
+	uint32_t live[STORE_MAX_INDEX], tombs[STORE_MAX_INDEX];
+	/* Old slots of replaced entries, freed only once their replacement is
+	 * durable (after the next msync) so that even a power cut leaves one
+	 * of the two. */
+	uint32_t *pending;
+	size_t npending, pending_cap;
+	/* One dirty byte range of the slot region: one msync call per sync,
+	 * because each call costs a device flush; the kernel skips the clean
+	 * pages inside the range. */
+	size_t dirty_lo, dirty_hi;
+};
+
+/* Open or create (mode 0644) and recover; see arp_store_open(). */
+int store_open(struct store *st, const struct store_ops *ops, const char *path,
+               uint32_t initial_capacity, uint32_t *dropped, char *err, size_t errlen);
+/* Sync (twice, so that deferred frees land too) and release. */
+void store_close(struct store *st);
+
+/* Make sure one free slot and room for `inserts` more entries in every
+ * index exist, rewriting the file larger (or with fresh indexes) if not.
+ * 0, or an rt_err code (RT_E_FULL, RT_E_INTERNAL) with the reason logged. */
+int store_reserve(struct store *st, unsigned inserts);
+/* Lowest free slot; store_reserve() must have succeeded. */
+uint32_t store_alloc(struct store *st);
+/* Write payload to slot under the seqlock with a fresh version. */
+void store_write(struct store *st, uint32_t slot, const uint8_t *payload);
+/* Free a slot now (seqlock write of a free payload). */
+void store_free_now(struct store *st, uint32_t slot);
+/* Free a replaced slot after the next sync. */
+int store_free_later(struct store *st, uint32_t slot);
+bool store_slot_live(const struct store *st, uint32_t slot);
+/* Writer-side read of its own slot (no concurrent writer: no retries). */
+const uint8_t *store_payload(const struct store *st, uint32_t slot);
+
+/* Index maintenance (writer).  Buckets are published with release stores
+ * after the slot is written. */
+void store_idx_insert(struct store *st, unsigned index, uint64_t hash, uint32_t slot);
+/* Point the bucket holding old_slot at new_slot (one atomic store). */
+bool store_idx_swap(struct store *st, unsigned index, uint64_t hash, uint32_t old_slot,
+                    uint32_t new_slot);
+bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t slot);
+
+bool store_dirty(const struct store *st);
+/* msync the dirty slot ranges, then apply deferred frees. */
+int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen);
+size_t store_memory(const struct store *st);
+
+#endif
