@@ -530,6 +530,46 @@ START_TEST(test_many_routes)
 }
 END_TEST
 
+/* Every setting in the shipped etc/rtmd.conf, once uncommented, parses and
+ * is at its default; its example routes and arp entries are valid. */
+START_TEST(test_shipped_file)
+{
+	const char *top = getenv("top_srcdir");
+	char in[4096], line[1024];
+	struct rtmd_config c, d;
+	FILE *f, *out;
+
+	snprintf(in, sizeof(in), "%s/etc/rtmd.conf.in", top ? top : ".");
+	f = fopen(in, "r");
+	ck_assert_msg(f != NULL, "cannot open %s: %s (set top_srcdir)", in, strerror(errno));
+	out = fopen(path, "w");
+	ck_assert_ptr_nonnull(out);
+	while (fgets(line, sizeof(line), f)) {
+		char *at = strstr(line, "@localstatedir@");
+		const char *l = line;
+		if (at) {
+			char rest[1024];
+			snprintf(rest, sizeof(rest), "%s", at + strlen("@localstatedir@"));
+			snprintf(at, sizeof(line) - (size_t)(at - line), "%s%s", LOCALSTATEDIR, rest);
+		}
+		/* "#name = ...", "#\t{ ... }" and "#);" are the commented settings. */
+		if (line[0] == '#' && ((line[1] >= 'a' && line[1] <= 'z') || line[1] == '\t' ||
+		                       line[1] == ')'))
+			l = line + 1;
+		ck_assert_int_ge(fputs(l, out), 0);
+	}
+	fclose(f);
+	ck_assert_int_eq(fclose(out), 0);
+	load_ok(&c);
+	ck_assert_uint_eq(c.n_routes, 3);
+	ck_assert_uint_eq(c.n_neighs, 1);
+	config_free(&c);
+	config_defaults(&d);
+	c.has_socket = c.has_state_dir = false;
+	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -552,6 +592,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_error_after_entries);
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_many_routes);
+	tcase_add_test(tc, test_shipped_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
