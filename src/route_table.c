@@ -1,0 +1,923 @@
+/* route_table.c - path-compressed binary (Patricia) tries, one per family.
+ *
+ * Layout, chosen for memory and cache behaviour at a million routes:
+ *  - Nodes live in a growable array and refer to each other by uint32
+ *    index, so a node is 20 bytes for IPv4 (child[2], route list, length,
+ *    key word) and 32 for IPv6.  A node exists for every prefix that has
+ *    routes and for every branching point, and for nothing else.
+ *  - The routes of one prefix form a list sorted by metric, so the head is
+ *    what a longest-prefix match returns.  A route record is 16 bytes: the
+ *    prefix is the node's, and (gateway, interface) pairs are interned with
+ *    reference counts in a small hash table, since a host has few of them.
+ *  - Once a family holds enough routes, a direct-indexed table of 2^16
+ *    entries (keyed by the top 16 address bits) gives the node at which a
+ *    look-up continues and the best match found above it, so a look-up
+ *    skips the dense top of the trie, which is also where misses are
+ *    cheapest to avoid.  It is kept exact on every change by refilling only
+ *    the entries below the node that changed.
+ *  - Every array grows by doubling; everything a change needs is reserved
+ *    before the change starts, so an allocation failure leaves the table as
+ *    it was.  Freed nodes and records go on free lists and are reused.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <xxhash.h>
+
+#include "addr.h"
+#include "proto.h"
+#include "route_table.h"
+
+#define NIL UINT32_MAX
+
+/* Node words: two children, head of the route list, prefix length, key
+ * (host-order 32-bit words, most significant first, bits beyond the length
+ * zero). */
+enum { N_C0, N_C1, N_RT, N_LEN, N_KEY };
+
+/* Direct table: below DIR_MIN_ROUTES routes a family does without it. */
+#define DIR_BITS 16
+#define DIR_MIN_ROUTES 256
+
+/* The origin shares the route record's next-hop word. */
+#define NH_BITS 24
+#define NH_MASK ((1u << NH_BITS) - 1)
+
+struct pool {
+	unsigned char *base;
+	uint32_t esz;        /* element size, a multiple of 4 */
+	uint32_t cap;        /* elements allocated */
+	uint32_t used;       /* high-water mark */
+	uint32_t free_head;  /* free list threaded through word 0 */
+	uint32_t nfree;
+};
+
+struct rrec {
+	uint32_t next;       /* next route of the same prefix, higher metric */
+	uint32_t metric;
+	uint32_t tag;
+	uint32_t nh;         /* next-hop index | origin << NH_BITS */
+};
+
+struct dent {
+	uint32_t start;      /* node where a look-up continues, or NIL */
+	uint32_t best;       /* node of the best match above it, or NIL */
+};
+
+struct fam {
+	uint8_t af;
+	uint32_t kw;         /* key words: 1 or 4 */
+	uint32_t width;      /* 32 or 128 */
+	uint32_t root;
+	struct pool nodes;
+	struct pool routes;
+	size_t count;
+	struct dent *dir;
+};
+
+/* An interned (gateway, interface) pair.  The key is exactly these bytes so
+ * a stored route reads back identical to what was given. */
+struct nh_key {
+	struct rt_addr gw;
+	char dev[RT_IFNAMSIZ];
+};
+
+struct nh {
+	struct nh_key key;
+	uint32_t refs;
+	uint32_t hnext;
+};
+
+struct route_table {
+	struct fam f4, f6;
+	struct pool nhs;     /* struct nh, free list through word 0 when refs == 0 */
+	uint32_t *buckets;
+	uint32_t nbuckets;   /* power of two, or 0 */
+	uint32_t nh_live;
+};
+
+/* ---- pools ---------------------------------------------------------------- */
+
+static void pool_init(struct pool *p, size_t esz)
+{
+	memset(p, 0, sizeof(*p));
+	p->esz = (uint32_t)esz;
+	p->free_head = NIL;
+}
+
+static void pool_release(struct pool *p)
+{
+	free(p->base);
+	pool_init(p, p->esz);
+}
+
+static inline void *pool_at(const struct pool *p, uint32_t i)
+{
+	return p->base + (size_t)i * p->esz;
+}
+
+/* Make sure n more elements can be taken without allocating. */
+static int pool_reserve(struct pool *p, uint32_t n)
+{
+	size_t avail = (size_t)p->nfree + (p->cap - p->used);
+	size_t cap = p->cap ? p->cap : 16;
+
+	if (avail >= n)
+		return 0;
+	while (cap - p->used + p->nfree < n)
+		cap *= 2;
+	if (cap >= NIL)         /* NIL must stay an invalid index */
+		return -1;
+	unsigned char *b = realloc(p->base, cap * p->esz);
+	if (!b)
+		return -1;
+	p->base = b;
+	p->cap = (uint32_t)cap;
+	return 0;
+}
+
+static uint32_t pool_take(struct pool *p)
+{
+	uint32_t i;
+
+	if (p->free_head != NIL) {
+		i = p->free_head;
+		memcpy(&p->free_head, pool_at(p, i), sizeof(uint32_t));
+		p->nfree--;
+	} else {
+		i = p->used++;
+	}
+	return i;
+}
+
+static void pool_give(struct pool *p, uint32_t i)
+{
+	memcpy(pool_at(p, i), &p->free_head, sizeof(uint32_t));
+	p->free_head = i;
+	p->nfree++;
+}
+
+static size_t pool_bytes(const struct pool *p)
+{
+	return (size_t)p->cap * p->esz;
+}
+
+/* ---- keys ------------------------------------------------------------------- */
+
+static void key_from_bytes(uint32_t *k, const uint8_t *b, uint32_t kw)
+{
+	for (uint32_t i = 0; i < kw; i++)
+		k[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
+		       (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+}
+
+static void key_to_bytes(uint8_t *b, const uint32_t *k, uint32_t kw)
+{
+	for (uint32_t i = 0; i < kw; i++) {
+		b[4 * i] = (uint8_t)(k[i] >> 24);
+		b[4 * i + 1] = (uint8_t)(k[i] >> 16);
+		b[4 * i + 2] = (uint8_t)(k[i] >> 8);
+		b[4 * i + 3] = (uint8_t)k[i];
+	}
+}
+
+static inline uint32_t key_bit(const uint32_t *k, uint32_t pos)
+{
+	return (k[pos >> 5] >> (31 - (pos & 31))) & 1;
+}
+
+/* Number of leading bits a and b share, at most max. */
+static uint32_t key_common(const uint32_t *a, const uint32_t *b, uint32_t max, uint32_t kw)
+{
+	for (uint32_t i = 0; i < kw && i * 32 < max; i++) {
+		uint32_t x = a[i] ^ b[i];
+		if (x) {
+			uint32_t c = i * 32 + (uint32_t)__builtin_clz(x);
+			return c < max ? c : max;
+		}
+	}
+	return max;
+}
+
+/* True if the first len bits of a and b are equal. */
+static inline bool key_match(const uint32_t *a, const uint32_t *b, uint32_t len)
+{
+	uint32_t i = 0;
+
+	for (; len >= 32; len -= 32, i++)
+		if (a[i] != b[i])
+			return false;
+	return len == 0 || ((a[i] ^ b[i]) >> (32 - len)) == 0;
+}
+
+static void key_mask(uint32_t *k, uint32_t len, uint32_t kw)
+{
+	for (uint32_t i = 0; i < kw; i++) {
+		if (len >= 32 * (i + 1))
+			continue;
+		k[i] = len <= 32 * i ? 0 : k[i] & ~(UINT32_MAX >> (len - 32 * i));
+	}
+}
+
+/* ---- families and nodes ------------------------------------------------------ */
+
+static void fam_init(struct fam *f, uint8_t af)
+{
+	memset(f, 0, sizeof(*f));
+	f->af = af;
+	f->kw = af == AF_INET ? 1 : 4;
+	f->width = 32 * f->kw;
+	f->root = NIL;
+	pool_init(&f->nodes, (N_KEY + f->kw) * sizeof(uint32_t));
+	pool_init(&f->routes, sizeof(struct rrec));
+}
+
+static void fam_release(struct fam *f)
+{
+	pool_release(&f->nodes);
+	pool_release(&f->routes);
+	free(f->dir);
+	f->dir = NULL;
+	f->root = NIL;
+	f->count = 0;
+}
+
+static inline uint32_t *node(const struct fam *f, uint32_t i)
+{
+	return (uint32_t *)pool_at(&f->nodes, i);
+}
+
+static inline struct rrec *rrec(const struct fam *f, uint32_t i)
+{
+	return (struct rrec *)pool_at(&f->routes, i);
+}
+
+static struct fam *fam_of(struct route_table *t, uint8_t af)
+{
+	return af == AF_INET ? &t->f4 : af == AF_INET6 ? &t->f6 : NULL;
+}
+
+static const struct fam *cfam_of(const struct route_table *t, uint8_t af)
+{
+	return af == AF_INET ? &t->f4 : af == AF_INET6 ? &t->f6 : NULL;
+}
+
+static uint32_t new_node(struct fam *f, const uint32_t *key, uint32_t len)
+{
+	uint32_t i = pool_take(&f->nodes);
+	uint32_t *x = node(f, i);
+
+	x[N_C0] = x[N_C1] = x[N_RT] = NIL;
+	x[N_LEN] = len;
+	memcpy(x + N_KEY, key, f->kw * sizeof(uint32_t));
+	key_mask(x + N_KEY, len, f->kw);
+	return i;
+}
+
+/* The node holding exactly (key, len), or NIL. */
+static uint32_t find_node(const struct fam *f, const uint32_t *key, uint32_t len)
+{
+	uint32_t n = f->root;
+
+	while (n != NIL) {
+		const uint32_t *x = node(f, n);
+		if (x[N_LEN] > len || !key_match(x + N_KEY, key, x[N_LEN]))
+			return NIL;
+		if (x[N_LEN] == len)
+			return n;
+		n = x[key_bit(key, x[N_LEN])];
+	}
+	return NIL;
+}
+
+/* ---- direct table ------------------------------------------------------------ */
+
+static inline uint32_t dir_top(const uint32_t *x)
+{
+	return x[N_KEY] >> (32 - DIR_BITS);
+}
+
+static void dir_set(struct fam *f, uint32_t lo, uint32_t hi, uint32_t start_e, uint32_t start,
+                    uint32_t best)
+{
+	for (uint32_t e = lo; e < hi; e++) {
+		f->dir[e].start = e == start_e ? start : NIL;
+		f->dir[e].best = best;
+	}
+}
+
+/* Entries [lo, hi) are reached through link value n with best match best
+ * so far.  Blocks of entries are aligned powers of two, so n's block either
+ * contains [lo, hi), lies inside it, or misses it. */
+static void dir_fill(struct fam *f, uint32_t n, uint32_t best, uint32_t lo, uint32_t hi)
+{
+	if (n == NIL) {
+		dir_set(f, lo, hi, NIL, NIL, best);
+		return;
+	}
+	const uint32_t *x = node(f, n);
+	uint32_t len = x[N_LEN], nlo = dir_top(x);
+	if (len >= DIR_BITS) {
+		dir_set(f, lo, hi, nlo, n, best);
+		return;
+	}
+	uint32_t nhi = nlo + (1u << (DIR_BITS - len));
+	if (nhi <= lo || nlo >= hi) {
+		dir_set(f, lo, hi, NIL, NIL, best);
+		return;
+	}
+	if (nlo > lo)
+		dir_set(f, lo, nlo, NIL, NIL, best);
+	if (nhi < hi)
+		dir_set(f, nhi, hi, NIL, NIL, best);
+	uint32_t a = nlo > lo ? nlo : lo, b = nhi < hi ? nhi : hi;
+	uint32_t mid = nlo + (1u << (DIR_BITS - len - 1));
+	uint32_t b2 = x[N_RT] != NIL ? n : best;
+	uint32_t c0 = x[N_C0], c1 = x[N_C1];
+	if (a < mid)
+		dir_fill(f, c0, b2, a, b < mid ? b : mid);
+	if (b > mid)
+		dir_fill(f, c1, b2, a > mid ? a : mid, b);
+}
+
+/* Refill the entries a change at node y affects.  parent is y's parent
+ * (NIL at the root): below a node of length >= DIR_BITS nothing the table
+ * holds can change. */
+static void dir_update(struct fam *f, uint32_t parent, const uint32_t *y)
+{
+	if (!f->dir || (parent != NIL && node(f, parent)[N_LEN] >= DIR_BITS))
+		return;
+	uint32_t len = y[N_LEN] < DIR_BITS ? y[N_LEN] : DIR_BITS;
+	uint32_t lo = dir_top(y) & ~((1u << (DIR_BITS - len)) - 1);
+	dir_fill(f, f->root, NIL, lo, lo + (1u << (DIR_BITS - len)));
+}
+
+/* Built once a family is big enough to profit; failure only costs speed. */
+static void dir_maybe_build(struct fam *f)
+{
+	if (f->dir || f->count < DIR_MIN_ROUTES)
+		return;
+	f->dir = malloc(sizeof(struct dent) << DIR_BITS);
+	if (f->dir)
+		dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
+}
+
+/* ---- next hops ----------------------------------------------------------------- */
+
+static inline struct nh *nh_at(const struct route_table *t, uint32_t i)
+{
+	return (struct nh *)pool_at(&t->nhs, i);
+}
+
+static uint32_t nh_hash(const struct route_table *t, const struct nh_key *k)
+{
+	return (uint32_t)XXH3_64bits(k, sizeof(*k)) & (t->nbuckets - 1);
+}
+
+static int nh_reserve(struct route_table *t)
+{
+	if (t->nh_live >= NH_MASK || pool_reserve(&t->nhs, 1) < 0)
+		return -1;
+	if (t->nh_live + 1 <= t->nbuckets)
+		return 0;
+	uint32_t nb = t->nbuckets ? t->nbuckets * 2 : 16;
+	uint32_t *b = malloc(nb * sizeof(*b));
+	if (!b)
+		return -1;
+	for (uint32_t i = 0; i < nb; i++)
+		b[i] = NIL;
+	uint32_t *old = t->buckets, onb = t->nbuckets;
+	t->buckets = b;
+	t->nbuckets = nb;
+	for (uint32_t i = 0; i < onb; i++) {
+		for (uint32_t j = old[i]; j != NIL;) {
+			struct nh *h = nh_at(t, j);
+			uint32_t next = h->hnext, slot = nh_hash(t, &h->key);
+			h->hnext = b[slot];
+			b[slot] = j;
+			j = next;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+/* Cannot fail after nh_reserve(). */
+static uint32_t nh_get(struct route_table *t, const struct rt_route *r)
+{
+	struct nh_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.gw = r->gw;
+	memcpy(k.dev, r->dev, sizeof(k.dev));
+	uint32_t slot = nh_hash(t, &k);
+	for (uint32_t j = t->buckets[slot]; j != NIL; j = nh_at(t, j)->hnext) {
+		struct nh *h = nh_at(t, j);
+		if (memcmp(&h->key, &k, sizeof(k)) == 0) {
+			h->refs++;
+			return j;
+		}
+	}
+	uint32_t j = pool_take(&t->nhs);
+	struct nh *h = nh_at(t, j);
+	h->key = k;
+	h->refs = 1;
+	h->hnext = t->buckets[slot];
+	t->buckets[slot] = j;
+	t->nh_live++;
+	return j;
+}
+
+static void nh_put(struct route_table *t, uint32_t j)
+{
+	struct nh *h = nh_at(t, j);
+
+	if (--h->refs)
+		return;
+	uint32_t *link = &t->buckets[nh_hash(t, &h->key)];
+	while (*link != j)
+		link = &nh_at(t, *link)->hnext;
+	*link = h->hnext;
+	pool_give(&t->nhs, j);
+	if (--t->nh_live == 0) {
+		pool_release(&t->nhs);
+		free(t->buckets);
+		t->buckets = NULL;
+		t->nbuckets = 0;
+	}
+}
+
+/* ---- conversions and validation ------------------------------------------------- */
+
+static void route_out(const struct route_table *t, const struct fam *f, const uint32_t *x,
+                      const struct rrec *rr, struct rt_route *out)
+{
+	const struct nh *h = nh_at(t, rr->nh & NH_MASK);
+
+	memset(out, 0, sizeof(*out));
+	out->dst.addr.family = f->af;
+	key_to_bytes(out->dst.addr.bytes, x + N_KEY, f->kw);
+	out->dst.len = (uint8_t)x[N_LEN];
+	out->gw = h->key.gw;
+	memcpy(out->dev, h->key.dev, sizeof(out->dev));
+	out->metric = rr->metric;
+	out->origin = (uint8_t)(rr->nh >> NH_BITS);
+}
+
+static int prefix_valid(const struct rt_prefix *p)
+{
+	char err[RT_ERRLEN];
+
+	return p && rt_prefix_check(p, err) == 0;
+}
+
+static int route_valid(const struct rt_route *r)
+{
+	return r && prefix_valid(&r->dst) &&
+	       (r->gw.family == 0 || r->gw.family == r->dst.addr.family);
+}
+
+/* ---- public: life cycle ----------------------------------------------------------- */
+
+struct route_table *route_table_new(void)
+{
+	struct route_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	fam_init(&t->f4, AF_INET);
+	fam_init(&t->f6, AF_INET6);
+	pool_init(&t->nhs, sizeof(struct nh));
+	return t;
+}
+
+void route_table_free(struct route_table *t)
+{
+	if (!t)
+		return;
+	fam_release(&t->f4);
+	fam_release(&t->f6);
+	pool_release(&t->nhs);
+	free(t->buckets);
+	free(t);
+}
+
+/* ---- public: changes ----------------------------------------------------------------- */
+
+/* Insert a node for (key, len), which must not exist; two nodes must have
+ * been reserved. */
+static uint32_t insert_node(struct fam *f, const uint32_t *key, uint32_t len)
+{
+	uint32_t *link = &f->root, parent = NIL, n = f->root, changed;
+
+	while (n != NIL) {
+		uint32_t *x = node(f, n);
+		if (x[N_LEN] > len || !key_match(x + N_KEY, key, x[N_LEN]))
+			break;
+		parent = n;
+		link = &x[key_bit(key, x[N_LEN])];
+		n = *link;
+	}
+	uint32_t leaf = new_node(f, key, len);
+	if (n == NIL) {
+		*link = changed = leaf;
+	} else {
+		uint32_t *x = node(f, n);
+		uint32_t nl = x[N_LEN], c = key_common(key, x + N_KEY, len < nl ? len : nl, f->kw);
+		if (c == len) {
+			/* the new prefix sits above n */
+			node(f, leaf)[key_bit(x + N_KEY, len)] = n;
+			changed = leaf;
+		} else {
+			uint32_t b = new_node(f, key, c);
+			x = node(f, n);
+			uint32_t *bx = node(f, b);
+			bx[key_bit(key, c)] = leaf;
+			bx[key_bit(x + N_KEY, c)] = n;
+			changed = b;
+		}
+		*link = changed;
+	}
+	dir_update(f, parent, node(f, changed));
+	return leaf;
+}
+
+/* Remove node n, which has just lost its last route, and whatever branch
+ * node it leaves with a single child. */
+static void remove_node(struct fam *f, uint32_t n)
+{
+	uint32_t *link = &f->root, *plink = NULL, parent = NIL, gparent = NIL, cur = f->root;
+	const uint32_t *key = node(f, n) + N_KEY;
+	uint32_t len = node(f, n)[N_LEN];
+
+	while (cur != n) {
+		uint32_t *x = node(f, cur);
+		gparent = parent;
+		parent = cur;
+		plink = link;
+		link = &x[key_bit(key, x[N_LEN])];
+		cur = *link;
+	}
+	uint32_t *x = node(f, n);
+	uint32_t kids = (x[N_C0] != NIL) + (x[N_C1] != NIL);
+	uint32_t ykey[4], ylen, yparent;
+	memcpy(ykey, x + N_KEY, f->kw * sizeof(uint32_t));
+	ylen = len;
+	yparent = parent;
+	if (kids == 2) {
+		dir_update(f, parent, x);
+		return;
+	}
+	*link = kids ? (x[N_C0] != NIL ? x[N_C0] : x[N_C1]) : NIL;
+	pool_give(&f->nodes, n);
+	if (kids == 0 && parent != NIL) {
+		uint32_t *p = node(f, parent);
+		if (p[N_RT] == NIL) {
+			/* a pure branch point with one child left: splice it out */
+			*plink = p[N_C0] != NIL ? p[N_C0] : p[N_C1];
+			memcpy(ykey, p + N_KEY, f->kw * sizeof(uint32_t));
+			ylen = p[N_LEN];
+			yparent = gparent;
+			pool_give(&f->nodes, parent);
+		}
+	}
+	if (f->dir) {
+		uint32_t y[N_KEY + 4];
+		y[N_LEN] = ylen;
+		memcpy(y + N_KEY, ykey, f->kw * sizeof(uint32_t));
+		dir_update(f, yparent, y);
+	}
+}
+
+/* The route record of (node n, metric) and the link that points at it. */
+static uint32_t *route_link(const struct fam *f, uint32_t n, uint32_t metric)
+{
+	uint32_t *link = &node(f, n)[N_RT];
+
+	while (*link != NIL && rrec(f, *link)->metric < metric)
+		link = &rrec(f, *link)->next;
+	return link;
+}
+
+static void route_set(struct route_table *t, struct fam *f, uint32_t ri, const struct rt_route *r,
+                      uint32_t tag)
+{
+	struct rrec *rr = rrec(f, ri);
+
+	rr->metric = r->metric;
+	rr->tag = tag;
+	rr->nh = nh_get(t, r) | (uint32_t)r->origin << NH_BITS;
+}
+
+/* Add a route known to be new. */
+static int add_new(struct route_table *t, struct fam *f, const struct rt_route *r, uint32_t tag,
+                   const uint32_t *key, uint32_t n)
+{
+	if (nh_reserve(t) < 0 || pool_reserve(&f->routes, 1) < 0 ||
+	    (n == NIL && pool_reserve(&f->nodes, 2) < 0))
+		return RT_E_FULL;
+	uint32_t ri = pool_take(&f->routes);
+	route_set(t, f, ri, r, tag);
+	if (n == NIL)
+		n = insert_node(f, key, r->dst.len);
+	uint32_t *link = route_link(f, n, r->metric);
+	bool was_empty = node(f, n)[N_RT] == NIL;
+	rrec(f, ri)->next = *link;
+	*link = ri;
+	if (was_empty && f->dir && r->dst.len < DIR_BITS)
+		dir_update(f, NIL, node(f, n));
+	f->count++;
+	dir_maybe_build(f);
+	return RT_OK;
+}
+
+int route_table_add(struct route_table *t, const struct rt_route *r, uint32_t tag)
+{
+	uint32_t key[4];
+
+	if (!t || !route_valid(r))
+		return RT_E_INVALID;
+	struct fam *f = fam_of(t, r->dst.addr.family);
+	key_from_bytes(key, r->dst.addr.bytes, f->kw);
+	uint32_t n = find_node(f, key, r->dst.len);
+	if (n != NIL) {
+		uint32_t *link = route_link(f, n, r->metric);
+		if (*link != NIL && rrec(f, *link)->metric == r->metric)
+			return RT_E_EXISTS;
+	}
+	return add_new(t, f, r, tag, key, n);
+}
+
+int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_t tag,
+                        bool *existed, struct rt_route *old, uint32_t *old_tag)
+{
+	uint32_t key[4];
+
+	if (existed)
+		*existed = false;
+	if (!t || !route_valid(r))
+		return RT_E_INVALID;
+	struct fam *f = fam_of(t, r->dst.addr.family);
+	key_from_bytes(key, r->dst.addr.bytes, f->kw);
+	uint32_t n = find_node(f, key, r->dst.len);
+	if (n != NIL) {
+		uint32_t *link = route_link(f, n, r->metric);
+		if (*link != NIL && rrec(f, *link)->metric == r->metric) {
+			uint32_t ri = *link;
+			if (nh_reserve(t) < 0)
+				return RT_E_FULL;
+			if (old)
+				route_out(t, f, node(f, n), rrec(f, ri), old);
+			if (old_tag)
+				*old_tag = rrec(f, ri)->tag;
+			if (existed)
+				*existed = true;
+			uint32_t prev = rrec(f, ri)->nh & NH_MASK;
+			route_set(t, f, ri, r, tag);
+			nh_put(t, prev);
+			return RT_OK;
+		}
+	}
+	return add_new(t, f, r, tag, key, n);
+}
+
+int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
+                       struct rt_route *old, uint32_t *old_tag)
+{
+	uint32_t key[4];
+
+	if (!t || !prefix_valid(dst))
+		return RT_E_INVALID;
+	struct fam *f = fam_of(t, dst->addr.family);
+	key_from_bytes(key, dst->addr.bytes, f->kw);
+	uint32_t n = find_node(f, key, dst->len);
+	if (n == NIL)
+		return RT_E_NOTFOUND;
+	uint32_t *link = route_link(f, n, metric);
+	if (*link == NIL || rrec(f, *link)->metric != metric)
+		return RT_E_NOTFOUND;
+	uint32_t ri = *link;
+	struct rrec *rr = rrec(f, ri);
+	if (old)
+		route_out(t, f, node(f, n), rr, old);
+	if (old_tag)
+		*old_tag = rr->tag;
+	*link = rr->next;
+	nh_put(t, rr->nh & NH_MASK);
+	pool_give(&f->routes, ri);
+	f->count--;
+	if (node(f, n)[N_RT] == NIL)
+		remove_node(f, n);
+	if (f->count == 0)
+		fam_release(f);        /* give a flushed family's memory back */
+	return RT_OK;
+}
+
+/* ---- public: queries ------------------------------------------------------------------ */
+
+int route_table_find(const struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
+                     struct rt_route *out, uint32_t *tag)
+{
+	uint32_t key[4];
+
+	if (!t || !prefix_valid(dst))
+		return RT_E_INVALID;
+	const struct fam *f = cfam_of(t, dst->addr.family);
+	key_from_bytes(key, dst->addr.bytes, f->kw);
+	uint32_t n = find_node(f, key, dst->len);
+	if (n == NIL)
+		return RT_E_NOTFOUND;
+	uint32_t ri = *route_link(f, n, metric);
+	if (ri == NIL || rrec(f, ri)->metric != metric)
+		return RT_E_NOTFOUND;
+	if (out)
+		route_out(t, f, node(f, n), rrec(f, ri), out);
+	if (tag)
+		*tag = rrec(f, ri)->tag;
+	return RT_OK;
+}
+
+/* IPv4 look-up, the hot path: shifts in 64 bits make length 0 and 32 need
+ * no special case (a /32 has no children, so child[0] = NIL ends it). */
+static uint32_t lookup4(const struct fam *f, uint32_t a)
+{
+	const uint32_t *base = (const uint32_t *)f->nodes.base;
+	uint32_t n = f->root, best = NIL;
+
+	if (f->dir) {
+		const struct dent *d = &f->dir[a >> (32 - DIR_BITS)];
+		n = d->start;
+		best = d->best;
+	}
+	while (n != NIL) {
+		const uint32_t *x = base + (size_t)n * (N_KEY + 1);
+		uint32_t len = x[N_LEN];
+		if ((uint32_t)(((uint64_t)(a ^ x[N_KEY]) << len) >> 32))
+			break;
+		if (x[N_RT] != NIL)
+			best = n;
+		n = x[(((uint64_t)a << len) >> 31) & 1];
+	}
+	return best;
+}
+
+static uint32_t lookup_any(const struct fam *f, const uint32_t *a)
+{
+	uint32_t n = f->root, best = NIL;
+
+	if (f->dir) {
+		const struct dent *d = &f->dir[a[0] >> (32 - DIR_BITS)];
+		n = d->start;
+		best = d->best;
+	}
+	while (n != NIL) {
+		const uint32_t *x = node(f, n);
+		uint32_t len = x[N_LEN];
+		if (!key_match(x + N_KEY, a, len))
+			break;
+		if (x[N_RT] != NIL)
+			best = n;
+		if (len == f->width)
+			break;
+		n = x[key_bit(a, len)];
+	}
+	return best;
+}
+
+int route_table_lookup(const struct route_table *t, const struct rt_addr *a, struct rt_route *out)
+{
+	uint32_t key[4];
+
+	if (!t || !a)
+		return RT_E_INVALID;
+	const struct fam *f = cfam_of(t, a->family);
+	if (!f)
+		return RT_E_INVALID;
+	key_from_bytes(key, a->bytes, f->kw);
+	uint32_t n = f->kw == 1 ? lookup4(f, key[0]) : lookup_any(f, key);
+	if (n == NIL)
+		return RT_E_NOTFOUND;
+	if (out) {
+		const uint32_t *x = node(f, n);
+		route_out(t, f, x, rrec(f, x[N_RT]), out);
+	}
+	return RT_OK;
+}
+
+size_t route_table_count(const struct route_table *t, uint8_t family)
+{
+	if (!t)
+		return 0;
+	if (family == 0)
+		return t->f4.count + t->f6.count;
+	const struct fam *f = cfam_of(t, family);
+	return f ? f->count : 0;
+}
+
+size_t route_table_memory(const struct route_table *t)
+{
+	size_t m;
+
+	if (!t)
+		return 0;
+	m = sizeof(*t) + pool_bytes(&t->nhs) + (size_t)t->nbuckets * sizeof(uint32_t);
+	const struct fam *fams[2] = { &t->f4, &t->f6 };
+	for (size_t i = 0; i < 2; i++) {
+		m += pool_bytes(&fams[i]->nodes) + pool_bytes(&fams[i]->routes);
+		if (fams[i]->dir)
+			m += sizeof(struct dent) << DIR_BITS;
+	}
+	return m;
+}
+
+/* ---- public: walks ---------------------------------------------------------------------- */
+
+static int visit_node(const struct route_table *t, const struct fam *f, uint32_t n,
+                      route_visit_fn fn, void *ctx)
+{
+	const uint32_t *x = node(f, n);
+	struct rt_route r;
+
+	for (uint32_t ri = x[N_RT]; ri != NIL; ri = rrec(f, ri)->next) {
+		route_out(t, f, x, rrec(f, ri), &r);
+		int rc = fn(&r, rrec(f, ri)->tag, ctx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Pre-order, 0 before 1: a node's prefix sorts before everything below it
+ * (same address and shorter, or smaller address), and the 0 side before
+ * the 1 side, which is exactly address-then-length order. */
+static int walk_subtree(const struct route_table *t, const struct fam *f, uint32_t top,
+                        route_visit_fn fn, void *ctx)
+{
+	uint32_t stack[132];   /* a path has at most width + 1 nodes */
+	size_t sp = 0;
+
+	if (top == NIL)
+		return 0;
+	stack[sp++] = top;
+	while (sp) {
+		uint32_t n = stack[--sp];
+		int rc = visit_node(t, f, n, fn, ctx);
+		if (rc)
+			return rc;
+		const uint32_t *x = node(f, n);
+		if (x[N_C1] != NIL)
+			stack[sp++] = x[N_C1];
+		if (x[N_C0] != NIL)
+			stack[sp++] = x[N_C0];
+	}
+	return 0;
+}
+
+int route_table_walk(const struct route_table *t, enum route_filter mode,
+                     const struct rt_prefix *prefix, route_visit_fn fn, void *ctx)
+{
+	uint32_t key[4];
+
+	if (!t || !fn)
+		return RT_E_INVALID;
+	if (mode == RT_FILTER_ALL) {
+		int rc = walk_subtree(t, &t->f4, t->f4.root, fn, ctx);
+		return rc ? rc : walk_subtree(t, &t->f6, t->f6.root, fn, ctx);
+	}
+	if (!prefix_valid(prefix))
+		return RT_E_INVALID;
+	const struct fam *f = cfam_of(t, prefix->addr.family);
+	uint32_t len = prefix->len, n = f->root;
+	key_from_bytes(key, prefix->addr.bytes, f->kw);
+	switch (mode) {
+	case RT_FILTER_EXACT:
+		n = find_node(f, key, len);
+		return n == NIL ? 0 : visit_node(t, f, n, fn, ctx);
+	case RT_FILTER_ROOT:
+		while (n != NIL && node(f, n)[N_LEN] < len) {
+			const uint32_t *x = node(f, n);
+			if (!key_match(x + N_KEY, key, x[N_LEN]))
+				return 0;
+			n = x[key_bit(key, x[N_LEN])];
+		}
+		if (n == NIL || !key_match(node(f, n) + N_KEY, key, len))
+			return 0;
+		return walk_subtree(t, f, n, fn, ctx);
+	case RT_FILTER_MATCH:
+		while (n != NIL) {
+			const uint32_t *x = node(f, n);
+			if (x[N_LEN] > len || !key_match(x + N_KEY, key, x[N_LEN]))
+				return 0;
+			int rc = visit_node(t, f, n, fn, ctx);
+			if (rc)
+				return rc;
+			if (x[N_LEN] == len)
+				return 0;
+			n = x[key_bit(key, x[N_LEN])];
+		}
+		return 0;
+	default:
+		return RT_E_INVALID;
+	}
+}

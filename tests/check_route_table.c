@@ -1,0 +1,777 @@
+/* check_route_table.c - unit tests of the routing table: edge prefixes,
+ * metrics, trie surgery on delete, walk order and filters, memory reuse,
+ * and a randomized comparison against a linear-scan reference. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "proto.h"
+#include "route_table.h"
+
+/* ---- helpers -------------------------------------------------------------- */
+
+/* Field by field: struct padding is not part of a route. */
+static bool route_eq(const struct rt_route *a, const struct rt_route *b)
+{
+	return a->dst.addr.family == b->dst.addr.family && a->dst.len == b->dst.len &&
+	       memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16) == 0 &&
+	       a->gw.family == b->gw.family && memcmp(a->gw.bytes, b->gw.bytes, 16) == 0 &&
+	       memcmp(a->dev, b->dev, RT_IFNAMSIZ) == 0 && a->metric == b->metric &&
+	       a->origin == b->origin;
+}
+
+static struct rt_route mk(const char *dst, const char *gw, const char *dev, uint32_t metric)
+{
+	struct rt_route r;
+	char err[RT_ERRLEN];
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s: %s", dst, err);
+	if (gw)
+		ck_assert_msg(rt_addr_parse(gw, &r.gw, err) == 0, "%s: %s", gw, err);
+	if (dev)
+		strncpy(r.dev, dev, sizeof(r.dev) - 1);
+	r.metric = metric;
+	return r;
+}
+
+static struct rt_prefix pfx(const char *s)
+{
+	struct rt_prefix p;
+	char err[RT_ERRLEN];
+
+	ck_assert_msg(rt_prefix_parse(s, &p, err) == 0, "%s: %s", s, err);
+	return p;
+}
+
+static struct rt_addr addr(const char *s)
+{
+	struct rt_addr a;
+	char err[RT_ERRLEN];
+
+	ck_assert_msg(rt_addr_parse(s, &a, err) == 0, "%s: %s", s, err);
+	return a;
+}
+
+static void add_ok(struct route_table *t, const char *dst, uint32_t metric, uint32_t tag)
+{
+	struct rt_route r = mk(dst, NULL, "eth0", metric);
+	ck_assert_int_eq(route_table_add(t, &r, tag), RT_OK);
+}
+
+/* "prefix metric" of the route a look-up returns, or "none". */
+static const char *lookup_str(const struct route_table *t, const char *a, char *buf, size_t cap)
+{
+	struct rt_addr x = addr(a);
+	struct rt_route r;
+	char p[RT_PREFIXSTRLEN];
+
+	int rc = route_table_lookup(t, &x, &r);
+	if (rc == RT_E_NOTFOUND) {
+		snprintf(buf, cap, "none");
+		return buf;
+	}
+	ck_assert_int_eq(rc, RT_OK);
+	snprintf(buf, cap, "%s %u", rt_prefix_str(&r.dst, p), r.metric);
+	return buf;
+}
+
+#define ck_lookup(t, a, want) do { \
+	char b_[80]; \
+	ck_assert_str_eq(lookup_str((t), (a), b_, sizeof(b_)), (want)); \
+} while (0)
+
+/* A walk collected as "prefix/metric/tag" joined by spaces. */
+struct collect {
+	char text[4096];
+	int n;
+	int stop_after;
+};
+
+static int collect_fn(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct collect *c = ctx;
+	char p[RT_PREFIXSTRLEN];
+	size_t off = strlen(c->text);
+
+	snprintf(c->text + off, sizeof(c->text) - off, "%s%s/%u/%u", off ? " " : "",
+	         rt_prefix_str(&r->dst, p), r->metric, tag);
+	c->n++;
+	return c->stop_after && c->n == c->stop_after ? 42 : 0;
+}
+
+static const char *walk_str(const struct route_table *t, enum route_filter mode, const char *p,
+                            struct collect *c)
+{
+	struct rt_prefix x;
+
+	memset(c, 0, sizeof(*c));
+	if (p)
+		x = pfx(p);
+	ck_assert_int_eq(route_table_walk(t, mode, p ? &x : NULL, collect_fn, c), 0);
+	return c->text;
+}
+
+/* ---- basic operations ---------------------------------------------------------- */
+
+START_TEST(test_add_find_delete)
+{
+	struct route_table *t = route_table_new();
+	struct rt_route r = mk("10.1.0.0/16", "192.0.2.1", "eth0", 100), out;
+	struct rt_prefix p = r.dst;
+	uint32_t tag = 0;
+
+	ck_assert_ptr_nonnull(t);
+	r.origin = RT_ORIGIN_CONFIG;
+	ck_assert_int_eq(route_table_add(t, &r, 7), RT_OK);
+	ck_assert_int_eq(route_table_add(t, &r, 8), RT_E_EXISTS);
+	ck_assert_uint_eq(route_table_count(t, 0), 1);
+	ck_assert_uint_eq(route_table_count(t, AF_INET), 1);
+	ck_assert_uint_eq(route_table_count(t, AF_INET6), 0);
+
+	ck_assert_int_eq(route_table_find(t, &p, 100, &out, &tag), RT_OK);
+	ck_assert_uint_eq(tag, 7);
+	ck_assert(route_eq(&out, &r));
+	ck_assert_int_eq(route_table_find(t, &p, 101, &out, &tag), RT_E_NOTFOUND);
+	p.len = 17;
+	ck_assert_int_eq(route_table_find(t, &p, 100, NULL, NULL), RT_E_NOTFOUND);
+	p.len = 16;
+
+	memset(&out, 0xaa, sizeof(out));
+	ck_assert_int_eq(route_table_delete(t, &p, 100, &out, &tag), RT_OK);
+	ck_assert(route_eq(&out, &r));
+	ck_assert_uint_eq(tag, 7);
+	ck_assert_int_eq(route_table_delete(t, &p, 100, NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_uint_eq(route_table_count(t, 0), 0);
+	route_table_free(t);
+	route_table_free(NULL);
+}
+END_TEST
+
+START_TEST(test_invalid)
+{
+	struct route_table *t = route_table_new();
+	struct rt_route r = mk("10.0.0.0/8", NULL, "eth0", 0);
+	struct rt_prefix p = r.dst;
+	struct rt_addr a = addr("10.1.2.3");
+	struct collect c;
+
+	r.dst.addr.family = 0;
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	r.dst.addr.family = 99;
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	r = mk("10.0.0.0/8", NULL, "eth0", 0);
+	r.dst.len = 33;
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	r = mk("2001:db8::/32", NULL, "eth0", 0);
+	r.dst.len = 129;
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	r = mk("10.0.0.0/8", NULL, "eth0", 0);
+	r.dst.addr.bytes[1] = 1;          /* host bit */
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	ck_assert_int_eq(route_table_replace(t, &r, 0, NULL, NULL, NULL), RT_E_INVALID);
+	r = mk("0.0.0.0/0", NULL, "eth0", 0);
+	r.dst.addr.bytes[0] = 128;        /* host bit of a default route */
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	r = mk("10.0.0.0/8", "2001:db8::1", NULL, 0);
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
+	ck_assert_int_eq(route_table_add(t, NULL, 0), RT_E_INVALID);
+	ck_assert_uint_eq(route_table_count(t, 0), 0);
+
+	p.len = 40;
+	ck_assert_int_eq(route_table_find(t, &p, 0, NULL, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_table_walk(t, RT_FILTER_ROOT, &p, collect_fn, &c), RT_E_INVALID);
+	ck_assert_int_eq(route_table_walk(t, RT_FILTER_EXACT, NULL, collect_fn, &c), RT_E_INVALID);
+	a.family = 3;
+	ck_assert_int_eq(route_table_lookup(t, &a, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_table_lookup(t, NULL, NULL), RT_E_INVALID);
+	route_table_free(t);
+}
+END_TEST
+
+START_TEST(test_edges)
+{
+	struct route_table *t = route_table_new();
+
+	ck_lookup(t, "1.2.3.4", "none");
+	ck_lookup(t, "::1", "none");
+	add_ok(t, "default", 0, 1);
+	add_ok(t, "default6", 0, 2);
+	ck_lookup(t, "1.2.3.4", "default 0");
+	ck_lookup(t, "255.255.255.255", "default 0");
+	ck_lookup(t, "::1", "default6 0");
+	add_ok(t, "255.255.255.255/32", 0, 3);
+	add_ok(t, "0.0.0.0/32", 0, 4);
+	add_ok(t, "128.0.0.0/1", 0, 5);
+	add_ok(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", 0, 6);
+	add_ok(t, "::/128", 0, 7);
+	add_ok(t, "2001:db8::1/128", 0, 8);
+	ck_lookup(t, "255.255.255.255", "255.255.255.255/32 0");
+	ck_lookup(t, "255.255.255.254", "128.0.0.0/1 0");
+	ck_lookup(t, "0.0.0.0", "0.0.0.0/32 0");
+	ck_lookup(t, "0.0.0.1", "default 0");
+	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128 0");
+	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "default6 0");
+	ck_lookup(t, "::", "::/128 0");
+	ck_lookup(t, "2001:db8::1", "2001:db8::1/128 0");
+	ck_lookup(t, "2001:db8::2", "default6 0");
+	ck_assert_uint_eq(route_table_count(t, AF_INET), 4);
+	ck_assert_uint_eq(route_table_count(t, AF_INET6), 4);
+
+	/* removing the defaults keeps the host routes */
+	struct rt_prefix d4 = pfx("default"), d6 = pfx("default6");
+	ck_assert_int_eq(route_table_delete(t, &d4, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &d6, 0, NULL, NULL), RT_OK);
+	ck_lookup(t, "0.0.0.1", "none");
+	ck_lookup(t, "0.0.0.0", "0.0.0.0/32 0");
+	ck_lookup(t, "2001:db8::2", "none");
+	ck_lookup(t, "2001:db8::1", "2001:db8::1/128 0");
+	route_table_free(t);
+}
+END_TEST
+
+START_TEST(test_metrics)
+{
+	struct route_table *t = route_table_new();
+	struct collect c;
+	struct rt_prefix p = pfx("10.0.0.0/8");
+
+	add_ok(t, "10.0.0.0/8", 300, 3);
+	add_ok(t, "10.0.0.0/8", 100, 1);
+	add_ok(t, "10.0.0.0/8", UINT32_MAX, 4);
+	add_ok(t, "10.0.0.0/8", 200, 2);
+	add_ok(t, "10.0.0.0/16", 500, 5);
+	add_ok(t, "10.0.0.0/7", 0, 6);
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "10.0.0.0/7/0/6 10.0.0.0/8/100/1 10.0.0.0/8/200/2 10.0.0.0/8/300/3 "
+	                 "10.0.0.0/8/4294967295/4 10.0.0.0/16/500/5");
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 100");
+	ck_lookup(t, "10.0.1.1", "10.0.0.0/16 500");   /* longer wins over lower metric */
+	ck_lookup(t, "11.0.0.1", "10.0.0.0/7 0");
+	ck_assert_int_eq(route_table_delete(t, &p, 100, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 200");
+	ck_assert_int_eq(route_table_delete(t, &p, 300, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 300, NULL, NULL), RT_E_NOTFOUND);
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 200");
+	ck_assert_int_eq(route_table_delete(t, &p, 200, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 4294967295");
+	ck_assert_int_eq(route_table_delete(t, &p, UINT32_MAX, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/7 0");
+	ck_lookup(t, "10.0.1.1", "10.0.0.0/16 500");
+	ck_assert_uint_eq(route_table_count(t, 0), 2);
+	route_table_free(t);
+}
+END_TEST
+
+START_TEST(test_replace)
+{
+	struct route_table *t = route_table_new();
+	struct rt_route r = mk("192.0.2.0/24", "198.51.100.1", "eth0", 10), old, out;
+	bool existed = true;
+	uint32_t old_tag = 0, tag = 0;
+
+	ck_assert_int_eq(route_table_replace(t, &r, 1, &existed, &old, &old_tag), RT_OK);
+	ck_assert(!existed);
+	struct rt_route r2 = mk("192.0.2.0/24", NULL, "wlan0", 10);
+	r2.origin = RT_ORIGIN_CONFIG;
+	ck_assert_int_eq(route_table_replace(t, &r2, 2, &existed, &old, &old_tag), RT_OK);
+	ck_assert(existed);
+	ck_assert_uint_eq(old_tag, 1);
+	ck_assert(route_eq(&old, &r));
+	ck_assert_int_eq(route_table_find(t, &r.dst, 10, &out, &tag), RT_OK);
+	ck_assert(route_eq(&out, &r2));
+	ck_assert_uint_eq(tag, 2);
+	/* a different metric is a different route */
+	r2.metric = 11;
+	ck_assert_int_eq(route_table_replace(t, &r2, 3, &existed, NULL, NULL), RT_OK);
+	ck_assert(!existed);
+	ck_assert_uint_eq(route_table_count(t, 0), 2);
+	/* replacing with the same next hop keeps one interned copy alive */
+	ck_assert_int_eq(route_table_replace(t, &r2, 4, &existed, NULL, NULL), RT_OK);
+	ck_assert(existed);
+	ck_assert_int_eq(route_table_find(t, &r2.dst, 11, &out, &tag), RT_OK);
+	ck_assert(route_eq(&out, &r2));
+	ck_assert_uint_eq(tag, 4);
+	route_table_free(t);
+}
+END_TEST
+
+/* Deleting prefixes that sit between others must splice the trie without
+ * losing the prefixes above and below. */
+START_TEST(test_delete_middle)
+{
+	struct route_table *t = route_table_new();
+	struct collect c;
+	const char *all[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.1.0/24", "10.1.2.0/24",
+	                      "10.1.1.128/25", "10.2.0.0/16", "10.1.1.0/32" };
+	struct rt_prefix p;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		add_ok(t, all[i], 0, (uint32_t)i);
+	ck_lookup(t, "10.1.1.200", "10.1.1.128/25 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+
+	p = pfx("10.1.0.0/16");      /* two children: becomes a branch point */
+	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.3.1", "10.0.0.0/8 0");
+	ck_lookup(t, "10.1.2.1", "10.1.2.0/24 0");
+	ck_lookup(t, "10.1.1.1", "10.1.1.0/24 0");
+	p = pfx("10.1.1.0/24");      /* two children */
+	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 0");
+	ck_lookup(t, "10.1.1.129", "10.1.1.128/25 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+	p = pfx("10.1.1.128/25");    /* leaf whose parent branch point goes too */
+	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.129", "10.0.0.0/8 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+	p = pfx("10.0.0.0/8");       /* the top, one level of children left */
+	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_lookup(t, "10.1.1.129", "none");
+	ck_lookup(t, "10.2.3.4", "10.2.0.0/16 0");
+	ck_lookup(t, "10.1.2.255", "10.1.2.0/24 0");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "10.1.1.0/32/0/6 10.1.2.0/24/0/3 10.2.0.0/16/0/5");
+	/* and back */
+	add_ok(t, "10.1.0.0/16", 0, 1);
+	add_ok(t, "10.0.0.0/8", 0, 0);
+	ck_lookup(t, "10.1.1.129", "10.1.0.0/16 0");
+	ck_lookup(t, "10.3.0.0", "10.0.0.0/8 0");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "10.0.0.0/8/0/0 10.1.0.0/16/0/1 10.1.1.0/32/0/6 10.1.2.0/24/0/3 "
+	                 "10.2.0.0/16/0/5");
+	route_table_free(t);
+}
+END_TEST
+
+START_TEST(test_walk_filters)
+{
+	struct route_table *t = route_table_new();
+	struct collect c;
+	struct rt_prefix p;
+
+	add_ok(t, "2001:db8::/32", 0, 20);
+	add_ok(t, "2001:db8:1::/48", 0, 21);
+	add_ok(t, "default6", 5, 22);
+	add_ok(t, "192.168.1.0/24", 1, 10);
+	add_ok(t, "192.168.0.0/16", 0, 11);
+	add_ok(t, "10.0.0.0/8", 0, 12);
+	add_ok(t, "192.168.1.0/24", 0, 13);
+	add_ok(t, "192.168.1.128/25", 0, 14);
+	add_ok(t, "default", 0, 15);
+	add_ok(t, "192.168.0.0/24", 0, 16);
+
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "default/0/15 10.0.0.0/8/0/12 192.168.0.0/16/0/11 192.168.0.0/24/0/16 "
+	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10 192.168.1.128/25/0/14 "
+	                 "default6/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
+	ck_assert_int_eq(c.n, 10);
+	ck_assert_str_eq(walk_str(t, RT_FILTER_EXACT, "192.168.1.0/24", &c),
+	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_EXACT, "192.168.2.0/24", &c), "");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "192.168.0.0/16", &c),
+	                 "192.168.0.0/16/0/11 192.168.0.0/24/0/16 192.168.1.0/24/0/13 "
+	                 "192.168.1.0/24/1/10 192.168.1.128/25/0/14");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "192.168.1.0/24", &c),
+	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10 192.168.1.128/25/0/14");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "192.168.0.0/15", &c),
+	                 "192.168.0.0/16/0/11 192.168.0.0/24/0/16 192.168.1.0/24/0/13 "
+	                 "192.168.1.0/24/1/10 192.168.1.128/25/0/14");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "192.169.0.0/16", &c), "");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "default", &c),
+	                 "default/0/15 10.0.0.0/8/0/12 192.168.0.0/16/0/11 192.168.0.0/24/0/16 "
+	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10 192.168.1.128/25/0/14");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "2001:db8::/31", &c),
+	                 "2001:db8::/32/0/20 2001:db8:1::/48/0/21");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "192.168.1.128/25", &c),
+	                 "default/0/15 192.168.0.0/16/0/11 192.168.1.0/24/0/13 "
+	                 "192.168.1.0/24/1/10 192.168.1.128/25/0/14");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "192.168.1.7/32", &c),
+	                 "default/0/15 192.168.0.0/16/0/11 192.168.1.0/24/0/13 "
+	                 "192.168.1.0/24/1/10");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "192.168.0.0/17", &c),
+	                 "default/0/15 192.168.0.0/16/0/11");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "2001:db8:1:2::/64", &c),
+	                 "default6/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
+	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "default", &c), "default/0/15");
+
+	/* a visitor's non-zero return stops the walk and is passed back */
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 3;
+	ck_assert_int_eq(route_table_walk(t, RT_FILTER_ALL, NULL, collect_fn, &c), 42);
+	ck_assert_int_eq(c.n, 3);
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 1;
+	p = pfx("192.168.1.0/24");
+	ck_assert_int_eq(route_table_walk(t, RT_FILTER_EXACT, &p, collect_fn, &c), 42);
+	ck_assert_int_eq(c.n, 1);
+	route_table_free(t);
+}
+END_TEST
+
+/* Freed nodes and records are reused: repeated fill/empty and churn
+ * cycles do not grow the table. */
+START_TEST(test_memory_reuse)
+{
+	struct route_table *t = route_table_new();
+	size_t empty = route_table_memory(t), full = 0;
+	char buf[64];
+
+	for (int cycle = 0; cycle < 5; cycle++) {
+		for (uint32_t i = 0; i < 3000; i++) {
+			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
+			add_ok(t, buf, i % 3, i);
+		}
+		if (cycle == 0)
+			full = route_table_memory(t);
+		ck_assert_uint_eq(route_table_memory(t), full);
+		ck_assert_uint_gt(full, empty);
+		/* churn: delete and re-add half */
+		for (uint32_t i = 0; i < 3000; i += 2) {
+			struct rt_prefix p;
+			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
+			p = pfx(buf);
+			ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+		}
+		for (uint32_t i = 0; i < 3000; i += 2) {
+			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
+			add_ok(t, buf, i % 3, i);
+		}
+		ck_assert_uint_eq(route_table_memory(t), full);
+		for (uint32_t i = 0; i < 3000; i++) {
+			struct rt_prefix p;
+			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
+			p = pfx(buf);
+			ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+		}
+		ck_assert_uint_eq(route_table_count(t, 0), 0);
+		ck_assert_uint_eq(route_table_memory(t), empty);
+	}
+	route_table_free(t);
+}
+END_TEST
+
+/* ---- randomized comparison with a linear scan ------------------------------------ */
+
+struct ref_entry {
+	struct rt_route r;
+	uint32_t tag;
+};
+
+struct ref {
+	struct ref_entry *v;
+	size_t n, cap;
+};
+
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+static bool same_key(const struct rt_route *a, const struct rt_prefix *p, uint32_t metric)
+{
+	return a->dst.len == p->len && a->metric == metric && rt_addr_equal(&a->dst.addr, &p->addr);
+}
+
+static struct ref_entry *ref_find(struct ref *rf, const struct rt_prefix *p, uint32_t metric)
+{
+	for (size_t i = 0; i < rf->n; i++)
+		if (same_key(&rf->v[i].r, p, metric))
+			return &rf->v[i];
+	return NULL;
+}
+
+/* Address of a family drawn from a small space so that prefixes nest and
+ * collide often. */
+static void rnd_addr(uint8_t family, struct rt_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	size_t n = family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < n; i++)
+		a->bytes[i] = (uint8_t)rnd();
+	/* the first bytes from a handful of values */
+	a->bytes[0] = (uint8_t)(rnd() % 3 == 0 ? 10 : 192 + rnd() % 2);
+	a->bytes[1] = (uint8_t)(rnd() % 4);
+	if (family == AF_INET6 && rnd() % 2)
+		memset(a->bytes + 4, 0, 8);
+}
+
+static void rnd_prefix(uint8_t family, struct rt_prefix *p)
+{
+	unsigned max = family == AF_INET ? 32 : 128;
+	unsigned len;
+
+	rnd_addr(family, &p->addr);
+	switch (rnd() % 4) {
+	case 0: len = rnd() % (max + 1); break;
+	case 1: len = rnd() % 25; break;
+	case 2: len = 8 + rnd() % 16; break;
+	default: len = max - rnd() % 3; break;
+	}
+	p->len = (uint8_t)len;
+	for (unsigned i = 0; i < max; i++)
+		if (i >= len)
+			p->addr.bytes[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}
+
+static void rnd_route(uint8_t family, struct rt_route *r)
+{
+	static const char *devs[] = { "eth0", "eth1", "wg0", "" };
+
+	memset(r, 0, sizeof(*r));
+	rnd_prefix(family, &r->dst);
+	r->metric = rnd() % 4 == 0 ? rnd() : rnd() % 3;
+	strcpy(r->dev, devs[rnd() % 4]);
+	if (!r->dev[0] || rnd() % 2) {
+		r->gw.family = family;
+		r->gw.bytes[0] = (uint8_t)(rnd() % 4);
+		r->gw.bytes[3] = 1;
+	}
+	r->origin = (uint8_t)(rnd() % 2);
+}
+
+static const struct ref_entry *ref_lookup(const struct ref *rf, const struct rt_addr *a)
+{
+	const struct ref_entry *best = NULL;
+
+	for (size_t i = 0; i < rf->n; i++) {
+		const struct rt_route *r = &rf->v[i].r;
+		if (r->dst.addr.family != a->family || !rt_prefix_contains(&r->dst, a))
+			continue;
+		if (!best || r->dst.len > best->r.dst.len ||
+		    (r->dst.len == best->r.dst.len && r->metric < best->r.metric))
+			best = &rf->v[i];
+	}
+	return best;
+}
+
+static int ref_cmp(const void *x, const void *y)
+{
+	const struct rt_route *a = &((const struct ref_entry *)x)->r;
+	const struct rt_route *b = &((const struct ref_entry *)y)->r;
+
+	if (a->dst.addr.family != b->dst.addr.family)
+		return a->dst.addr.family == AF_INET ? -1 : 1;
+	int c = memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16);
+	if (c)
+		return c;
+	if (a->dst.len != b->dst.len)
+		return a->dst.len < b->dst.len ? -1 : 1;
+	return a->metric < b->metric ? -1 : a->metric > b->metric;
+}
+
+struct walk_check {
+	const struct ref_entry *want;
+	size_t n, i;
+	int bad;
+};
+
+static int walk_check_fn(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct walk_check *w = ctx;
+
+	if (w->i >= w->n || !route_eq(r, &w->want[w->i].r) || tag != w->want[w->i].tag)
+		w->bad++;
+	w->i++;
+	return 0;
+}
+
+/* Compare a filtered walk with the sorted reference. */
+static void check_walk(const struct route_table *t, const struct ref *rf, enum route_filter mode,
+                       const struct rt_prefix *p)
+{
+	struct ref_entry *sel = malloc((rf->n + 1) * sizeof(*sel));
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(sel);
+	for (size_t i = 0; i < rf->n; i++) {
+		const struct rt_prefix *d = &rf->v[i].r.dst;
+		bool in = true;
+		if (mode != RT_FILTER_ALL) {
+			in = d->addr.family == p->addr.family;
+			if (in && mode == RT_FILTER_EXACT)
+				in = d->len == p->len && rt_addr_equal(&d->addr, &p->addr);
+			else if (in && mode == RT_FILTER_ROOT)
+				in = d->len >= p->len && rt_prefix_contains(p, &d->addr);
+			else if (in && mode == RT_FILTER_MATCH)
+				in = d->len <= p->len && rt_prefix_contains(d, &p->addr);
+		}
+		if (in)
+			sel[n++] = rf->v[i];
+	}
+	qsort(sel, n, sizeof(*sel), ref_cmp);
+	struct walk_check w = { sel, n, 0, 0 };
+	ck_assert_int_eq(route_table_walk(t, mode, p, walk_check_fn, &w), 0);
+	ck_assert_int_eq(w.bad, 0);
+	ck_assert_uint_eq(w.i, n);
+	free(sel);
+}
+
+static void check_lookup(const struct route_table *t, const struct ref *rf, const struct rt_addr *a)
+{
+	struct rt_route out;
+	const struct ref_entry *want = ref_lookup(rf, a);
+	int rc = route_table_lookup(t, a, &out);
+
+	if (!want) {
+		ck_assert_int_eq(rc, RT_E_NOTFOUND);
+		return;
+	}
+	ck_assert_int_eq(rc, RT_OK);
+	ck_assert(route_eq(&out, &want->r));
+}
+
+/* Operations in three phases: grow past the size at which the direct table
+ * is built, shrink to empty (the family's memory is released), grow again. */
+static void random_ops(uint8_t family, int ops, uint64_t seed)
+{
+	struct route_table *t = route_table_new();
+	struct ref rf = { NULL, 0, 0 };
+
+	rng_state = seed;
+	for (int op = 0; op < ops; op++) {
+		int phase = op * 3 / ops;
+		unsigned add_pct = phase == 1 ? 20 : 60;
+		struct rt_route r, out;
+		struct rt_addr a;
+		uint32_t tag = rnd(), got_tag;
+		unsigned what = rnd() % 100;
+
+		if (what < add_pct) {
+			rnd_route(family, &r);
+			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
+			if (rnd() % 3 == 0) {
+				bool existed;
+				struct rt_route old;
+				uint32_t old_tag;
+				ck_assert_int_eq(route_table_replace(t, &r, tag, &existed, &old, &old_tag), RT_OK);
+				ck_assert(existed == (e != NULL));
+				if (e) {
+					ck_assert(route_eq(&old, &e->r));
+					ck_assert_uint_eq(old_tag, e->tag);
+					e->r = r;
+					e->tag = tag;
+				}
+			} else {
+				ck_assert_int_eq(route_table_add(t, &r, tag), e ? RT_E_EXISTS : RT_OK);
+			}
+			if (!e) {
+				if (rf.n == rf.cap) {
+					rf.cap = rf.cap ? rf.cap * 2 : 256;
+					rf.v = realloc(rf.v, rf.cap * sizeof(*rf.v));
+					ck_assert_ptr_nonnull(rf.v);
+				}
+				rf.v[rf.n].r = r;
+				rf.v[rf.n++].tag = tag;
+			}
+		} else if (what < 90) {
+			/* delete, mostly something that exists */
+			if (rf.n && rnd() % 8) {
+				size_t i = rnd() % rf.n;
+				r = rf.v[i].r;
+			} else {
+				rnd_route(family, &r);
+			}
+			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
+			int rc = route_table_delete(t, &r.dst, r.metric, &out, &got_tag);
+			ck_assert_int_eq(rc, e ? RT_OK : RT_E_NOTFOUND);
+			if (e) {
+				ck_assert(route_eq(&out, &e->r));
+				ck_assert_uint_eq(got_tag, e->tag);
+				*e = rf.v[--rf.n];
+			}
+		} else {
+			rnd_route(family, &r);
+			if (rf.n && rnd() % 2)
+				r = rf.v[rnd() % rf.n].r;
+			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
+			int rc = route_table_find(t, &r.dst, r.metric, &out, &got_tag);
+			ck_assert_int_eq(rc, e ? RT_OK : RT_E_NOTFOUND);
+			if (e) {
+				ck_assert(route_eq(&out, &e->r));
+				ck_assert_uint_eq(got_tag, e->tag);
+			}
+		}
+		ck_assert_uint_eq(route_table_count(t, family), rf.n);
+
+		rnd_addr(family, &a);
+		check_lookup(t, &rf, &a);
+		if (rf.n) {
+			/* an address inside, or just past, an existing prefix */
+			const struct rt_prefix *d = &rf.v[rnd() % rf.n].r.dst;
+			a = d->addr;
+			if (rnd() % 2)
+				a.bytes[(family == AF_INET ? 3 : 15) - rnd() % 2] ^= (uint8_t)rnd();
+			check_lookup(t, &rf, &a);
+		}
+		if (op % 1000 == 999) {
+			struct rt_prefix p;
+			check_walk(t, &rf, RT_FILTER_ALL, NULL);
+			for (int k = 0; k < 20; k++) {
+				rnd_prefix(family, &p);
+				if (rf.n && k % 2)
+					p = rf.v[rnd() % rf.n].r.dst;
+				check_walk(t, &rf, (enum route_filter)(1 + k % 3), &p);
+			}
+		}
+	}
+	check_walk(t, &rf, RT_FILTER_ALL, NULL);
+	free(rf.v);
+	route_table_free(t);
+}
+
+START_TEST(test_random_ipv4)
+{
+	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i);
+}
+END_TEST
+
+START_TEST(test_random_ipv6)
+{
+	random_ops(AF_INET6, 20000, 0xd1b54a32d192ed03ull + (uint64_t)_i);
+}
+END_TEST
+
+static Suite *route_table_suite(void)
+{
+	Suite *s = suite_create("route_table");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_add_find_delete);
+	tcase_add_test(tc, test_invalid);
+	tcase_add_test(tc, test_edges);
+	tcase_add_test(tc, test_metrics);
+	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_delete_middle);
+	tcase_add_test(tc, test_walk_filters);
+	tcase_add_test(tc, test_memory_reuse);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("random");
+	/* slow under valgrind; each run is a different seed */
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, test_random_ipv4, 0, 2);
+	tcase_add_loop_test(tc, test_random_ipv6, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(route_table_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
