@@ -405,7 +405,7 @@ static void handle_route_query(struct server *s, struct client *c, const struct 
 		char a[RT_ADDRSTRLEN];
 
 		if (route_table_lookup(tables_routes(s->tables), &key.dst.addr, &found) != RT_OK) {
-			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "no route to %s",
+			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "%s",
 			            rt_addr_str(&key.dst.addr, a));
 			return;
 		}
@@ -449,7 +449,7 @@ static void handle_arp_query(struct server *s, struct client *c, const struct rt
 		if (!l.err && rt_msg_count(&s->mb) == 0) {
 			char b[RT_MACSTRLEN > RT_ADDRSTRLEN ? RT_MACSTRLEN : RT_ADDRSTRLEN];
 
-			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "no ARP entry for %s",
+			reply_error(s, c, h, RT_E_NOTFOUND, 0, 0, 0, "%s",
 			            (h->flags & RT_F_BY_MAC) ? rt_mac_str(key.lladdr, b) : rt_addr_str(&key.ip, b));
 			return;
 		}

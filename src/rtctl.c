@@ -1,0 +1,596 @@
+/* rtctl.c - change and query rtmd's tables.
+ *
+ * A batch is parsed whole before anything is sent (bad input changes
+ * nothing), packed many records to a message, and sent with a window of
+ * messages in flight, so a million routes cost about a thousand messages
+ * and no round trip each.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "client.h"
+#include "output.h"
+#include "proto.h"
+#include "rtctl_parse.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+#define WINDOW 32            /* batch messages in flight */
+#define BATCH_MSG_MAX (64 * 1024)
+
+struct opts {
+	const char *socket, *batch;
+	bool json, force, quiet;
+};
+
+/* One request on the wire and how to show its replies. */
+struct request {
+	uint8_t *msg;            /* encoded message */
+	size_t len;
+	uint32_t seq;
+	enum rtctl_cmd cmd;
+	uint32_t count;          /* records */
+	uint32_t *lines;         /* batch line of each record (or of the command) */
+	bool started;            /* first reply seen (JSON array opened) */
+	size_t shown;            /* entries printed */
+	struct json_array_out ja;
+};
+
+static const char *prog = "rtctl";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	"Usage: rtctl [OPTIONS] [route] add|replace PREFIX [via GATEWAY] [dev IFNAME] [metric N]\n"
+	"       rtctl [OPTIONS] [route] delete PREFIX [metric N]\n"
+	"       rtctl [OPTIONS] [route] list [[root|match|exact] PREFIX]\n"
+	"       rtctl [OPTIONS] [route] get ADDRESS\n"
+	"       rtctl [OPTIONS] arp add|replace IP lladdr MAC dev IFNAME\n"
+	"       rtctl [OPTIONS] arp delete IP dev IFNAME\n"
+	"       rtctl [OPTIONS] arp list\n"
+	"       rtctl [OPTIONS] arp get IP|MAC\n"
+	"       rtctl [OPTIONS] flush route|arp\n"
+	"       rtctl [OPTIONS] status\n"
+	"       rtctl [OPTIONS] -b FILE|-\n"
+	"Options:\n"
+	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
+	"  -j, --json          print JSON\n"
+	"  -b, --batch FILE    run the commands in FILE ('-' = stdin), one a line\n"
+	"  -f, --force         in a batch, go on past failing lines\n"
+	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n"
+	"  -V, --version       show the version\n"
+	"Aliases: del = delete, show/ls = list.  Exit: 0 ok, 1 refused by rtmd,\n"
+	"2 invalid input, 3 rtmd unreachable.  See rtctl(8).\n", RT_DEFAULT_SOCKET);
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	/* '+': options end at the first command word, as for ip(8), so
+	 * a negative-looking word is never taken for an option. */
+	while ((ch = getopt_long(argc, argv, "+s:jb:fqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': o->socket = optarg; break;
+		case 'j': o->json = true; break;
+		case 'b': o->batch = optarg; break;
+		case 'f': o->force = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("rtctl %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'rtctl --help'.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	if (!o->socket)
+		o->socket = getenv("RTMD_SOCKET") && *getenv("RTMD_SOCKET") ? getenv("RTMD_SOCKET")
+		                                                             : RT_DEFAULT_SOCKET;
+}
+
+/* ---- printing ------------------------------------------------------------- */
+
+static void print_route(const struct opts *o, struct request *q, const struct rt_route *r)
+{
+	char buf[RT_ROUTESTRLEN];
+
+	if (o->json) {
+		if (q->cmd == CMD_ROUTE_GET)
+			json_print_line(stdout, rt_route_to_json(r));
+		else
+			json_array_add(&q->ja, rt_route_to_json(r));
+	} else {
+		rt_route_format(r, buf, sizeof(buf));
+		puts(buf);
+	}
+	q->shown++;
+}
+
+static void print_status(const struct opts *o, const struct rt_status *st)
+{
+	if (o->json) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "version", json_object_new_string(st->version));
+		json_object_object_add(j, "uptime_s", json_object_new_int64((int64_t)(st->uptime_ms / 1000)));
+		json_object_object_add(j, "routes", json_object_new_int64((int64_t)st->routes));
+		json_object_object_add(j, "routes4", json_object_new_int64((int64_t)st->routes4));
+		json_object_object_add(j, "routes6", json_object_new_int64((int64_t)st->routes6));
+		json_object_object_add(j, "arp", json_object_new_int64((int64_t)st->neighs));
+		json_object_object_add(j, "clients", json_object_new_int64(st->clients));
+		json_object_object_add(j, "subscribers", json_object_new_int64(st->subscribers));
+		json_object_object_add(j, "event_seq", json_object_new_int64((int64_t)st->event_seq));
+		json_object_object_add(j, "sync", json_object_new_string(st->sync_always ? "always" : "interval"));
+		json_object_object_add(j, "sync_interval_ms", json_object_new_int64(st->sync_interval_ms));
+		json_object_object_add(j, "route_capacity", json_object_new_int64((int64_t)st->route_capacity));
+		json_object_object_add(j, "arp_capacity", json_object_new_int64((int64_t)st->arp_capacity));
+		json_object_object_add(j, "route_store", json_object_new_string(st->route_store));
+		json_object_object_add(j, "arp_store", json_object_new_string(st->arp_store));
+		json_print_line(stdout, j);
+		return;
+	}
+	uint64_t up = st->uptime_ms / 1000;
+	printf("rtmd %s, up %llud %02llu:%02llu:%02llu\n", st->version,
+	       (unsigned long long)(up / 86400), (unsigned long long)(up / 3600 % 24),
+	       (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60));
+	printf("routes:      %llu (IPv4 %llu, IPv6 %llu), capacity %llu\n",
+	       (unsigned long long)st->routes, (unsigned long long)st->routes4,
+	       (unsigned long long)st->routes6, (unsigned long long)st->route_capacity);
+	printf("arp entries: %llu, capacity %llu\n", (unsigned long long)st->neighs,
+	       (unsigned long long)st->arp_capacity);
+	printf("clients:     %u, of which subscribers %u\n", st->clients, st->subscribers);
+	printf("events:      %llu\n", (unsigned long long)st->event_seq);
+	if (st->sync_always)
+		printf("sync:        always (msync before every acknowledgement)\n");
+	else
+		printf("sync:        interval (within %u ms)\n", st->sync_interval_ms);
+	printf("route store: %s\narp store:   %s\n", st->route_store, st->arp_store);
+}
+
+/* ---- replies ---------------------------------------------------------------- */
+
+struct run {
+	const struct opts *o;
+	const char *src;         /* batch file name, or NULL */
+	int status;              /* exit status so far */
+	bool stop;               /* a batch line failed: send no more */
+};
+
+static void report_error(struct run *rn, struct request *q, const struct rt_error *e)
+{
+	const char *what = rtctl_cmd_name(q->cmd);
+	char where[300] = "";
+
+	if (e->code == RT_E_SKIPPED)
+		return;
+	if (rn->src)
+		snprintf(where, sizeof(where), "%s:%u: ", rn->src,
+		         q->lines[e->index < q->count ? e->index : 0]);
+	if (e->code == RT_E_PERM)
+		fprintf(stderr, "%s: %s%s: permission denied (%s)\n", prog, where, what, e->text);
+	else if (e->text[0])
+		fprintf(stderr, "%s: %s%s %s: %s\n", prog, where, what, e->text, rt_err_str((int)e->code));
+	else
+		fprintf(stderr, "%s: %s%s: %s\n", prog, where, what, rt_err_str((int)e->code));
+	if (e->code == RT_E_PROTO || e->code == RT_E_TOOBIG || e->code == RT_E_INVALID)
+		rn->status = rn->status == EXIT_OK ? EXIT_USAGE : rn->status;
+	rn->status = rn->status == EXIT_OK ? EXIT_REFUSED : rn->status;
+	if (!rn->o->force)
+		rn->stop = true;
+}
+
+/* Handle one reply message for q.  Returns 1 when q is complete, 0 if more
+ * replies follow, -1 on a protocol error. */
+static int handle_reply(struct run *rn, struct request *q, const struct rt_hdr *h, const uint8_t *msg)
+{
+	const struct opts *o = rn->o;
+	char why[RT_ERRLEN];
+	bool more = h->flags & RT_F_MORE;
+
+	if (h->seq != q->seq) {
+		fprintf(stderr, "%s: rtmd answered request %u while %u was expected\n", prog, h->seq, q->seq);
+		return -1;
+	}
+	switch (h->type) {
+	case RT_MSG_ERROR: {
+		struct rt_error e;
+
+		if (rt_msg_get_error(h, msg, &e, why))
+			goto bad;
+		report_error(rn, q, &e);
+		return more ? 0 : 1;
+	}
+	case RT_MSG_ACK: {
+		struct rt_ack a;
+
+		if (rt_msg_get_ack(h, msg, &a, why))
+			goto bad;
+		if (q->cmd == CMD_FLUSH && !o->quiet && !o->json)
+			printf("flushed %u entries\n", a.applied);
+		return 1;
+	}
+	case RT_MSG_ROUTES:
+		if (o->json && q->cmd == CMD_ROUTE_LIST && !q->started)
+			json_array_begin(&q->ja, stdout);
+		q->started = true;
+		for (uint32_t i = 0; i < h->count; i++) {
+			struct rt_route r;
+
+			if (rt_msg_get_route(h, msg, i, &r, why))
+				goto bad;
+			print_route(o, q, &r);
+		}
+		if (!more && o->json && q->cmd == CMD_ROUTE_LIST)
+			json_array_end(&q->ja);
+		return more ? 0 : 1;
+	case RT_MSG_NEIGHS: {
+		/* arp get prints an object for one match and an array for several:
+		 * buffer until the last message to know which. */
+		static struct json_object *acc;
+
+		if (o->json && !acc)
+			acc = json_object_new_array();
+		for (uint32_t i = 0; i < h->count; i++) {
+			struct rt_neigh n;
+			char buf[RT_ROUTESTRLEN];
+
+			if (rt_msg_get_neigh(h, msg, i, &n, why))
+				goto bad;
+			if (o->json && q->cmd == CMD_ARP_LIST) {
+				if (!q->started)
+					json_array_begin(&q->ja, stdout);
+				q->started = true;
+				json_array_add(&q->ja, rt_neigh_to_json(&n));
+			} else if (o->json) {
+				json_object_array_add(acc, rt_neigh_to_json(&n));
+			} else {
+				rt_neigh_format(&n, buf, sizeof(buf));
+				puts(buf);
+			}
+		}
+		if (!more && o->json) {
+			if (q->cmd == CMD_ARP_LIST) {
+				if (!q->started)
+					json_array_begin(&q->ja, stdout);
+				json_array_end(&q->ja);
+			} else if (json_object_array_length(acc) == 1) {
+				json_print_line(stdout, json_object_get(json_object_array_get_idx(acc, 0)));
+			} else {
+				json_print_line(stdout, json_object_get(acc));
+			}
+		}
+		if (!more && acc) {
+			json_object_put(acc);
+			acc = NULL;
+		}
+		return more ? 0 : 1;
+	}
+	case RT_MSG_STATUS_REPLY: {
+		struct rt_status st;
+
+		if (rt_msg_get_status(h, msg, &st, why))
+			goto bad;
+		print_status(o, &st);
+		return 1;
+	}
+	default:
+		snprintf(why, sizeof(why), "unexpected message type %u", h->type);
+		goto bad;
+	}
+bad:
+	fprintf(stderr, "%s: malformed reply from rtmd: %s\n", prog, why);
+	return -1;
+}
+
+/* ---- building requests -------------------------------------------------------- */
+
+static int add_record(struct rt_msgbuf *mb, const struct rtctl_req *r)
+{
+	if (r->cmd <= CMD_ROUTE_GET)
+		return rt_msg_put_route(mb, &r->route);
+	return rt_msg_put_neigh(mb, &r->neigh);
+}
+
+static int finish_request(struct request *q, struct rt_msgbuf *mb)
+{
+	q->len = mb->len;
+	q->msg = malloc(mb->len);
+	if (!q->msg)
+		return -1;
+	memcpy(q->msg, mb->data, mb->len);
+	return 0;
+}
+
+/* ---- talking to rtmd ------------------------------------------------------------ */
+
+static int connect_or_exit(struct rt_client *c, const char *path)
+{
+	char err[512];
+
+	if (rt_client_connect(c, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		exit(EXIT_UNREACHABLE);
+	}
+	return 0;
+}
+
+static int lost(const struct rt_client *c, const char *err)
+{
+	if (err && *err)
+		fprintf(stderr, "%s: %s\n", prog, err);
+	else
+		fprintf(stderr, "%s: rtmd at %s closed the connection before answering\n", prog, c->path);
+	return EXIT_UNREACHABLE;
+}
+
+/* Send requests q[0..n) keeping up to WINDOW in flight; read replies as
+ * they come so neither side can block the other. */
+static int exchange(struct rt_client *c, struct run *rn, struct request *q, size_t n)
+{
+	size_t sent = 0, done = 0;
+
+	while (done < n) {
+		bool can_send = !rn->stop && sent < n && sent - done < WINDOW;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN | (can_send ? POLLOUT : 0) };
+
+		if (!rn->stop || sent > done) {
+			if (poll(&p, 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
+				return EXIT_UNREACHABLE;
+			}
+		}
+		if (rn->stop && sent == done)
+			break;
+		if (can_send && (p.revents & POLLOUT)) {
+			ssize_t k = send(c->fd, q[sent].msg, q[sent].len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (k >= 0) {
+				sent++;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				if (errno == EMSGSIZE) {
+					fprintf(stderr, "%s: request too large for the socket\n", prog);
+					return EXIT_USAGE;
+				}
+				return lost(c, strerror(errno));
+			}
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			char err[512] = "";
+			struct rt_hdr h;
+			const uint8_t *msg;
+			int rc = rt_client_recv(c, &h, &msg, err, sizeof(err));
+
+			if (rc <= 0)
+				return lost(c, err);
+			if (done == sent) {
+				fprintf(stderr, "%s: unexpected message from rtmd (type %u)\n", prog, h.type);
+				return EXIT_UNREACHABLE;
+			}
+			rc = handle_reply(rn, &q[done], &h, msg);
+			if (rc < 0)
+				return EXIT_UNREACHABLE;
+			if (rc == 1)
+				done++;
+		}
+	}
+	return rn->status;
+}
+
+static int run_single(const struct opts *o, int argc, char **argv)
+{
+	struct rtctl_req r;
+	struct rt_msgbuf mb;
+	struct rt_client c;
+	struct request q = { .count = 1 };
+	struct run rn = { .o = o };
+	char err[RT_ERRLEN + 64];
+	uint32_t line = 0;
+	int rc;
+
+	if (rtctl_parse(argc, argv, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return EXIT_USAGE;
+	}
+	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_UNREACHABLE;
+	}
+	connect_or_exit(&c, o->socket);
+	q.seq = c.next_seq++;
+	q.cmd = r.cmd;
+	q.lines = &line;
+	rt_msg_begin(&mb, r.msg_type, q.seq, r.flags);
+	if (r.nrec)
+		add_record(&mb, &r);
+	if (finish_request(&q, &mb) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		rc = EXIT_UNREACHABLE;
+	} else {
+		rc = exchange(&c, &rn, &q, 1);
+	}
+	if (rc == EXIT_OK && r.cmd == CMD_ROUTE_GET && q.shown == 0)
+		rc = EXIT_REFUSED;
+	free(q.msg);
+	rt_msgbuf_free(&mb);
+	rt_client_close(&c);
+	return rc;
+}
+
+/* ---- batch -------------------------------------------------------------------------- */
+
+struct batch {
+	struct request *q;
+	size_t n, cap;
+};
+
+static struct request *batch_new(struct batch *b)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct request *q = realloc(b->q, cap * sizeof(*q));
+
+		if (!q)
+			return NULL;
+		b->q = q;
+		b->cap = cap;
+	}
+	memset(&b->q[b->n], 0, sizeof(b->q[0]));
+	return &b->q[b->n++];
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->q[i].msg);
+		free(b->q[i].lines);
+	}
+	free(b->q);
+}
+
+/* Close the open message (if any) into the request list. */
+static int batch_seal(struct batch *b, struct rt_msgbuf *mb, struct request *cur)
+{
+	return cur ? finish_request(cur, mb) : 0;
+}
+
+static int run_batch(const struct opts *o)
+{
+	FILE *f = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
+	const char *src = strcmp(o->batch, "-") == 0 ? "stdin" : o->batch;
+	struct batch b = { 0 };
+	struct rt_msgbuf mb;
+	struct request *cur = NULL;
+	struct rt_client c;
+	struct run rn = { .o = o, .src = src };
+	char *line = NULL;
+	size_t linecap = 0, lines_cap = 0;
+	uint32_t lineno = 0, seq = 1;
+	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE : 0);
+	int rc = EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot open batch file %s: %s\n", prog, o->batch, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0)
+		goto oom;
+	while (getline(&line, &linecap, f) >= 0) {
+		char *words[64], err[RT_ERRLEN + 64];
+		struct rtctl_req r;
+		int nw;
+
+		lineno++;
+		nw = rtctl_split(line, words, 64);
+		if (nw == 0)
+			continue;
+		if (nw > 64) {
+			fprintf(stderr, "%s: %s:%u: too many words\n", prog, src, lineno);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (strcmp(words[0], "rtctl") == 0) {
+			fprintf(stderr, "%s: %s:%u: write commands without \"rtctl\"\n", prog, src, lineno);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (rtctl_parse(nw, words, &r, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s:%u: %s\n", prog, src, lineno, err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		/* Consecutive records of one kind share a message. */
+		if (cur && rtctl_is_change(r.cmd) && r.nrec && cur->cmd == r.cmd &&
+		    add_record(&mb, &r) == 0) {
+			if (cur->count == lines_cap) {
+				uint32_t *l = realloc(cur->lines, 2 * lines_cap * sizeof(*l));
+				if (!l)
+					goto oom;
+				cur->lines = l;
+				lines_cap *= 2;
+			}
+			cur->lines[cur->count++] = lineno;
+			continue;
+		}
+		if (batch_seal(&b, &mb, cur) < 0)
+			goto oom;
+		cur = batch_new(&b);
+		if (!cur)
+			goto oom;
+		lines_cap = 64;
+		cur->lines = malloc(lines_cap * sizeof(*cur->lines));
+		if (!cur->lines)
+			goto oom;
+		cur->seq = seq++;
+		cur->cmd = r.cmd;
+		cur->lines[0] = lineno;
+		cur->count = 1;
+		rt_msg_begin(&mb, r.msg_type, cur->seq,
+		             r.flags | (rtctl_is_change(r.cmd) ? flags : 0));
+		if (rtctl_is_change(r.cmd))
+			flags &= ~RT_F_BATCH_START;
+		if (r.nrec)
+			add_record(&mb, &r);
+		if (!rtctl_is_change(r.cmd) || !r.nrec) {
+			if (batch_seal(&b, &mb, cur) < 0)
+				goto oom;
+			cur = NULL;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, src, strerror(errno));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (batch_seal(&b, &mb, cur) < 0)
+		goto oom;
+	if (b.n) {
+		connect_or_exit(&c, o->socket);
+		c.next_seq = seq;
+		rc = exchange(&c, &rn, b.q, b.n);
+		rt_client_close(&c);
+	}
+	goto out;
+oom:
+	fprintf(stderr, "%s: out of memory reading %s\n", prog, src);
+	rc = EXIT_UNREACHABLE;
+out:
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	rt_msgbuf_free(&mb);
+	batch_free(&b);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	parse_opts(argc, argv, &o);
+	if (o.batch) {
+		if (optind < argc) {
+			fprintf(stderr, "%s: --batch takes no command words (\"%s\")\n", prog, argv[optind]);
+			return EXIT_USAGE;
+		}
+		return run_batch(&o);
+	}
+	return run_single(&o, argc - optind, argv + optind);
+}
