@@ -654,11 +654,35 @@ int rt_msg_decode(const void *buf, size_t n, struct rt_hdr *hdr, char *err)
 	return 0;
 }
 
+/* Which getter a message type's records are for; ACK and SYNC records
+ * have the same size, so the size alone cannot tell. */
+enum rec_kind { K_NONE, K_ROUTE, K_NEIGH, K_EVENT, K_ACK, K_ERROR, K_STATUS, K_HELLO, K_SYNC };
+
+static enum rec_kind rec_kind(uint16_t type)
+{
+	switch (type) {
+	case RT_MSG_ACK: return K_ACK;
+	case RT_MSG_ERROR: return K_ERROR;
+	case RT_MSG_STATUS_REPLY: return K_STATUS;
+	case RT_MSG_EVENTS: return K_EVENT;
+	case RT_MSG_SYNC: return K_SYNC;
+	case RT_MSG_HELLO: return K_HELLO;
+	default:
+		switch (rt_msg_record_size(type)) {
+		case RT_WIRE_ROUTE: return K_ROUTE;
+		case RT_WIRE_NEIGH: return K_NEIGH;
+		default: return K_NONE;
+		}
+	}
+}
+
 /* Record i of a message already accepted by rt_msg_decode. */
 static const uint8_t *record(const struct rt_hdr *h, const void *buf, uint32_t i,
-                             size_t size, char *err)
+                             enum rec_kind kind, char *err)
 {
-	if (rt_msg_record_size(h->type) != size) {
+	size_t size = rt_msg_record_size(h->type);
+
+	if (rec_kind(h->type) != kind) {
 		fail(err, RT_E_PROTO, "message type %u does not carry this record", h->type);
 		return NULL;
 	}
@@ -673,7 +697,7 @@ int rt_msg_get_route(const struct rt_hdr *h, const void *buf, uint32_t i,
                      struct rt_route *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, RT_WIRE_ROUTE, err);
+	const uint8_t *p = record(h, buf, i, K_ROUTE, err);
 	int rc;
 
 	if (!p)
@@ -697,7 +721,7 @@ int rt_msg_get_neigh(const struct rt_hdr *h, const void *buf, uint32_t i,
                      struct rt_neigh *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, RT_WIRE_NEIGH, err);
+	const uint8_t *p = record(h, buf, i, K_NEIGH, err);
 	enum neigh_use use = NEIGH_FULL;
 	uint32_t slot;
 	int rc;
@@ -719,7 +743,7 @@ int rt_msg_get_event(const struct rt_hdr *h, const void *buf, uint32_t i,
                      struct rt_event *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, RT_WIRE_EVENT, err);
+	const uint8_t *p = record(h, buf, i, K_EVENT, err);
 	uint32_t nslot;
 	int rc;
 
@@ -760,7 +784,7 @@ int rt_msg_get_event(const struct rt_hdr *h, const void *buf, uint32_t i,
 int rt_msg_get_ack(const struct rt_hdr *h, const void *buf, struct rt_ack *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, RT_WIRE_ACK, err);
+	const uint8_t *p = record(h, buf, 0, K_ACK, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -774,7 +798,7 @@ int rt_msg_get_ack(const struct rt_hdr *h, const void *buf, struct rt_ack *out, 
 int rt_msg_get_error(const struct rt_hdr *h, const void *buf, struct rt_error *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, RT_WIRE_ERROR, err);
+	const uint8_t *p = record(h, buf, 0, K_ERROR, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -790,7 +814,7 @@ int rt_msg_get_error(const struct rt_hdr *h, const void *buf, struct rt_error *o
 int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, RT_WIRE_STATUS, err);
+	const uint8_t *p = record(h, buf, 0, K_STATUS, err);
 	int rc;
 
 	if (!p)
@@ -822,7 +846,7 @@ int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status 
 int rt_msg_get_hello(const struct rt_hdr *h, const void *buf, struct rt_hello *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, RT_WIRE_HELLO, err);
+	const uint8_t *p = record(h, buf, 0, K_HELLO, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -839,7 +863,7 @@ int rt_msg_get_hello(const struct rt_hdr *h, const void *buf, struct rt_hello *o
 int rt_msg_get_sync(const struct rt_hdr *h, const void *buf, struct rt_sync *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, RT_WIRE_SYNC, err);
+	const uint8_t *p = record(h, buf, 0, K_SYNC, err);
 
 	if (!p)
 		return RT_E_PROTO;
