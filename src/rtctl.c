@@ -83,9 +83,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	/* '+': options end at the first command word, as for ip(8), so
-	 * a negative-looking word is never taken for an option. */
-	while ((ch = getopt_long(argc, argv, "+s:jb:fqhV", longopts, NULL)) != -1) {
+	/* Options may follow the command words ("rtctl list --json"): no word
+	 * of the grammar starts with '-'. */
+	while ((ch = getopt_long(argc, argv, "s:jb:fqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': o->socket = optarg; break;
 		case 'j': o->json = true; break;

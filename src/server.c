@@ -261,7 +261,7 @@ static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *ms
 	case RT_MSG_ROUTE_DEL:
 		rc = rt_msg_get_route(h, msg, i, &r, why);
 		if (rc) {
-			snprintf(what, whatlen, "%s", why);
+			snprintf(what, whatlen, "%.120s", why);
 			return rc;
 		}
 		r.origin = RT_ORIGIN_RTCTL;
@@ -277,7 +277,7 @@ static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *ms
 	default:
 		rc = rt_msg_get_neigh(h, msg, i, &n, why);
 		if (rc) {
-			snprintf(what, whatlen, "%s", why);
+			snprintf(what, whatlen, "%.120s", why);
 			return rc;
 		}
 		n.origin = RT_ORIGIN_RTCTL;
