@@ -1,0 +1,104 @@
+#!/bin/sh
+# Routes end to end through the real rtmd and rtctl: add, replace, delete,
+# list, get (longest prefix match), JSON, batch, exit statuses, bad input.
+. "$(dirname "$0")/lib.sh"
+
+expect 3 "no daemon: exit 3" -- rtctl list
+contains "no daemon: message names the socket" "$ERR" "cannot reach rtmd at $SOCK"
+
+start_rtmd
+
+expect 0 "add a route" -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
+expect 0 "get by longest prefix match" -- rtctl get 10.0.0.77
+same "get prints the route" "$OUT" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+expect 1 "adding it twice is refused" -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
+contains "duplicate: message names the entry and the reason" "$ERR" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5: exists"
+expect 0 "same prefix, other metric" -- rtctl route add 10.0.0.0/24 dev eth1 metric 1
+expect 0 "get picks the lowest metric" -- rtctl get 10.0.0.1
+same "lowest metric wins" "$OUT" "10.0.0.0/24 dev eth1 metric 1"
+expect 0 "a longer prefix" -- rtctl add 10.0.0.64/26 via 192.0.2.2
+expect 0 "get picks the longest prefix" -- rtctl get 10.0.0.77
+same "longest prefix wins" "$OUT" "10.0.0.64/26 via 192.0.2.2 metric 0"
+expect 0 "default route" -- rtctl add default via 192.0.2.254
+expect 0 "get falls back to default" -- rtctl get 8.8.8.8
+same "default route" "$OUT" "default via 192.0.2.254 metric 0"
+expect 0 "IPv6 route" -- rtctl add 2001:db8::/32 via fe80::1 dev eth0
+expect 0 "IPv6 default" -- rtctl add default6 dev eth0 metric 1024
+expect 0 "IPv6 get" -- rtctl get 2001:db8::5
+same "IPv6 longest prefix" "$OUT" "2001:db8::/32 via fe80::1 dev eth0 metric 0"
+expect 0 "list" -- rtctl list
+same "list order: IPv4 by prefix, then length, then metric; IPv6 after" "$OUT" "default via 192.0.2.254 metric 0
+10.0.0.0/24 dev eth1 metric 1
+10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
+10.0.0.64/26 via 192.0.2.2 metric 0
+default6 dev eth0 metric 1024
+2001:db8::/32 via fe80::1 dev eth0 metric 0"
+expect 0 "list an exact prefix" -- rtctl list 10.0.0.0/24
+same "exact prefix lists both metrics" "$(echo "$OUT" | wc -l)" "2"
+expect 0 "list root" -- rtctl list root 10.0.0.0/8
+same "root lists everything inside" "$(echo "$OUT" | wc -l)" "3"
+expect 0 "list --json" -- rtctl list --json
+expect 0 "list --json is valid JSON" -- sh -c "printf '%s' '$OUT' | jq -e 'length == 6'"
+expect 0 "get --json" -- rtctl -j get 10.0.0.70
+same "get --json keys" "$(echo "$OUT" | jq -c .)" '{"dst":"10.0.0.64/26","gateway":"192.0.2.2","metric":0,"proto":"rtctl"}'
+expect 0 "replace changes the gateway" -- rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 5
+expect 0 "list after replace" -- rtctl list 10.0.0.0/24
+contains "replaced route" "$OUT" "10.0.0.0/24 via 192.0.2.9 dev eth0 metric 5"
+expect 0 "replace adds when missing" -- rtctl replace 172.16.0.0/12 dev eth2
+expect 0 "delete by prefix and metric" -- rtctl delete 10.0.0.0/24 metric 5
+expect 1 "deleting again is refused" -- rtctl del 10.0.0.0/24 metric 5
+contains "not found names the route" "$ERR" "10.0.0.0/24 metric 5: not found"
+expect 0 "status" -- rtctl status
+contains "status shows the route count" "$OUT" "routes:      6"
+expect 0 "status --json" -- rtctl status --json
+same "status JSON counts" "$(echo "$OUT" | jq -c '[.routes, .arp, .sync]')" '[6,0,"always"]'
+
+# Invalid input: exit 2, nothing sent, nothing changed.
+before=$(rtctl list)
+expect 2 "host bits set" -- rtctl add 10.0.0.1/24 dev eth0
+contains "host bits message" "$ERR" "host bits"
+expect 2 "bad prefix" -- rtctl add 10.0.0.0/33 dev eth0
+expect 2 "bad gateway" -- rtctl add 10.1.0.0/16 via 300.1.1.1
+contains "bad gateway message" "$ERR" "bad gateway"
+expect 2 "gateway of the other family" -- rtctl add 10.1.0.0/16 via fe80::1
+expect 2 "neither via nor dev" -- rtctl add 10.1.0.0/16 metric 3
+expect 2 "unknown word" -- rtctl add 10.1.0.0/16 dev eth0 weight 3
+contains "unknown word message" "$ERR" 'unknown word "weight"'
+expect 2 "interface name too long" -- rtctl add 10.1.0.0/16 dev abcdefghijklmnop
+expect 2 "metric overflow" -- rtctl add 10.1.0.0/16 dev eth0 metric 4294967296
+expect 2 "unknown command" -- rtctl frobnicate
+expect 2 "unknown option" -- rtctl --frobnicate list
+same "bad input changed nothing" "$(rtctl list)" "$before"
+
+# Batch: one message per many lines; stops at the first failing line.
+cat > "$T/batch" <<'B'
+# comment line
+add 192.168.0.0/24 dev eth0
+
+route add 192.168.1.0/24 via 192.0.2.1   # trailing comment
+add 192.168.0.0/24 dev eth0
+add 192.168.2.0/24 dev eth0
+B
+expect 1 "batch stops at the first failing line" -- rtctl -b "$T/batch"
+contains "batch names the failing line" "$ERR" "batch:5:"
+expect 0 "list the line after the failure" -- rtctl list 192.168.2.0/24 --json
+same "line after the failure was not applied" "$OUT" "[]"
+expect 0 "list the batch's first lines" -- rtctl list root 192.168.0.0/16
+same "lines before the failure were applied" "$(echo "$OUT" | wc -l)" "2"
+expect 1 "--force goes on past failures" -- rtctl -f -b "$T/batch"
+expect 0 "list after --force" -- rtctl list root 192.168.0.0/16
+same "--force applied the rest" "$(echo "$OUT" | wc -l)" "3"
+printf 'add 10.9.0.0/16 dev eth0\nadd 10.9.0.1/16 dev eth0\n' > "$T/bad"
+expect 2 "batch with invalid input" -- rtctl -b "$T/bad"
+contains "batch invalid line named" "$ERR" "bad:2:"
+same "invalid batch sent nothing" "$(rtctl list 10.9.0.0/16)" ""
+printf 'add 10.8.0.0/16 dev eth0\nlist 10.8.0.0/16\n' | rtctl -b - >"$T/o" 2>&1
+same "batch from stdin, with a query" "$(cat "$T/o")" "10.8.0.0/16 dev eth0 metric 0"
+expect 0 "flush route" -- rtctl flush route
+expect 0 "list after flush" -- rtctl list
+same "flush empties the table" "$OUT" ""
+expect 1 "get with no route" -- rtctl get 10.0.0.1
+contains "no route message" "$ERR" "route get 10.0.0.1: not found"
+
+stop_rtmd
+finish
