@@ -1,0 +1,70 @@
+#!/bin/sh
+# Every test rtmd has, from a clean tree: unit and integration tests, the
+# same under ASan+UBSan, the daemon under valgrind, make distcheck, and (as
+# root, where systemd-nspawn works) the Debian package and system test.
+# Prints one closing line "N passed, N failed, N skipped" over all suites.
+set -eu
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+pass=0; fail=0; skip=0
+
+tally() {  # tally BUILDDIR: add the counts of its test-suite.log
+	log=$1/test-suite.log
+	[ -f "$log" ] || return 0
+	p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+	s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0})); skip=$((skip + ${s:-0}))
+}
+
+step() { printf '\n=== %s\n' "$*"; }
+status=0
+
+[ -x configure ] || ./autogen.sh
+
+step "build and make check"
+rm -rf build-test && mkdir build-test && cd build-test
+../configure -q
+make -j"$jobs" >/dev/null
+make -j"$jobs" check || status=1
+tally "$top/build-test"; cd "$top"
+
+step "make check under AddressSanitizer + UndefinedBehaviorSanitizer"
+rm -rf build-san && mkdir build-san && cd build-san
+../configure -q --enable-sanitizers CC=gcc
+make -j"$jobs" >/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	make -j"$jobs" check || status=1
+tally "$top/build-san"; cd "$top"
+
+step "integration tests with rtmd under valgrind"
+cd build-test
+RTMD_WRAPPER="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	make check TESTS="$(cd "$top" && ls tests/integration/*.sh | grep -v lib.sh | tr '\n' ' ')" \
+	TEST_SUITE_LOG=valgrind-suite.log || status=1
+if [ -f valgrind-suite.log ]; then
+	p=$(sed -n 's/^# PASS: *//p' valgrind-suite.log); f=$(sed -n 's/^# FAIL: *//p' valgrind-suite.log)
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+fi
+cd "$top"
+
+step "make distcheck"
+if (cd build-test && make -j"$jobs" distcheck >distcheck.log 2>&1); then
+	pass=$((pass + 1)); echo "distcheck: ok"
+else
+	fail=$((fail + 1)); status=1; tail -40 build-test/distcheck.log
+fi
+
+if [ -x tests/system/run.sh ]; then
+	step "Debian package and systemd system test"
+	if tests/system/run.sh; then pass=$((pass + 1)); rc=0; else rc=$?; fi
+	case $rc in
+	0) ;;
+	77) skip=$((skip + 1)) ;;
+	*) fail=$((fail + 1)); status=1 ;;
+	esac
+fi
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+exit $status
