@@ -1,0 +1,183 @@
+/* Unit tests for rtctl's grammar: every command form, aliases, and every
+ * kind of refusal, before anything would be sent. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proto.h"
+#include "rtctl_parse.h"
+
+static int parse(const char *line, struct rtctl_req *q, char *err)
+{
+	char buf[512], *w[32];
+	int n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = rtctl_split(buf, w, 32);
+	return rtctl_parse(n, w, q, err, 256);
+}
+
+START_TEST(route_add_full)
+{
+	struct rtctl_req q;
+	char err[256];
+
+	ck_assert_int_eq(parse("add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5", &q, err), 0);
+	ck_assert_int_eq(q.cmd, CMD_ROUTE_ADD);
+	ck_assert_int_eq(q.msg_type, RT_MSG_ROUTE_ADD);
+	ck_assert_int_eq(q.route.dst.len, 24);
+	ck_assert_int_eq(q.route.gw.family, AF_INET);
+	ck_assert_str_eq(q.route.dev, "eth0");
+	ck_assert_uint_eq(q.route.metric, 5);
+	ck_assert_int_eq(q.nrec, 1);
+	/* The object word is optional and order of keywords is free. */
+	ck_assert_int_eq(parse("route add 10.0.0.0/24 metric 5 dev eth0 via 192.0.2.1", &q, err), 0);
+	ck_assert_uint_eq(q.route.metric, 5);
+}
+END_TEST
+
+START_TEST(route_aliases)
+{
+	struct rtctl_req q;
+	char err[256];
+
+	ck_assert_int_eq(parse("del 10.0.0.0/24", &q, err), 0);
+	ck_assert_int_eq(q.cmd, CMD_ROUTE_DEL);
+	ck_assert_int_eq(parse("route delete 10.0.0.0/24 metric 7", &q, err), 0);
+	ck_assert_uint_eq(q.route.metric, 7);
+	ck_assert_int_eq(parse("show", &q, err), 0);
+	ck_assert_int_eq(q.cmd, CMD_ROUTE_LIST);
+	ck_assert_int_eq(q.nrec, 0);
+	ck_assert_int_eq(parse("ls root 10.0.0.0/8", &q, err), 0);
+	ck_assert_uint_eq(q.flags, RT_F_LIST_ROOT);
+	ck_assert_int_eq(q.nrec, 1);
+	ck_assert_int_eq(parse("list match 10.1.2.0/24", &q, err), 0);
+	ck_assert_uint_eq(q.flags, RT_F_LIST_MATCH);
+	ck_assert_int_eq(parse("list 10.1.2.0/24", &q, err), 0);
+	ck_assert_uint_eq(q.flags, 0);
+	ck_assert_int_eq(parse("replace default6 dev eth0", &q, err), 0);
+	ck_assert_int_eq(q.route.dst.addr.family, AF_INET6);
+	ck_assert_int_eq(q.route.dst.len, 0);
+}
+END_TEST
+
+START_TEST(route_get)
+{
+	struct rtctl_req q;
+	char err[256];
+
+	ck_assert_int_eq(parse("get 10.0.0.77", &q, err), 0);
+	ck_assert_int_eq(q.msg_type, RT_MSG_ROUTE_GET);
+	ck_assert_int_eq(q.route.dst.len, 32);
+	ck_assert_int_eq(parse("get 2001:db8::1", &q, err), 0);
+	ck_assert_int_eq(q.route.dst.len, 128);
+	ck_assert_int_eq(parse("get 10.0.0.0/24", &q, err), -1);
+	ck_assert_int_eq(parse("get", &q, err), -1);
+	ck_assert_int_eq(parse("get 1.2.3.4 5.6.7.8", &q, err), -1);
+}
+END_TEST
+
+START_TEST(route_refusals)
+{
+	static const char *const bad[] = {
+		"add 10.0.0.1/24 dev eth0",          /* host bits */
+		"add 10.0.0.0/33 dev eth0",
+		"add 10.0.0.0/24",                   /* neither via nor dev */
+		"add 10.0.0.0/24 metric 1",
+		"add 10.0.0.0/24 via 2001:db8::1",   /* family mismatch */
+		"add 10.0.0.0/24 via 300.0.0.1",
+		"add 10.0.0.0/24 dev",               /* missing value */
+		"add 10.0.0.0/24 dev eth0 dev eth1", /* twice */
+		"add 10.0.0.0/24 dev eth0 metric -1",
+		"add 10.0.0.0/24 dev eth0 metric 4294967296",
+		"add 10.0.0.0/24 dev 0123456789abcdef",
+		"add 10.0.0.0/24 dev a/b",
+		"add 10.0.0.0/24 dev eth0 table 5",  /* unknown word */
+		"delete 10.0.0.0/24 via 192.0.2.1",  /* key only */
+		"list root",
+		"list 10.0.0.0/24 extra",
+		"frobnicate",
+		"route",
+		"route frobnicate",
+		"flush",
+		"flush everything",
+		"status now",
+	};
+	struct rtctl_req q;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		ck_assert_msg(parse(bad[i], &q, err) == -1, "accepted: %s", bad[i]);
+		ck_assert_msg(err[0] != 0, "no message for: %s", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(arp_commands)
+{
+	struct rtctl_req q;
+	char err[256];
+
+	ck_assert_int_eq(parse("arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0", &q, err), 0);
+	ck_assert_int_eq(q.msg_type, RT_MSG_ARP_ADD);
+	ck_assert_uint_eq(q.neigh.lladdr[5], 7);
+	ck_assert_str_eq(q.neigh.dev, "eth0");
+	ck_assert_int_eq(parse("arp replace fe80::1 dev eth0 lladdr AA:BB:CC:DD:EE:FF", &q, err), 0);
+	ck_assert_uint_eq(q.neigh.lladdr[0], 0xaa);
+	ck_assert_int_eq(parse("arp del 192.0.2.7 dev eth0", &q, err), 0);
+	ck_assert_int_eq(q.cmd, CMD_ARP_DEL);
+	ck_assert_int_eq(parse("arp get 02:00:00:00:00:07", &q, err), 0);
+	ck_assert_uint_eq(q.flags, RT_F_BY_MAC);
+	ck_assert_int_eq(parse("arp get 192.0.2.7", &q, err), 0);
+	ck_assert_uint_eq(q.flags, 0);
+	ck_assert_int_eq(parse("arp list", &q, err), 0);
+	ck_assert_int_eq(parse("flush arp", &q, err), 0);
+	ck_assert_uint_eq(q.flags, RT_F_TABLE_ARP);
+	ck_assert_int_eq(parse("arp add 192.0.2.7 dev eth0", &q, err), -1);
+	ck_assert_int_eq(parse("arp add 192.0.2.7 lladdr 02:00:00:00:00:07", &q, err), -1);
+	ck_assert_int_eq(parse("arp add 192.0.2.7 lladdr 02:00:00:00:07 dev eth0", &q, err), -1);
+	ck_assert_int_eq(parse("arp add 192.0.2.7 lladdr 02-00-00-00-00-07 dev eth0", &q, err), -1);
+	ck_assert_int_eq(parse("arp del 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0", &q, err), -1);
+	ck_assert_int_eq(parse("arp get nonsense", &q, err), -1);
+	ck_assert_int_eq(parse("arp", &q, err), -1);
+}
+END_TEST
+
+START_TEST(split_comments)
+{
+	char line[] = "  add 10.0.0.0/8\tdev eth0   # a comment\n";
+	char blank[] = "   # only a comment\n";
+	char many[] = "a b c d";
+	char *w[8];
+
+	ck_assert_int_eq(rtctl_split(line, w, 8), 4);
+	ck_assert_str_eq(w[0], "add");
+	ck_assert_str_eq(w[3], "eth0");
+	ck_assert_int_eq(rtctl_split(blank, w, 8), 0);
+	ck_assert_int_eq(rtctl_split(many, w, 3), 4);   /* more than max */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rtctl_parse");
+	TCase *tc = tcase_create("grammar");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, route_add_full);
+	tcase_add_test(tc, route_aliases);
+	tcase_add_test(tc, route_get);
+	tcase_add_test(tc, route_refusals);
+	tcase_add_test(tc, arp_commands);
+	tcase_add_test(tc, split_comments);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
