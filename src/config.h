@@ -1,0 +1,48 @@
+/* config.h - rtmd.conf(5): defaults, parsing and validation.
+ *
+ * The file is libconfig syntax.  Every setting is checked for type and
+ * range; errors name the file and line.  Unknown settings are errors, so a
+ * typo never silently falls back to a default.
+ */
+#ifndef RTMD_CONFIG_H
+#define RTMD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "proto.h"
+
+#define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
+#define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
+
+struct rtmd_config {
+	char socket[RT_PATHLEN];          /* "socket" */
+	char state_dir[RT_PATHLEN];       /* "state-dir" */
+	bool sync_always;                 /* "sync": "always" | "interval" */
+	uint32_t sync_interval_ms;        /* "sync-interval-ms", 1..60000, default 10 */
+	char writer_group[64];            /* "writer-group", default "rtmd" */
+	uint32_t max_clients;             /* "max-clients", default 1024 */
+	uint32_t max_subscriber_queue;    /* "max-subscriber-queue" (events), default 65536 */
+	uint32_t max_message_size;        /* "max-message-size" bytes, default 65536 */
+	uint32_t idle_timeout;            /* "idle-timeout" seconds, 0 = never (default) */
+	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
+	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
+	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
+	struct rt_route *routes;          /* static "routes", origin config */
+	size_t n_routes;
+	struct rt_neigh *neighs;          /* static "arp", origin config */
+	size_t n_neighs;
+	/* Which scalar settings the file gave (so command-line options can win). */
+	bool has_socket, has_state_dir;
+};
+
+void config_defaults(struct rtmd_config *c);
+/* Parse PATH into c (defaults first).  A missing file is not an error when
+ * missing_ok.  Returns 0, or -1 with "FILE:LINE: reason" (or "FILE: reason")
+ * in err.  On error c holds defaults only and owns nothing. */
+int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen);
+void config_free(struct rtmd_config *c);
+
+#endif
