@@ -1,0 +1,384 @@
+/* crash_test.c - kill -9 rtmd at random moments during a stream of
+ * acknowledged changes, restart it, and prove that every acknowledged
+ * change is there and nothing else is (no torn entry served).
+ *
+ * A writer process sends one change at a time and reports each
+ * acknowledgement through a pipe; the parent kills rtmd after a random
+ * delay.  The one change in flight at the kill may or may not have been
+ * applied; everything acknowledged must have been.
+ *
+ * Usage: crash_test [ROUNDS]   (top_builddir in the environment)
+ * Exit: 0 pass, 1 fail, 99 hard error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "proto.h"
+
+#define ARP_KEYS 64
+#define MAX_OPS (1u << 22)
+
+static char sock_path[256], state_dir[256], log_path[256], rtmd_bin[512];
+static uint8_t *route_present;   /* per op index: route of that op is in the table */
+static int32_t arp_gen[ARP_KEYS];  /* op index of the MAC each key has; -1 absent */
+
+enum op_kind { OP_ROUTE_ADD, OP_ROUTE_DEL, OP_ARP_REPLACE };
+
+static enum op_kind op_kind(uint32_t i)
+{
+	switch (i % 4) {
+	case 0: case 1: return OP_ROUTE_ADD;
+	case 2: return i >= 6 ? OP_ROUTE_DEL : OP_ROUTE_ADD;
+	default: return OP_ARP_REPLACE;
+	}
+}
+
+static void route_of(uint32_t i, struct rt_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dst.addr.family = AF_INET;
+	r->dst.addr.bytes[0] = 10;
+	r->dst.addr.bytes[1] = (uint8_t)(i >> 16);
+	r->dst.addr.bytes[2] = (uint8_t)(i >> 8);
+	r->dst.addr.bytes[3] = (uint8_t)i;
+	r->dst.len = 32;
+	strcpy(r->dev, "eth0");
+}
+
+static void neigh_of(uint32_t i, struct rt_neigh *n)
+{
+	uint32_t key = (i / 4) % ARP_KEYS;
+
+	memset(n, 0, sizeof(*n));
+	n->ip.family = AF_INET;
+	n->ip.bytes[0] = 192;
+	n->ip.bytes[1] = 0;
+	n->ip.bytes[2] = 2;
+	n->ip.bytes[3] = (uint8_t)key;
+	n->lladdr[0] = 2;
+	n->lladdr[2] = (uint8_t)(i >> 24);
+	n->lladdr[3] = (uint8_t)(i >> 16);
+	n->lladdr[4] = (uint8_t)(i >> 8);
+	n->lladdr[5] = (uint8_t)i;
+	strcpy(n->dev, "eth0");
+}
+
+static uint32_t mac_gen(const struct rt_neigh *n)
+{
+	return (uint32_t)n->lladdr[2] << 24 | (uint32_t)n->lladdr[3] << 16 |
+	       (uint32_t)n->lladdr[4] << 8 | n->lladdr[5];
+}
+
+static pid_t start_rtmd(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("fork");
+		exit(99);
+	}
+	if (pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(rtmd_bin, "rtmd", "-s", sock_path, "-S", state_dir, "-c", "/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		struct rt_client c;
+		char err[512];
+
+		if (rt_client_connect(&c, sock_path, err, sizeof(err)) == 0) {
+			rt_client_close(&c);
+			return pid;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			fprintf(stderr, "rtmd exited at start; see %s\n", log_path);
+			exit(1);
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "rtmd did not come up within 5 s\n");
+	exit(99);
+}
+
+/* Send one request and wait for its final reply: 0 ack, rt_err code, -1 lost. */
+static int request(struct rt_client *c, struct rt_msgbuf *mb)
+{
+	char err[512];
+	struct rt_hdr h;
+	const uint8_t *msg;
+
+	if (rt_client_send(c, mb) < 0)
+		return -1;
+	if (rt_client_recv(c, &h, &msg, err, sizeof(err)) <= 0)
+		return -1;
+	if (h.type == RT_MSG_ACK)
+		return 0;
+	if (h.type == RT_MSG_ERROR) {
+		struct rt_error e;
+
+		if (rt_msg_get_error(&h, msg, &e, err) == 0)
+			return (int)e.code;
+	}
+	return -1;
+}
+
+/* Child: perform ops from `first` on, report each acknowledged op. */
+static void writer(uint32_t first, int out)
+{
+	struct rt_client c;
+	struct rt_msgbuf mb;
+	char err[512];
+
+	if (rt_client_connect(&c, sock_path, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
+		_exit(0);
+	for (uint32_t i = first; i < MAX_OPS; i++) {
+		struct rt_route r;
+		struct rt_neigh n;
+		int rc;
+
+		switch (op_kind(i)) {
+		case OP_ROUTE_ADD:
+			route_of(i, &r);
+			rt_msg_begin(&mb, RT_MSG_ROUTE_ADD, i, 0);
+			rt_msg_put_route(&mb, &r);
+			break;
+		case OP_ROUTE_DEL:
+			route_of(i - 6, &r);
+			rt_msg_begin(&mb, RT_MSG_ROUTE_DEL, i, 0);
+			rt_msg_put_route(&mb, &r);
+			break;
+		case OP_ARP_REPLACE:
+			neigh_of(i, &n);
+			rt_msg_begin(&mb, RT_MSG_ARP_REPLACE, i, 0);
+			rt_msg_put_neigh(&mb, &n);
+			break;
+		}
+		rc = request(&c, &mb);
+		if (rc < 0)
+			break;
+		/* A delete of a route whose add was lost in flight says "not
+		 * found": the table is as the model wants it either way. */
+		if (rc != 0 && !(rc == RT_E_NOTFOUND && op_kind(i) == OP_ROUTE_DEL)) {
+			fprintf(stderr, "op %u refused: %s\n", i, rt_err_str(rc));
+			_exit(2);
+		}
+		if (write(out, &i, sizeof(i)) != sizeof(i))
+			break;
+	}
+	rt_msgbuf_free(&mb);
+	rt_client_close(&c);
+	_exit(0);
+}
+
+static void apply(uint32_t i)
+{
+	switch (op_kind(i)) {
+	case OP_ROUTE_ADD: route_present[i] = 1; break;
+	case OP_ROUTE_DEL: route_present[i - 6] = 0; break;
+	case OP_ARP_REPLACE: arp_gen[(i / 4) % ARP_KEYS] = (int32_t)i; break;
+	}
+}
+
+struct seen {
+	uint8_t *routes;
+	int32_t arp[ARP_KEYS];
+	size_t nroutes, narp;
+	int bad;
+};
+
+static int list(uint16_t type, struct seen *s)
+{
+	struct rt_client c;
+	struct rt_msgbuf mb;
+	char err[512];
+	struct rt_hdr h;
+	const uint8_t *msg;
+
+	if (rt_client_connect(&c, sock_path, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
+		return -1;
+	rt_msg_begin(&mb, type, 1, 0);
+	if (rt_client_send(&c, &mb) < 0)
+		return -1;
+	do {
+		if (rt_client_recv(&c, &h, &msg, err, sizeof(err)) <= 0) {
+			fprintf(stderr, "list: %s\n", err);
+			return -1;
+		}
+		for (uint32_t k = 0; k < h.count; k++) {
+			struct rt_route r;
+			struct rt_neigh n;
+
+			if (type == RT_MSG_ROUTE_LIST) {
+				if (rt_msg_get_route(&h, msg, k, &r, err) != 0) {
+					s->bad++;
+					continue;
+				}
+				uint32_t i = (uint32_t)r.dst.addr.bytes[1] << 16 |
+				             (uint32_t)r.dst.addr.bytes[2] << 8 | r.dst.addr.bytes[3];
+				if (i >= MAX_OPS || r.dst.len != 32 || strcmp(r.dev, "eth0")) {
+					s->bad++;
+					continue;
+				}
+				s->routes[i] = 1;
+				s->nroutes++;
+			} else {
+				if (rt_msg_get_neigh(&h, msg, k, &n, err) != 0 || n.ip.bytes[3] >= ARP_KEYS ||
+				    (mac_gen(&n) / 4) % ARP_KEYS != n.ip.bytes[3] || mac_gen(&n) % 4 != 3) {
+					s->bad++;   /* an entry no acknowledged or in-flight op wrote */
+					continue;
+				}
+				s->arp[n.ip.bytes[3]] = (int32_t)mac_gen(&n);
+				s->narp++;
+			}
+		}
+	} while (h.flags & RT_F_MORE);
+	rt_msgbuf_free(&mb);
+	rt_client_close(&c);
+	return 0;
+}
+
+/* Compare the served tables with the model; the in-flight op may have
+ * gone either way, and the model takes whichever it did. */
+static int verify(uint32_t next, long inflight, size_t *lost)
+{
+	struct seen s = { .routes = calloc(MAX_OPS, 1) };
+	int rc = 0;
+
+	for (int k = 0; k < ARP_KEYS; k++)
+		s.arp[k] = -1;
+	if (!s.routes || list(RT_MSG_ROUTE_LIST, &s) < 0 || list(RT_MSG_ARP_LIST, &s) < 0) {
+		free(s.routes);
+		return -1;
+	}
+	if (inflight >= 0) {
+		uint32_t i = (uint32_t)inflight;
+
+		if (op_kind(i) == OP_ROUTE_ADD && s.routes[i])
+			apply(i);
+		else if (op_kind(i) == OP_ROUTE_DEL && !s.routes[i - 6])
+			apply(i);
+		else if (op_kind(i) == OP_ARP_REPLACE && s.arp[(i / 4) % ARP_KEYS] == (int32_t)i)
+			apply(i);
+	}
+	for (uint32_t i = 0; i < next; i++)
+		if (route_present[i] != s.routes[i]) {
+			fprintf(stderr, "route of op %u: expected %s, found %s\n", i,
+			        route_present[i] ? "present" : "absent", s.routes[i] ? "present" : "absent");
+			if (route_present[i])
+				(*lost)++;
+			rc = 1;
+		}
+	for (int k = 0; k < ARP_KEYS; k++)
+		if (arp_gen[k] != s.arp[k]) {
+			fprintf(stderr, "arp key %d: expected MAC of op %d, found %d\n", k, arp_gen[k], s.arp[k]);
+			(*lost)++;
+			rc = 1;
+		}
+	if (s.bad) {
+		fprintf(stderr, "%d entries served that no operation wrote (torn?)\n", s.bad);
+		rc = 1;
+	}
+	free(s.routes);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *top = getenv("top_builddir");
+	int rounds = argc > 1 ? atoi(argv[1]) : 200;
+	char tmpl[] = "/tmp/rtmd-crash.XXXXXX";
+	uint32_t next = 0;
+	long inflight = -1;
+	size_t lost = 0, acked = 0, failures = 0;
+
+	if (!top)
+		top = ".";
+	snprintf(rtmd_bin, sizeof(rtmd_bin), "%s/src/rtmd", top);
+	if (access(rtmd_bin, X_OK) < 0) {
+		fprintf(stderr, "%s: %s\n", rtmd_bin, strerror(errno));
+		return 99;
+	}
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		return 99;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/rtmd.sock", tmpl);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", tmpl);
+	snprintf(log_path, sizeof(log_path), "%s/rtmd.log", tmpl);
+	route_present = calloc(MAX_OPS, 1);
+	if (!route_present)
+		return 99;
+	for (int k = 0; k < ARP_KEYS; k++)
+		arp_gen[k] = -1;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int r = 0; r < rounds; r++) {
+		pid_t rtmd = start_rtmd(), w;
+		int fds[2];
+		uint32_t i;
+
+		if (verify(next, inflight, &lost) != 0) {
+			fprintf(stderr, "round %d: verification failed (log: %s)\n", r, log_path);
+			failures++;
+			break;
+		}
+		if (pipe(fds) < 0) {
+			perror("pipe");
+			return 99;
+		}
+		w = fork();
+		if (w == 0) {
+			close(fds[0]);
+			writer(next, fds[1]);
+		}
+		close(fds[1]);
+		/* Kill anywhere from at once to well into the stream. */
+		usleep((useconds_t)(rand() % 30000));
+		kill(rtmd, SIGKILL);
+		waitpid(rtmd, NULL, 0);
+		inflight = -1;
+		while (read(fds[0], &i, sizeof(i)) == sizeof(i)) {
+			apply(i);
+			acked++;
+			next = i + 1;
+		}
+		close(fds[0]);
+		waitpid(w, NULL, 0);
+		inflight = next;   /* sent, perhaps applied, never acknowledged */
+		next++;
+	}
+	if (!failures) {
+		pid_t rtmd = start_rtmd();
+
+		if (verify(next, inflight, &lost) != 0)
+			failures++;
+		kill(rtmd, SIGTERM);
+		waitpid(rtmd, NULL, 0);
+	}
+	printf("crash test: %d kill -9 rounds, %zu acknowledged changes, %zu lost, %s\n",
+	       rounds, acked, lost, failures ? "FAILED" : "no torn or unknown entries");
+	if (!failures) {
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpl);
+	}
+	free(route_present);
+	return failures ? 1 : 0;
+}
