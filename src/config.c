@@ -59,12 +59,6 @@ struct parser {
 	struct rtmd_config *c;
 	struct src_text src[MAX_SRC_FILES];
 	size_t nsrc;
-	/* Several settings of one name can share a line
-	 * ("{ metric = 1; }, { metric = 2; }"): count which one we are at. */
-	const char *occ_file;
-	unsigned occ_line;
-	const char *occ_name;
-	unsigned occ_n;
 	struct origin_loc *route_loc, *neigh_loc;
 };
 
@@ -310,6 +304,8 @@ static int literal_on_line(const char *line, const char *end, const char *name,
 		buf[n] = '\0';
 		if (n == 0)
 			return 0;
+		if (n == sizeof(buf) - 1)
+			return -1;      /* 63 digits or more: far beyond 64 bits */
 		errno = 0;
 		char *e;
 		unsigned long long u = strtoull(buf, &e, hex ? 16 : 10);
@@ -323,34 +319,57 @@ static int literal_on_line(const char *line, const char *end, const char *name,
 	return 0;
 }
 
-static int int_from_source(struct parser *p, const config_setting_t *s, long long *out)
+/* occ: how many settings of the same name come before s on its line. */
+static int int_from_source(struct parser *p, const config_setting_t *s, unsigned occ,
+                           long long *out)
 {
-	const char *file = config_setting_source_file(s);
 	const char *name = config_setting_name(s);
 	unsigned line = config_setting_source_line(s);
 	const struct src_text *st;
 
 	if (!name || !line)
 		return 0;
-	if (p->occ_line == line && p->occ_name && strcmp(p->occ_name, name) == 0 &&
-	    ((!file && !p->occ_file) || (file && p->occ_file && strcmp(file, p->occ_file) == 0))) {
-		p->occ_n++;
-	} else {
-		p->occ_file = file;
-		p->occ_line = line;
-		p->occ_name = name;
-		p->occ_n = 0;
-	}
-	st = src_get(p, file);
+	st = src_get(p, config_setting_source_file(s));
 	if (!st || line > st->nlines)
 		return 0;
 	const char *b = st->text + st->line_off[line - 1];
 	const char *e = strchr(b, '\n');
-	return literal_on_line(b, e ? e : b + strlen(b), name, p->occ_n, out);
+	return literal_on_line(b, e ? e : b + strlen(b), name, occ, out);
+}
+
+static bool same_file(const config_setting_t *s, const char *file)
+{
+	const char *f = config_setting_source_file(s);
+	return (!f && !file) || (f && file && strcmp(f, file) == 0);
+}
+
+/* Entries of a list can share a line ("{ metric = 1; }, { metric = 2; }"):
+ * count the settings named like s on its line in the entries before entry
+ * idx.  Entries are in file order, so the walk stops at the first entry
+ * that ends on an earlier line. */
+static unsigned same_line_before(const config_setting_t *list, unsigned idx,
+                                 const config_setting_t *s)
+{
+	const char *name = config_setting_name(s), *file = config_setting_source_file(s);
+	unsigned line = config_setting_source_line(s), n = 0;
+
+	while (idx-- > 0) {
+		const config_setting_t *e = config_setting_get_elem(list, idx);
+		int len = config_setting_length(e);
+		const config_setting_t *last = len > 0 ? config_setting_get_elem(e, (unsigned)len - 1) : e;
+		const config_setting_t *m;
+
+		if (!same_file(last, file) || config_setting_source_line(last) < line)
+			break;
+		m = config_setting_get_member(e, name);
+		if (m && same_file(m, file) && config_setting_source_line(m) == line)
+			n++;
+	}
+	return n;
 }
 
 static int get_int(struct parser *p, const config_setting_t *s, const char *what,
-                   long long min, long long max, long long *out)
+                   long long min, long long max, unsigned occ, long long *out)
 {
 	int type = config_setting_type(s);
 	long long v;
@@ -360,7 +379,7 @@ static int get_int(struct parser *p, const config_setting_t *s, const char *what
 	v = config_setting_get_int64(s);
 	if (type == CONFIG_TYPE_INT) {
 		long long lit;
-		int r = int_from_source(p, s, &lit);
+		int r = int_from_source(p, s, occ, &lit);
 		if (r < 0)
 			return fail(p, s, "%s: integer too large (allowed: %lld..%lld)", what, min, max);
 		if (r > 0)
@@ -390,7 +409,7 @@ static int parse_u32(struct parser *p, const config_setting_t *s, const struct s
 {
 	long long v;
 
-	if (get_int(p, s, def->name, def->min, def->max, &v) < 0)
+	if (get_int(p, s, def->name, def->min, def->max, 0, &v) < 0)
 		return -1;
 	*(uint32_t *)((char *)p->c + def->off) = (uint32_t)v;
 	return 0;
@@ -508,7 +527,7 @@ static int get_entry_list(struct parser *p, const config_setting_t *s, const cha
 	return 0;
 }
 
-static int parse_metric(struct parser *p, const config_setting_t *s, uint32_t *out)
+static int parse_metric(struct parser *p, const config_setting_t *s, unsigned occ, uint32_t *out)
 {
 	char err[RT_ERRLEN];
 	long long v;
@@ -519,14 +538,17 @@ static int parse_metric(struct parser *p, const config_setting_t *s, uint32_t *o
 			return fail(p, s, "metric: %s", err);
 		return 0;
 	}
-	if (get_int(p, s, "metric", 0, UINT32_MAX, &v) < 0)
+	if (get_int(p, s, "metric", 0, UINT32_MAX, occ, &v) < 0)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static int parse_route(struct parser *p, const config_setting_t *g, struct rt_route *r)
+/* Entry idx of list. */
+static int parse_route(struct parser *p, const config_setting_t *list, unsigned idx,
+                       struct rt_route *r)
 {
+	const config_setting_t *g = config_setting_get_elem(list, idx);
 	char err[RT_ERRLEN], buf[RT_PREFIXSTRLEN];
 	bool have_dst = false;
 	const char *v;
@@ -538,7 +560,7 @@ static int parse_route(struct parser *p, const config_setting_t *g, struct rt_ro
 		const char *name = config_setting_name(s);
 
 		if (strcmp(name, "metric") == 0) {
-			if (parse_metric(p, s, &r->metric) < 0)
+			if (parse_metric(p, s, same_line_before(list, idx, s), &r->metric) < 0)
 				return -1;
 			continue;
 		}
@@ -623,7 +645,7 @@ static int parse_routes(struct parser *p, const config_setting_t *s, const struc
 		return fail(p, s, "routes: out of memory for %zu entries", n);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		if (parse_route(p, g, &p->c->routes[i]) < 0)
+		if (parse_route(p, s, (unsigned)i, &p->c->routes[i]) < 0)
 			return -1;
 		p->route_loc[i].file = file_of(p, g);
 		p->route_loc[i].line = config_setting_source_line(g);

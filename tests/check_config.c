@@ -284,13 +284,18 @@ START_TEST(test_routes_one_line)
 
 	write_conf("routes = ( { dst = \"10.0.0.0/8\"; dev = \"a\"; metric = 4294967295; },"
 	           " { dst = \"10.0.0.0/8\"; dev = \"b\"; /* metric = 1; */ metric = 3000000000; },"
-	           " { dst = \"10.0.0.0/8\"; dev = \"c#\"; metric = 2; } ); # metric = 9\n");
+	           " { dst = \"10.0.0.0/8\"; dev = \"c#\"; metric = 2; },\n"
+	           "  { dst = \"10.1.0.0/16\"; dev = \"a\";\n"
+	           "    metric = \"5\"; }, { dst = \"10.1.0.0/16\"; dev = \"a\"; metric = 4000000000; }"
+	           " ); # metric = 9\n");
 	load_ok(&c);
-	ck_assert_uint_eq(c.n_routes, 3);
+	ck_assert_uint_eq(c.n_routes, 5);
 	ck_assert_uint_eq(c.routes[0].metric, 4294967295u);
 	ck_assert_uint_eq(c.routes[1].metric, 3000000000u);
 	ck_assert_uint_eq(c.routes[2].metric, 2);
 	ck_assert_str_eq(c.routes[2].dev, "c#");
+	ck_assert_uint_eq(c.routes[3].metric, 5);
+	ck_assert_uint_eq(c.routes[4].metric, 4000000000u);
 	config_free(&c);
 }
 END_TEST
