@@ -25,11 +25,12 @@
 
 #include "client.h"
 #include "proto.h"
+#include "testlib.h"
 
 #define ARP_KEYS 64
 #define MAX_OPS (1u << 22)
 
-static char sock_path[256], state_dir[256], log_path[256], rtmd_bin[512];
+static struct testenv env;
 static uint8_t *route_present;   /* per op index: route of that op is in the table */
 static int32_t arp_gen[ARP_KEYS];  /* op index of the MAC each key has; -1 absent */
 
@@ -80,62 +81,6 @@ static uint32_t mac_gen(const struct rt_neigh *n)
 	       (uint32_t)n->lladdr[4] << 8 | n->lladdr[5];
 }
 
-static pid_t start_rtmd(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		perror("fork");
-		exit(99);
-	}
-	if (pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(rtmd_bin, "rtmd", "-s", sock_path, "-S", state_dir, "-c", "/dev/null", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		struct rt_client c;
-		char err[512];
-
-		if (rt_client_connect(&c, sock_path, err, sizeof(err)) == 0) {
-			rt_client_close(&c);
-			return pid;
-		}
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			fprintf(stderr, "rtmd exited at start; see %s\n", log_path);
-			exit(1);
-		}
-		usleep(10000);
-	}
-	fprintf(stderr, "rtmd did not come up within 5 s\n");
-	exit(99);
-}
-
-/* Send one request and wait for its final reply: 0 ack, rt_err code, -1 lost. */
-static int request(struct rt_client *c, struct rt_msgbuf *mb)
-{
-	char err[512];
-	struct rt_hdr h;
-	const uint8_t *msg;
-
-	if (rt_client_send(c, mb) < 0)
-		return -1;
-	if (rt_client_recv(c, &h, &msg, err, sizeof(err)) <= 0)
-		return -1;
-	if (h.type == RT_MSG_ACK)
-		return 0;
-	if (h.type == RT_MSG_ERROR) {
-		struct rt_error e;
-
-		if (rt_msg_get_error(&h, msg, &e, err) == 0)
-			return (int)e.code;
-	}
-	return -1;
-}
-
 /* Child: perform ops from `first` on, report each acknowledged op. */
 static void writer(uint32_t first, int out)
 {
@@ -143,7 +88,7 @@ static void writer(uint32_t first, int out)
 	struct rt_msgbuf mb;
 	char err[512];
 
-	if (rt_client_connect(&c, sock_path, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
+	if (rt_client_connect(&c, env.sock, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
 		_exit(0);
 	for (uint32_t i = first; i < MAX_OPS; i++) {
 		struct rt_route r;
@@ -167,7 +112,7 @@ static void writer(uint32_t first, int out)
 			rt_msg_put_neigh(&mb, &n);
 			break;
 		}
-		rc = request(&c, &mb);
+		rc = test_request(&c, &mb);
 		if (rc < 0)
 			break;
 		/* A delete of a route whose add was lost in flight says "not
@@ -208,7 +153,7 @@ static int list(uint16_t type, struct seen *s)
 	struct rt_hdr h;
 	const uint8_t *msg;
 
-	if (rt_client_connect(&c, sock_path, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
+	if (rt_client_connect(&c, env.sock, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
 		return -1;
 	rt_msg_begin(&mb, type, 1, 0);
 	if (rt_client_send(&c, &mb) < 0)
@@ -298,27 +243,12 @@ static int verify(uint32_t next, long inflight, size_t *lost)
 
 int main(int argc, char **argv)
 {
-	const char *top = getenv("top_builddir");
 	int rounds = argc > 1 ? atoi(argv[1]) : 200;
-	char tmpl[] = "/tmp/rtmd-crash.XXXXXX";
 	uint32_t next = 0;
 	long inflight = -1;
 	size_t lost = 0, acked = 0, failures = 0;
 
-	if (!top)
-		top = ".";
-	snprintf(rtmd_bin, sizeof(rtmd_bin), "%s/src/rtmd", top);
-	if (access(rtmd_bin, X_OK) < 0) {
-		fprintf(stderr, "%s: %s\n", rtmd_bin, strerror(errno));
-		return 99;
-	}
-	if (!mkdtemp(tmpl)) {
-		perror("mkdtemp");
-		return 99;
-	}
-	snprintf(sock_path, sizeof(sock_path), "%s/rtmd.sock", tmpl);
-	snprintf(state_dir, sizeof(state_dir), "%s/state", tmpl);
-	snprintf(log_path, sizeof(log_path), "%s/rtmd.log", tmpl);
+	testenv_init(&env, "crash");
 	route_present = calloc(MAX_OPS, 1);
 	if (!route_present)
 		return 99;
@@ -328,12 +258,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int r = 0; r < rounds; r++) {
-		pid_t rtmd = start_rtmd(), w;
+		pid_t rtmd = testenv_start_rtmd(&env), w;
 		int fds[2];
 		uint32_t i;
 
 		if (verify(next, inflight, &lost) != 0) {
-			fprintf(stderr, "round %d: verification failed (log: %s)\n", r, log_path);
+			fprintf(stderr, "round %d: verification failed (log: %s)\n", r, env.log);
 			failures++;
 			break;
 		}
@@ -363,7 +293,7 @@ int main(int argc, char **argv)
 		next++;
 	}
 	if (!failures) {
-		pid_t rtmd = start_rtmd();
+		pid_t rtmd = testenv_start_rtmd(&env);
 
 		if (verify(next, inflight, &lost) != 0)
 			failures++;
@@ -372,13 +302,10 @@ int main(int argc, char **argv)
 	}
 	printf("crash test: %d kill -9 rounds, %zu acknowledged changes, %zu lost, %s\n",
 	       rounds, acked, lost, failures ? "FAILED" : "no torn or unknown entries");
-	if (!failures) {
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpl);
-	}
+	if (!failures)
+		testenv_cleanup(&env);
+	else
+		fprintf(stderr, "kept %s for inspection\n", env.dir);
 	free(route_present);
 	return failures ? 1 : 0;
 }
