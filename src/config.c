@@ -417,7 +417,7 @@ static int parse_u32(struct parser *p, const config_setting_t *s, const struct s
 
 static int parse_socket(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	const char *v;
+	const char *v = NULL;
 
 	if (get_string(p, s, def->name, &v) < 0)
 		return -1;
@@ -434,7 +434,7 @@ static int parse_socket(struct parser *p, const config_setting_t *s, const struc
 
 static int parse_state_dir(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	const char *v;
+	const char *v = NULL;
 
 	if (get_string(p, s, def->name, &v) < 0)
 		return -1;
@@ -449,7 +449,7 @@ static int parse_state_dir(struct parser *p, const config_setting_t *s, const st
 
 static int parse_sync(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	const char *v;
+	const char *v = NULL;
 
 	if (get_string(p, s, def->name, &v) < 0)
 		return -1;
@@ -464,7 +464,7 @@ static int parse_sync(struct parser *p, const config_setting_t *s, const struct 
 
 static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	const char *v;
+	const char *v = NULL;
 	size_t n;
 
 	if (get_string(p, s, def->name, &v) < 0)
@@ -491,7 +491,7 @@ static int parse_group(struct parser *p, const config_setting_t *s, const struct
 
 static int parse_log_level(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	const char *v;
+	const char *v = NULL;
 	int level;
 
 	if (get_string(p, s, def->name, &v) < 0)
@@ -551,7 +551,7 @@ static int parse_route(struct parser *p, const config_setting_t *list, unsigned 
 	const config_setting_t *g = config_setting_get_elem(list, idx);
 	char err[RT_ERRLEN], buf[RT_PREFIXSTRLEN];
 	bool have_dst = false;
-	const char *v;
+	const char *v = NULL;
 
 	memset(r, 0, sizeof(*r));
 	r->origin = RT_ORIGIN_CONFIG;
@@ -591,7 +591,7 @@ static int parse_neigh(struct parser *p, const config_setting_t *g, struct rt_ne
 {
 	char err[RT_ERRLEN], buf[RT_ADDRSTRLEN];
 	bool have_ip = false, have_mac = false;
-	const char *v;
+	const char *v = NULL;
 
 	memset(n, 0, sizeof(*n));
 	n->origin = RT_ORIGIN_CONFIG;
