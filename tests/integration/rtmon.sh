@@ -1,0 +1,88 @@
+#!/bin/sh
+# rtmon end to end: dump, sync, change events in text and JSON, --count,
+# --no-dump, table filters, ARP entries read from the mapping, resync after
+# a kill -9 and restart of rtmd, and a SIGSTOPped subscriber that rtmd
+# drops and that then resyncs to the same table as rtmd.
+. "$(dirname "$0")/lib.sh"
+
+echo 'max-subscriber-queue = 64;' > "$CONF"
+start_rtmd
+rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100
+rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
+
+# wait_lines FILE N: until FILE has N lines (bounded: 10 s).
+wait_lines() {
+	for _ in $(seq 1 200); do
+		[ "$(wc -l < "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+"$RTMON" -s "$SOCK" > "$T/mon1" &
+MON1=$!
+wait_lines "$T/mon1" 3
+rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
+rtctl delete 10.0.0.0/24 metric 100
+rtctl arp del 192.0.2.7 dev eth0
+wait_lines "$T/mon1" 6
+same "text dump, sync and events" "$(cat "$T/mon1")" "add route 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100
+add arp 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07
+sync
+change route 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
+del route 10.0.0.0/24 metric 100
+del arp 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+
+"$RTMON" -s "$SOCK" --json --count 2 arp > "$T/mon2" &
+MON2=$!
+wait_lines "$T/mon2" 1
+rtctl add 10.1.0.0/16 dev eth1          # route: not for an arp-only subscriber
+rtctl arp add 192.0.2.8 lladdr 02:00:00:00:00:08 dev eth0
+rtctl arp replace 192.0.2.8 lladdr 02:00:00:00:00:09 dev eth0
+wait "$MON2"; rc=$?
+same "--count 2 exits 0 after two events" "$rc" "0"
+same "JSON, arp only, sync first" "$(jq -c 'del(.seq)' "$T/mon2")" '{"event":"sync"}
+{"event":"add","table":"arp","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:08","proto":"rtctl"}
+{"event":"change","table":"arp","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:09","proto":"rtctl"}'
+same "JSON events carry consecutive sequence numbers" \
+	"$(jq -r 'select(.seq) | .seq' "$T/mon2" | awk 'NR>1 && $1!=p+1 {print "gap"} {p=$1}')" ""
+
+expect 0 "--no-dump prints sync first" -- sh -c "timeout 5 '$RTMON' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait"
+same "--no-dump output" "$(cat "$T/mon3")" "sync
+add route 10.2.0.0/16 dev eth2 metric 0"
+expect 0 "--timestamp" -- sh -c "timeout 5 '$RTMON' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
+contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 metric 0"
+expect 2 "rtmon: bad table word" -- "$RTMON" -s "$SOCK" bogus
+expect 2 "rtmon: bad count" -- "$RTMON" -s "$SOCK" -n 0
+expect 3 "rtmon: no daemon" -- "$RTMON" -s "$T/nothing.sock"
+
+# Restart: rtmon reconnects, says resync, dumps again.
+lines=$(wc -l < "$T/mon1")
+crash_rtmd
+start_rtmd
+wait_lines "$T/mon1" $((lines + 5))
+contains "resync after kill -9 and restart" "$(tail -n +$((lines + 1)) "$T/mon1")" "resync
+add route 10.1.0.0/16 dev eth1 metric 0"
+
+# A stopped subscriber is dropped (queue of 64 events), then resyncs.
+"$RTMON" -s "$SOCK" --json route > "$T/slow" &
+SLOW=$!
+wait_lines "$T/slow" 3
+kill -STOP "$SLOW"
+i=0; : > "$T/b"
+while [ $i -lt 3000 ]; do echo "add 172.16.$((i / 256)).$((i % 256))/32 dev eth3" >> "$T/b"; i=$((i + 1)); done
+expect 0 "writer not held back by a stopped subscriber" -- rtctl -b "$T/b"
+kill -CONT "$SLOW"
+for _ in $(seq 1 100); do grep -q '"event":"resync"' "$T/slow" && break; sleep 0.1; done
+contains "dropped subscriber resynced" "$(cat "$T/slow")" '{"event":"resync"}'
+contains "rtmd logged the drop" "$(cat "$T/rtmd.log")" "dropping subscriber"
+rtctl add 10.99.0.0/16 dev eth0   # marks the end
+for _ in $(seq 1 100); do grep -q '10.99.0.0/16' "$T/slow" && break; sleep 0.1; done
+# Rebuild the slow subscriber's table from its output (after its last resync).
+table=$(awk '/"event":"resync"/ {n=NR} {l[NR]=$0} END {for (i=n+1; i<=NR; i++) print l[i]}' "$T/slow" |
+	jq -r 'select(.table=="route") | [.event, .dst, .metric] | @tsv' |
+	awk -F'\t' '$1=="del" {delete t[$2" "$3]; next} {t[$2" "$3]=1} END {for (k in t) print k}' | sort)
+same "resynced subscriber ends with rtmd's table" "$table" "$(rtctl -j list | jq -r '.[] | "\(.dst) \(.metric)"' | sort)"
+kill "$MON1" "$SLOW" 2>/dev/null
+stop_rtmd
+finish
