@@ -19,8 +19,10 @@
  *    before the change starts, so an allocation failure leaves the table as
  *    it was.  Freed nodes and records go on free lists and are reused.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <xxhash.h>
@@ -60,9 +62,29 @@ struct rrec {
 	uint32_t nh;         /* next-hop index | origin << NH_BITS */
 };
 
+/* IPv4 only: the routes of one /16 block flattened into intervals of the
+ * low 16 address bits, each with the route record that wins there (NIL:
+ * none inside the block) and its prefix length.  A look-up is then a
+ * branch-free binary search in one or two cache lines instead of a walk
+ * down the trie with a likely miss at every node.  Arrays: rt[cap], then
+ * pos[cap] (uint16_t, ascending, pos[0] = 0), then len[cap] (uint8_t). */
+struct blk {
+	uint32_t n, cap;
+	uint32_t rt[];
+};
+
 struct dent {
-	uint32_t start;      /* node where a look-up continues, or NIL */
-	uint32_t best;       /* node of the best match above it, or NIL */
+	struct blk *blk;     /* IPv4, when it could be allocated */
+	uint32_t start;      /* first node of length >= DIR_BITS for this entry, or NIL */
+	uint32_t best_rt;    /* route record of the best match above it, or NIL */
+	uint8_t best_len;
+};
+
+/* An interval while a block is (re)built. */
+struct iv {
+	uint32_t rt;
+	uint16_t pos;
+	uint8_t len;
 };
 
 struct fam {
@@ -74,6 +96,8 @@ struct fam {
 	struct pool routes;
 	size_t count;
 	struct dent *dir;
+	struct iv *scratch;  /* IPv4: 2^16 intervals, with the direct table */
+	size_t blk_bytes;
 };
 
 /* An interned (gateway, interface) pair.  The key is exactly these bytes so
@@ -117,6 +141,17 @@ static inline void *pool_at(const struct pool *p, uint32_t i)
 	return p->base + (size_t)i * p->esz;
 }
 
+/* Large arrays are read at random; with 4 KiB pages nearly every look-up
+ * would also miss the TLB.  Only advice: failure (no THP support) is fine. */
+static void want_huge_pages(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + 0x1fffff) & ~(uintptr_t)0x1fffff;
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)0x1fffff;
+
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 /* Make sure n more elements can be taken without allocating. */
 static int pool_reserve(struct pool *p, uint32_t n)
 {
@@ -134,6 +169,7 @@ static int pool_reserve(struct pool *p, uint32_t n)
 		return -1;
 	p->base = b;
 	p->cap = (uint32_t)cap;
+	want_huge_pages(b, cap * p->esz);
 	return 0;
 }
 
@@ -237,8 +273,14 @@ static void fam_release(struct fam *f)
 {
 	pool_release(&f->nodes);
 	pool_release(&f->routes);
+	if (f->dir)
+		for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
+			free(f->dir[e].blk);
 	free(f->dir);
 	f->dir = NULL;
+	free(f->scratch);
+	f->scratch = NULL;
+	f->blk_bytes = 0;
 	f->root = NIL;
 	f->count = 0;
 }
@@ -291,19 +333,171 @@ static uint32_t find_node(const struct fam *f, const uint32_t *key, uint32_t len
 	return NIL;
 }
 
-/* ---- direct table ------------------------------------------------------------ */
+/* ---- direct table and IPv4 blocks ------------------------------------------------ */
 
 static inline uint32_t dir_top(const uint32_t *x)
 {
 	return x[N_KEY] >> (32 - DIR_BITS);
 }
 
+static inline uint16_t *blk_pos(const struct blk *b)
+{
+	return (uint16_t *)(b->rt + b->cap);
+}
+
+static inline uint8_t *blk_len(const struct blk *b)
+{
+	return (uint8_t *)(blk_pos(b) + b->cap);
+}
+
+static size_t blk_size(uint32_t cap)
+{
+	return sizeof(struct blk) + (size_t)cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+}
+
+/* Low 16 bits of the last address of a prefix of length >= 16. */
+static inline uint32_t span16(uint32_t len)
+{
+	return (uint32_t)(0xffffffffull >> len) & 0xffff;
+}
+
+static void blk_drop(struct fam *f, uint32_t e)
+{
+	struct blk *b = f->dir[e].blk;
+
+	if (b) {
+		f->blk_bytes -= blk_size(b->cap);
+		free(b);
+		f->dir[e].blk = NULL;
+	}
+}
+
+/* Store k intervals from the scratch array as entry e's block.  If memory
+ * runs out the entry has no block and look-ups walk the trie instead. */
+static void blk_store(struct fam *f, uint32_t e, uint32_t k)
+{
+	struct blk *b = f->dir[e].blk;
+
+	if (!b || b->cap < k || b->cap > 2 * k + 8) {
+		uint32_t cap = (k + 3) & ~3u;
+		blk_drop(f, e);
+		b = malloc(blk_size(cap));
+		if (!b)
+			return;
+		b->cap = cap;
+		f->blk_bytes += blk_size(cap);
+		f->dir[e].blk = b;
+	}
+	b->n = k;
+	for (uint32_t i = 0; i < k; i++) {
+		b->rt[i] = f->scratch[i].rt;
+		blk_pos(b)[i] = f->scratch[i].pos;
+		blk_len(b)[i] = f->scratch[i].len;
+	}
+}
+
+/* Append an interval starting at pos; an earlier one at the same position
+ * is empty and goes, an equal neighbour absorbs it. */
+static void iv_emit(struct iv *v, uint32_t *k, uint32_t pos, uint32_t rt, uint32_t len)
+{
+	while (*k && v[*k - 1].pos == pos)
+		(*k)--;
+	if (*k && v[*k - 1].rt == rt && v[*k - 1].len == len)
+		return;
+	v[*k].pos = (uint16_t)pos;
+	v[*k].rt = rt;
+	v[*k].len = (uint8_t)len;
+	(*k)++;
+}
+
+static void iv_gen(const struct fam *f, uint32_t n, uint32_t rt, uint32_t len, uint32_t *k)
+{
+	const uint32_t *x = node(f, n);
+	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(x[N_LEN]);
+
+	if (x[N_RT] != NIL) {
+		rt = x[N_RT];
+		len = x[N_LEN];
+	}
+	iv_emit(f->scratch, k, lo, rt, len);
+	for (int c = N_C0; c <= N_C1; c++) {
+		if (x[c] == NIL)
+			continue;
+		const uint32_t *y = node(f, x[c]);
+		uint32_t chi = (y[N_KEY] & 0xffff) + span16(y[N_LEN]);
+		iv_gen(f, x[c], rt, len, k);
+		if (chi < hi)
+			iv_emit(f->scratch, k, chi + 1, rt, len);
+	}
+}
+
+/* Rebuild entry e's block from the trie below its start node. */
+static void blk_rebuild(struct fam *f, uint32_t e)
+{
+	uint32_t start = f->dir[e].start, k = 0;
+
+	if (f->kw != 1 || !f->scratch)
+		return;
+	if (start == NIL) {
+		blk_drop(f, e);
+		return;
+	}
+	const uint32_t *x = node(f, start);
+	uint32_t hi = (x[N_KEY] & 0xffff) + span16(x[N_LEN]);
+	iv_emit(f->scratch, &k, 0, NIL, 0);
+	iv_gen(f, start, NIL, 0, &k);
+	if (hi < 0xffff)
+		iv_emit(f->scratch, &k, hi + 1, NIL, 0);
+	blk_store(f, e, k);
+}
+
+/* Node n (IPv4, length >= DIR_BITS) has a new head route: it now wins in
+ * its range wherever nothing longer does.  Cheaper than a rebuild, which
+ * matters when a million routes are loaded. */
+static void blk_raise(struct fam *f, uint32_t n)
+{
+	const uint32_t *x = node(f, n);
+	uint32_t e = dir_top(x), rt = x[N_RT], len = x[N_LEN];
+	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(len), k = 0;
+	const struct blk *b = f->dir[e].blk;
+
+	if (!b) {
+		blk_rebuild(f, e);
+		return;
+	}
+	const uint16_t *pos = blk_pos(b);
+	const uint8_t *bl = blk_len(b);
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint32_t s = pos[i], end = i + 1 < b->n ? pos[i + 1] - 1u : 0xffff;
+		if (end < lo || s > hi) {
+			iv_emit(f->scratch, &k, s, b->rt[i], bl[i]);
+			continue;
+		}
+		if (s < lo)
+			iv_emit(f->scratch, &k, s, b->rt[i], bl[i]);
+		bool wins = b->rt[i] == NIL || bl[i] <= len;
+		iv_emit(f->scratch, &k, s > lo ? s : lo, wins ? rt : b->rt[i], wins ? len : bl[i]);
+		if (end > hi)
+			iv_emit(f->scratch, &k, hi + 1, b->rt[i], bl[i]);
+	}
+	blk_store(f, e, k);
+}
+
 static void dir_set(struct fam *f, uint32_t lo, uint32_t hi, uint32_t start_e, uint32_t start,
                     uint32_t best)
 {
+	uint32_t rt = best != NIL ? node(f, best)[N_RT] : NIL;
+	uint8_t len = best != NIL ? (uint8_t)node(f, best)[N_LEN] : 0;
+
 	for (uint32_t e = lo; e < hi; e++) {
-		f->dir[e].start = e == start_e ? start : NIL;
-		f->dir[e].best = best;
+		struct dent *d = &f->dir[e];
+		uint32_t s = e == start_e ? start : NIL;
+		d->best_rt = rt;
+		d->best_len = len;
+		if (d->start != s) {
+			d->start = s;
+			blk_rebuild(f, e);
+		}
 	}
 }
 
@@ -342,8 +536,8 @@ static void dir_fill(struct fam *f, uint32_t n, uint32_t best, uint32_t lo, uint
 }
 
 /* Refill the entries a change at node y affects.  parent is y's parent
- * (NIL at the root): below a node of length >= DIR_BITS nothing the table
- * holds can change. */
+ * (NIL at the root): below a node of length >= DIR_BITS the entries do not
+ * change (IPv4 blocks are kept by the callers). */
 static void dir_update(struct fam *f, uint32_t parent, const uint32_t *y)
 {
 	if (!f->dir || (parent != NIL && node(f, parent)[N_LEN] >= DIR_BITS))
@@ -353,14 +547,42 @@ static void dir_update(struct fam *f, uint32_t parent, const uint32_t *y)
 	dir_fill(f, f->root, NIL, lo, lo + (1u << (DIR_BITS - len)));
 }
 
+/* Node n's head route changed (or it gained or lost its routes). */
+static void dir_head_changed(struct fam *f, uint32_t n)
+{
+	const uint32_t *x = node(f, n);
+
+	if (!f->dir)
+		return;
+	if (x[N_LEN] < DIR_BITS)
+		dir_update(f, NIL, x);
+	else if (f->kw == 1 && x[N_RT] != NIL)
+		blk_raise(f, n);
+	else if (f->kw == 1)
+		blk_rebuild(f, dir_top(x));
+}
+
 /* Built once a family is big enough to profit; failure only costs speed. */
 static void dir_maybe_build(struct fam *f)
 {
 	if (f->dir || f->count < DIR_MIN_ROUTES)
 		return;
+	if (f->kw == 1) {
+		f->scratch = malloc(sizeof(struct iv) << DIR_BITS);
+		if (!f->scratch)
+			return;
+	}
 	f->dir = malloc(sizeof(struct dent) << DIR_BITS);
-	if (f->dir)
-		dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
+	if (!f->dir) {
+		free(f->scratch);
+		f->scratch = NULL;
+		return;
+	}
+	for (uint32_t e = 0; e < (1u << DIR_BITS); e++) {
+		f->dir[e].blk = NULL;
+		f->dir[e].start = NIL;
+	}
+	dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
 }
 
 /* ---- next hops ----------------------------------------------------------------- */
@@ -450,19 +672,29 @@ static void nh_put(struct route_table *t, uint32_t j)
 
 /* ---- conversions and validation ------------------------------------------------- */
 
-static void route_out(const struct route_table *t, const struct fam *f, const uint32_t *x,
-                      const struct rrec *rr, struct rt_route *out)
+/* key: at least len significant bits; the rest is cleared here. */
+static void route_out_key(const struct route_table *t, const struct fam *f, const uint32_t *key,
+                          uint32_t len, const struct rrec *rr, struct rt_route *out)
 {
 	const struct nh *h = nh_at(t, rr->nh & NH_MASK);
+	uint32_t k[4];
 
+	memcpy(k, key, f->kw * sizeof(uint32_t));
+	key_mask(k, len, f->kw);
 	memset(out, 0, sizeof(*out));
 	out->dst.addr.family = f->af;
-	key_to_bytes(out->dst.addr.bytes, x + N_KEY, f->kw);
-	out->dst.len = (uint8_t)x[N_LEN];
+	key_to_bytes(out->dst.addr.bytes, k, f->kw);
+	out->dst.len = (uint8_t)len;
 	out->gw = h->key.gw;
 	memcpy(out->dev, h->key.dev, sizeof(out->dev));
 	out->metric = rr->metric;
 	out->origin = (uint8_t)(rr->nh >> NH_BITS);
+}
+
+static void route_out(const struct route_table *t, const struct fam *f, const uint32_t *x,
+                      const struct rrec *rr, struct rt_route *out)
+{
+	route_out_key(t, f, x + N_KEY, x[N_LEN], rr, out);
 }
 
 static int prefix_valid(const struct rt_prefix *p)
@@ -622,11 +854,11 @@ static int add_new(struct route_table *t, struct fam *f, const struct rt_route *
 	if (n == NIL)
 		n = insert_node(f, key, r->dst.len);
 	uint32_t *link = route_link(f, n, r->metric);
-	bool was_empty = node(f, n)[N_RT] == NIL;
+	bool head = link == &node(f, n)[N_RT];
 	rrec(f, ri)->next = *link;
 	*link = ri;
-	if (was_empty && f->dir && r->dst.len < DIR_BITS)
-		dir_update(f, NIL, node(f, n));
+	if (head)
+		dir_head_changed(f, n);
 	f->count++;
 	dir_maybe_build(f);
 	return RT_OK;
@@ -699,6 +931,7 @@ int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint3
 		return RT_E_NOTFOUND;
 	uint32_t ri = *link;
 	struct rrec *rr = rrec(f, ri);
+	bool head = link == &node(f, n)[N_RT];
 	if (old)
 		route_out(t, f, node(f, n), rr, old);
 	if (old_tag)
@@ -707,8 +940,14 @@ int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint3
 	nh_put(t, rr->nh & NH_MASK);
 	pool_give(&f->routes, ri);
 	f->count--;
-	if (node(f, n)[N_RT] == NIL)
+	if (node(f, n)[N_RT] == NIL) {
+		uint32_t e = dir_top(node(f, n)), len = node(f, n)[N_LEN];
 		remove_node(f, n);
+		if (f->dir && f->kw == 1 && len >= DIR_BITS)
+			blk_rebuild(f, e);
+	} else if (head) {
+		dir_head_changed(f, n);
+	}
 	if (f->count == 0)
 		fam_release(f);        /* give a flushed family's memory back */
 	return RT_OK;
@@ -738,18 +977,14 @@ int route_table_find(const struct route_table *t, const struct rt_prefix *dst, u
 	return RT_OK;
 }
 
-/* IPv4 look-up, the hot path: shifts in 64 bits make length 0 and 32 need
- * no special case (a /32 has no children, so child[0] = NIL ends it). */
-static uint32_t lookup4(const struct fam *f, uint32_t a)
+/* Walk down from node n; the last node with routes on the way is the
+ * answer.  Shifts in 64 bits make lengths 0 and 32 need no special case
+ * (a /32 has no children, so child[0] = NIL ends it). */
+static uint32_t walk4(const struct fam *f, uint32_t n, uint32_t a)
 {
 	const uint32_t *base = (const uint32_t *)f->nodes.base;
-	uint32_t n = f->root, best = NIL;
+	uint32_t best = NIL;
 
-	if (f->dir) {
-		const struct dent *d = &f->dir[a >> (32 - DIR_BITS)];
-		n = d->start;
-		best = d->best;
-	}
 	while (n != NIL) {
 		const uint32_t *x = base + (size_t)n * (N_KEY + 1);
 		uint32_t len = x[N_LEN];
@@ -762,15 +997,10 @@ static uint32_t lookup4(const struct fam *f, uint32_t a)
 	return best;
 }
 
-static uint32_t lookup_any(const struct fam *f, const uint32_t *a)
+static uint32_t walk_any(const struct fam *f, uint32_t n, const uint32_t *a)
 {
-	uint32_t n = f->root, best = NIL;
+	uint32_t best = NIL;
 
-	if (f->dir) {
-		const struct dent *d = &f->dir[a[0] >> (32 - DIR_BITS)];
-		n = d->start;
-		best = d->best;
-	}
 	while (n != NIL) {
 		const uint32_t *x = node(f, n);
 		uint32_t len = x[N_LEN];
@@ -785,9 +1015,49 @@ static uint32_t lookup_any(const struct fam *f, const uint32_t *a)
 	return best;
 }
 
+/* Longest match for a: its head route record and prefix length, or NIL. */
+static uint32_t lookup(const struct fam *f, const uint32_t *a, uint32_t *len)
+{
+	uint32_t n;
+
+	if (!f->dir) {
+		n = f->kw == 1 ? walk4(f, f->root, a[0]) : walk_any(f, f->root, a);
+	} else {
+		const struct dent *d = &f->dir[a[0] >> (32 - DIR_BITS)];
+		const struct blk *b = d->blk;
+		if (b) {
+			/* the last interval starting at or before x */
+			const uint16_t *pos = blk_pos(b);
+			uint32_t x = a[0] & 0xffff, i = 0, m = b->n;
+			while (m > 1) {
+				uint32_t half = m / 2;
+				i = pos[i + half] <= x ? i + half : i;
+				m -= half;
+			}
+			if (b->rt[i] != NIL) {
+				*len = blk_len(b)[i];
+				return b->rt[i];
+			}
+			n = NIL;
+		} else if (d->start == NIL) {
+			n = NIL;
+		} else {
+			n = f->kw == 1 ? walk4(f, d->start, a[0]) : walk_any(f, d->start, a);
+		}
+		if (n == NIL) {
+			*len = d->best_len;
+			return d->best_rt;
+		}
+	}
+	if (n == NIL)
+		return NIL;
+	*len = node(f, n)[N_LEN];
+	return node(f, n)[N_RT];
+}
+
 int route_table_lookup(const struct route_table *t, const struct rt_addr *a, struct rt_route *out)
 {
-	uint32_t key[4];
+	uint32_t key[4], len = 0;
 
 	if (!t || !a)
 		return RT_E_INVALID;
@@ -795,13 +1065,11 @@ int route_table_lookup(const struct route_table *t, const struct rt_addr *a, str
 	if (!f)
 		return RT_E_INVALID;
 	key_from_bytes(key, a->bytes, f->kw);
-	uint32_t n = f->kw == 1 ? lookup4(f, key[0]) : lookup_any(f, key);
-	if (n == NIL)
+	uint32_t rt = lookup(f, key, &len);
+	if (rt == NIL)
 		return RT_E_NOTFOUND;
-	if (out) {
-		const uint32_t *x = node(f, n);
-		route_out(t, f, x, rrec(f, x[N_RT]), out);
-	}
+	if (out)
+		route_out_key(t, f, key, len, rrec(f, rt), out);
 	return RT_OK;
 }
 
@@ -827,6 +1095,9 @@ size_t route_table_memory(const struct route_table *t)
 		m += pool_bytes(&fams[i]->nodes) + pool_bytes(&fams[i]->routes);
 		if (fams[i]->dir)
 			m += sizeof(struct dent) << DIR_BITS;
+		if (fams[i]->scratch)
+			m += sizeof(struct iv) << DIR_BITS;
+		m += fams[i]->blk_bytes;
 	}
 	return m;
 }
