@@ -256,6 +256,8 @@ char *rt_prefix_str(const struct rt_prefix *p, char buf[RT_PREFIXSTRLEN])
 		snprintf(buf, RT_PREFIXSTRLEN, "default");
 	else if (p->len == 0 && p->addr.family == AF_INET6)
 		snprintf(buf, RT_PREFIXSTRLEN, "default6");
+	else if (p->len == max_len(p->addr.family))
+		snprintf(buf, RT_PREFIXSTRLEN, "%s", rt_addr_str(&p->addr, a));  /* a host, as ip prints it */
 	else
 		snprintf(buf, RT_PREFIXSTRLEN, "%s/%u", rt_addr_str(&p->addr, a), p->len);
 	return buf;

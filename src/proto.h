@@ -58,7 +58,9 @@ enum rt_msg_type {
 #define RT_F_TABLE_ALL   (RT_F_TABLE_ROUTE | RT_F_TABLE_ARP)
 #define RT_F_NO_DUMP     0x0040u
 #define RT_F_BY_MAC      0x0080u  /* ARP_GET: look up by lladdr, not ip */
-#define RT_F_FLAGS_KNOWN 0x00ffu
+#define RT_F_LIST_ROOT   0x0100u  /* ROUTE_LIST: routes inside the prefix */
+#define RT_F_LIST_MATCH  0x0200u  /* ROUTE_LIST: routes containing the prefix */
+#define RT_F_FLAGS_KNOWN 0x03ffu
 
 enum rt_err {
 	RT_OK = 0,

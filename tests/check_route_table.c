@@ -210,14 +210,14 @@ START_TEST(test_edges)
 	add_ok(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", 0, 6);
 	add_ok(t, "::/128", 0, 7);
 	add_ok(t, "2001:db8::1/128", 0, 8);
-	ck_lookup(t, "255.255.255.255", "255.255.255.255/32 0");
+	ck_lookup(t, "255.255.255.255", "255.255.255.255 0");
 	ck_lookup(t, "255.255.255.254", "128.0.0.0/1 0");
-	ck_lookup(t, "0.0.0.0", "0.0.0.0/32 0");
+	ck_lookup(t, "0.0.0.0", "0.0.0.0 0");
 	ck_lookup(t, "0.0.0.1", "default 0");
-	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128 0");
+	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 0");
 	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "default6 0");
-	ck_lookup(t, "::", "::/128 0");
-	ck_lookup(t, "2001:db8::1", "2001:db8::1/128 0");
+	ck_lookup(t, "::", ":: 0");
+	ck_lookup(t, "2001:db8::1", "2001:db8::1 0");
 	ck_lookup(t, "2001:db8::2", "default6 0");
 	ck_assert_uint_eq(route_table_count(t, AF_INET), 4);
 	ck_assert_uint_eq(route_table_count(t, AF_INET6), 4);
@@ -227,9 +227,9 @@ START_TEST(test_edges)
 	ck_assert_int_eq(route_table_delete(t, &d4, 0, NULL, NULL), RT_OK);
 	ck_assert_int_eq(route_table_delete(t, &d6, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "0.0.0.1", "none");
-	ck_lookup(t, "0.0.0.0", "0.0.0.0/32 0");
+	ck_lookup(t, "0.0.0.0", "0.0.0.0 0");
 	ck_lookup(t, "2001:db8::2", "none");
-	ck_lookup(t, "2001:db8::1", "2001:db8::1/128 0");
+	ck_lookup(t, "2001:db8::1", "2001:db8::1 0");
 	route_table_free(t);
 }
 END_TEST
@@ -313,7 +313,7 @@ START_TEST(test_delete_middle)
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		add_ok(t, all[i], 0, (uint32_t)i);
 	ck_lookup(t, "10.1.1.200", "10.1.1.128/25 0");
-	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 
 	p = pfx("10.1.0.0/16");      /* two children: becomes a branch point */
 	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
@@ -324,25 +324,25 @@ START_TEST(test_delete_middle)
 	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 0");
 	ck_lookup(t, "10.1.1.129", "10.1.1.128/25 0");
-	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 	p = pfx("10.1.1.128/25");    /* leaf whose parent branch point goes too */
 	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.129", "10.0.0.0/8 0");
-	ck_lookup(t, "10.1.1.0", "10.1.1.0/32 0");
+	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 	p = pfx("10.0.0.0/8");       /* the top, one level of children left */
 	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.129", "none");
 	ck_lookup(t, "10.2.3.4", "10.2.0.0/16 0");
 	ck_lookup(t, "10.1.2.255", "10.1.2.0/24 0");
 	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
-	                 "10.1.1.0/32/0/6 10.1.2.0/24/0/3 10.2.0.0/16/0/5");
+	                 "10.1.1.0/0/6 10.1.2.0/24/0/3 10.2.0.0/16/0/5");
 	/* and back */
 	add_ok(t, "10.1.0.0/16", 0, 1);
 	add_ok(t, "10.0.0.0/8", 0, 0);
 	ck_lookup(t, "10.1.1.129", "10.1.0.0/16 0");
 	ck_lookup(t, "10.3.0.0", "10.0.0.0/8 0");
 	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
-	                 "10.0.0.0/8/0/0 10.1.0.0/16/0/1 10.1.1.0/32/0/6 10.1.2.0/24/0/3 "
+	                 "10.0.0.0/8/0/0 10.1.0.0/16/0/1 10.1.1.0/0/6 10.1.2.0/24/0/3 "
 	                 "10.2.0.0/16/0/5");
 	route_table_free(t);
 }

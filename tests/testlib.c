@@ -26,6 +26,19 @@ void testenv_init(struct testenv *e, const char *name)
 	snprintf(e->sock, sizeof(e->sock), "%s/rtmd.sock", e->dir);
 	snprintf(e->state, sizeof(e->state), "%s/state", e->dir);
 	snprintf(e->log, sizeof(e->log), "%s/rtmd.log", e->dir);
+	snprintf(e->conf, sizeof(e->conf), "/dev/null");
+}
+
+void testenv_config(struct testenv *e, const char *text)
+{
+	FILE *f;
+
+	snprintf(e->conf, sizeof(e->conf), "%s/rtmd.conf", e->dir);
+	f = fopen(e->conf, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(e->conf);
+		exit(99);
+	}
 }
 
 void testenv_cleanup(struct testenv *e)
@@ -50,7 +63,7 @@ pid_t testenv_start_rtmd(struct testenv *e)
 
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(e->rtmd, "rtmd", "-s", e->sock, "-S", e->state, "-c", "/dev/null", (char *)NULL);
+		execl(e->rtmd, "rtmd", "-s", e->sock, "-S", e->state, "-c", e->conf, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {

@@ -10,15 +10,18 @@
 
 struct testenv {
 	char dir[64], sock[256], state[256], log[256], rtmd[512];
+	char conf[256];         /* "/dev/null" unless testenv_config() wrote one */
 };
 
 /* Make the temporary directory and find src/rtmd under $top_builddir;
  * exits 99 on failure. */
 void testenv_init(struct testenv *e, const char *name);
+/* Write TEXT as the daemon's config file for the next start. */
+void testenv_config(struct testenv *e, const char *text);
 /* Remove the directory. */
 void testenv_cleanup(struct testenv *e);
-/* Start rtmd on the env's socket and state (extra args may be NULL-ended
- * list after the env) and wait until it accepts connections. */
+/* Start rtmd on the env's socket, state and config, and wait until it
+ * accepts connections. */
 pid_t testenv_start_rtmd(struct testenv *e);
 /* Send mb, wait for the final reply: 0 ack, an rt_err code, -1 lost. */
 int test_request(struct rt_client *c, struct rt_msgbuf *mb);
