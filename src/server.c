@@ -245,7 +245,9 @@ static bool is_change(uint16_t type)
 	}
 }
 
-/* Apply record i; 0 or an rt_err with the entry named in what. */
+/* Apply record i; 0 or an rt_err with the entry named in what.  The
+ * entry's text is only made on failure: a million-route batch should not
+ * pay for a million printfs. */
 static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *msg, uint32_t i,
                      bool *changed, char *what, size_t whatlen)
 {
@@ -266,12 +268,14 @@ static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *ms
 		}
 		r.origin = RT_ORIGIN_RTCTL;
 		if (h->type == RT_MSG_ROUTE_DEL) {
-			rt_route_key_format(&r, what, whatlen);
 			rc = tables_route_del(s->tables, &r.dst, r.metric);
 			*changed = rc == RT_OK;
+			if (rc)
+				rt_route_key_format(&r, what, whatlen);
 		} else {
-			rt_route_format(&r, what, whatlen);
 			rc = tables_route_add(s->tables, &r, h->type == RT_MSG_ROUTE_REPLACE, changed);
+			if (rc)
+				rt_route_format(&r, what, whatlen);
 		}
 		return rc;
 	default:
@@ -284,12 +288,14 @@ static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *ms
 		if (h->type == RT_MSG_ARP_DEL) {
 			char a[RT_ADDRSTRLEN];
 
-			snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
 			rc = tables_arp_del(s->tables, &n.ip, n.dev);
 			*changed = rc == RT_OK;
+			if (rc)
+				snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
 		} else {
-			rt_neigh_format(&n, what, whatlen);
 			rc = tables_arp_add(s->tables, &n, h->type == RT_MSG_ARP_REPLACE, changed);
+			if (rc)
+				rt_neigh_format(&n, what, whatlen);
 		}
 		return rc;
 	}

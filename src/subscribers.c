@@ -150,6 +150,9 @@ void server_on_event(void *ctx, const struct rt_event *ev)
 	struct server *s = ctx;
 	uint32_t tf = table_flag(ev->table);
 
+	if (!s->n_subscribers)
+		return;     /* nobody to tell: skip encoding */
+
 	/* One message holds one table's events, so filtered subscribers can
 	 * take or skip whole messages; order across tables is kept by
 	 * publishing before switching. */
