@@ -45,7 +45,11 @@ _Static_assert(sizeof(struct rt_addr) == 17, "rt_addr is family + 16 bytes");
 
 #define PAGE 4096u
 #define READ_SPINS 64
-#define READ_TRIES 2000
+/* How long a reader waits for a slot to become stable.  Long enough to
+ * outlast a writer preempted inside its (few-store) odd window on a busy
+ * machine; short, because a writer killed in that window leaves the slot
+ * odd until rtmd restarts and recovers it. */
+#define READ_PATIENCE_NS 50000000LL
 
 static size_t page_up(size_t n)
 {
@@ -380,12 +384,20 @@ static void cpu_relax(void)
 #endif
 }
 
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);    /* vDSO */
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Seqlock read (Boehm's pattern: acquire load of the sequence, relaxed
  * loads of the data, acquire fence, relaxed re-load of the sequence).
- * max_tries 1 is for recovery, where nobody else writes. */
+ * wait false is for recovery, where nobody else writes. */
 static enum store_slot_state slot_snapshot(const struct store_map *m, uint32_t slot,
                                            uint8_t *payload, uint64_t *version,
-                                           int (*valid)(const uint8_t *), unsigned max_tries,
+                                           int (*valid)(const uint8_t *), bool wait,
                                            uint64_t *retries)
 {
 	struct slot_ptr sp = slot_at(m, slot);
@@ -393,17 +405,24 @@ static enum store_slot_state slot_snapshot(const struct store_map *m, uint32_t s
 	size_t nw = m->payload_size / 8;
 	uint32_t s1, s2, crc = 0;
 	uint64_t ver = 0;
+	long long deadline = 0;
 
 	for (unsigned tries = 0;; tries++) {
 		if (tries) {
+			if (!wait)
+				return STORE_SLOT_TORN;
 			if (retries)
 				(*retries)++;
-			if (tries >= max_tries)
-				return STORE_SLOT_TORN;
-			if (tries % READ_SPINS)
+			if (tries % READ_SPINS) {
 				cpu_relax();
-			else
+			} else {
+				long long now = mono_ns();
+				if (!deadline)
+					deadline = now + READ_PATIENCE_NS;
+				else if (now > deadline)
+					return STORE_SLOT_TORN;
 				sched_yield();
+			}
 		}
 		s1 = __atomic_load_n(sp.seq, __ATOMIC_ACQUIRE);
 		if (s1 & 1)
@@ -437,7 +456,7 @@ enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
 		memset(payload, 0, m->payload_size);
 		return STORE_SLOT_CORRUPT;
 	}
-	return slot_snapshot(m, slot, payload, version, ops->valid, READ_TRIES, retries);
+	return slot_snapshot(m, slot, payload, version, ops->valid, true, retries);
 }
 
 /* Single-writer seqlock write: odd sequence, release fence, data, even
@@ -449,12 +468,14 @@ static void slot_put(const struct store_map *m, uint32_t slot, const uint8_t *pa
 	uint64_t w[STORE_PAYLOAD_MAX / 8];
 	size_t nw = m->payload_size / 8;
 	uint32_t s = __atomic_load_n(sp.seq, __ATOMIC_RELAXED);
+	uint32_t crc = slot_crc(version, payload, m->payload_size);
 
+	/* Everything is computed before the odd window, to keep it short. */
 	memcpy(w, payload, m->payload_size);
 	s |= 1;         /* a torn slot left by a crash becomes odd, then even */
 	__atomic_store_n(sp.seq, s, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(sp.crc, slot_crc(version, payload, m->payload_size), __ATOMIC_RELAXED);
+	__atomic_store_n(sp.crc, crc, __ATOMIC_RELAXED);
 	__atomic_store_n(sp.version, version, __ATOMIC_RELAXED);
 	for (size_t i = 0; i < nw; i++)
 		__atomic_store_n(&sp.words[i], w[i], __ATOMIC_RELAXED);
@@ -782,7 +803,7 @@ static int recover(struct store *st, uint32_t *dropped, char *err, size_t errlen
 		return -1;
 	}
 	for (uint32_t s = 0; s < cap; s++) {
-		state[s] = (uint8_t)slot_snapshot(m, s, payload, &ver, st->ops->valid, 1, NULL);
+		state[s] = (uint8_t)slot_snapshot(m, s, payload, &ver, st->ops->valid, false, NULL);
 		if (state[s] != STORE_SLOT_TORN && ver > maxver)
 			maxver = ver;
 	}

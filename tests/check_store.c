@@ -1,0 +1,1025 @@
+/* check_store.c - unit tests of the slot file (store.c), the ARP and route
+ * writers and the ARP reader: operations, growth under a live reader,
+ * recovery from torn, corrupt and duplicate slots, refusal of bad headers,
+ * and seqlock reads against a concurrent writer process. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "arp_reader.h"
+#include "arp_store.h"
+#include "proto.h"
+#include "route_store.h"
+#include "store.h"
+
+#define ERRSZ 512
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/arp.store", dir);
+}
+
+static void teardown(void)
+{
+	char p[192];
+
+	snprintf(p, sizeof(p), "%s/arp.store", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/arp.store.new", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+static struct rt_neigh neigh(const char *ip, const char *mac, const char *dev)
+{
+	struct rt_neigh n;
+	char err[RT_ERRLEN];
+
+	memset(&n, 0, sizeof(n));
+	ck_assert_int_eq(rt_addr_parse(ip, &n.ip, err), 0);
+	ck_assert_int_eq(rt_mac_parse(mac, n.lladdr, err), 0);
+	strncpy(n.dev, dev, RT_IFNAMSIZ - 1);
+	return n;
+}
+
+static struct rt_addr addr(const char *s)
+{
+	struct rt_addr a;
+	char err[RT_ERRLEN];
+
+	ck_assert_int_eq(rt_addr_parse(s, &a, err), 0);
+	return a;
+}
+
+static struct rt_route route(const char *dst, const char *gw, const char *dev, uint32_t metric)
+{
+	struct rt_route r;
+	char err[RT_ERRLEN];
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(rt_prefix_parse(dst, &r.dst, err), 0);
+	if (gw)
+		ck_assert_int_eq(rt_addr_parse(gw, &r.gw, err), 0);
+	if (dev)
+		strncpy(r.dev, dev, RT_IFNAMSIZ - 1);
+	r.metric = metric;
+	return r;
+}
+
+static bool neigh_eq(const struct rt_neigh *a, const struct rt_neigh *b)
+{
+	return rt_addr_equal(&a->ip, &b->ip) && memcmp(a->lladdr, b->lladdr, 6) == 0 &&
+	       strcmp(a->dev, b->dev) == 0 && a->origin == b->origin;
+}
+
+static struct arp_store *open_arp(uint32_t cap, uint32_t *dropped)
+{
+	struct arp_store *s = NULL;
+	char err[ERRSZ];
+	uint32_t d = 0;
+
+	if (arp_store_open(path, cap, &s, &d, err, sizeof(err)) < 0)
+		ck_abort_msg("arp_store_open: %s", err);
+	if (dropped)
+		*dropped = d;
+	return s;
+}
+
+static void sync_arp(struct arp_store *s)
+{
+	char err[ERRSZ];
+
+	if (arp_store_sync(s, NULL, err, sizeof(err)) < 0)
+		ck_abort_msg("sync: %s", err);
+}
+
+/* Walk collector */
+struct coll {
+	struct rt_neigh n[64];
+	uint32_t slot[64];
+	int count;
+	int stop_at;
+};
+
+static int collect(const struct rt_neigh *n, uint32_t slot, void *ctx)
+{
+	struct coll *c = ctx;
+
+	if (c->count < 64) {
+		c->n[c->count] = *n;
+		c->slot[c->count] = slot;
+	}
+	c->count++;
+	return c->stop_at && c->count == c->stop_at ? 42 : 0;
+}
+
+static unsigned char *slurp(const char *p, size_t *len)
+{
+	struct stat st;
+	int fd = open(p, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	unsigned char *buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void poke(const char *p, off_t off, const void *data, size_t n)
+{
+	int fd = open(p, O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, data, n, off), (ssize_t)n);
+	close(fd);
+}
+
+static void peek(const char *p, off_t off, void *data, size_t n)
+{
+	int fd = open(p, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, data, n, off), (ssize_t)n);
+	close(fd);
+}
+
+#define ARP_SLOT(i) ((off_t)STORE_HDR_SIZE + (off_t)(i) * (STORE_SLOT_HEAD + STORE_ARP_PAYLOAD))
+
+/* ---- ARP writer --------------------------------------------------------- */
+
+START_TEST(test_arp_ops)
+{
+	struct arp_store *s = open_arp(16, NULL);
+	struct rt_neigh a = neigh("192.0.2.7", "02:00:00:00:00:07", "eth0"), got, old;
+	uint32_t slot, slot2;
+	bool existed, changed;
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(arp_store_add(s, &a, &slot), 0);
+	ck_assert_int_eq(arp_store_add(s, &a, &slot2), RT_E_EXISTS);
+	ck_assert_uint_eq(slot2, slot);
+	ck_assert_int_eq(arp_store_find(s, &a.ip, "eth0", &got, &slot2), 0);
+	ck_assert(neigh_eq(&got, &a));
+	ck_assert_uint_eq(slot2, slot);
+	ck_assert_int_eq(arp_store_find(s, &a.ip, "eth1", &got, NULL), RT_E_NOTFOUND);
+	ck_assert_uint_eq(arp_store_count(s), 1);
+	ck_assert(arp_store_dirty(s));
+	sync_arp(s);
+	ck_assert(!arp_store_dirty(s));
+
+	/* Replace with the same value: no change, no move. */
+	ck_assert_int_eq(arp_store_replace(s, &a, &slot2, &existed, &changed, &old), 0);
+	ck_assert(existed && !changed);
+	ck_assert_uint_eq(slot2, slot);
+
+	/* A new MAC: the entry moves to another slot. */
+	struct rt_neigh b = neigh("192.0.2.7", "02:00:00:00:00:08", "eth0");
+	ck_assert_int_eq(arp_store_replace(s, &b, &slot2, &existed, &changed, &old), 0);
+	ck_assert(existed && changed);
+	ck_assert(neigh_eq(&old, &a));
+	ck_assert_uint_ne(slot2, slot);
+	ck_assert_int_eq(arp_store_find(s, &a.ip, "eth0", &got, NULL), 0);
+	ck_assert(neigh_eq(&got, &b));
+	ck_assert_uint_eq(arp_store_count(s), 1);
+
+	struct coll c = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk_mac(s, a.lladdr, collect, &c), 0);
+	ck_assert_int_eq(c.count, 0);
+	ck_assert_int_eq(arp_store_walk_mac(s, b.lladdr, collect, &c), 0);
+	ck_assert_int_eq(c.count, 1);
+
+	/* Replace of a missing key adds it. */
+	struct rt_neigh d = neigh("192.0.2.9", "02:00:00:00:00:09", "eth1");
+	ck_assert_int_eq(arp_store_replace(s, &d, &slot, &existed, &changed, NULL), 0);
+	ck_assert(!existed && changed);
+	ck_assert_uint_eq(arp_store_count(s), 2);
+
+	ck_assert_int_eq(arp_store_delete(s, &a.ip, "eth0", &old, &slot), 0);
+	ck_assert(neigh_eq(&old, &b));
+	ck_assert_uint_eq(slot, slot2);
+	ck_assert_int_eq(arp_store_delete(s, &a.ip, "eth0", NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_int_eq(arp_store_find(s, &a.ip, "eth0", NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_uint_eq(arp_store_count(s), 1);
+
+	/* Invalid input is refused, never stored. */
+	struct rt_neigh bad = d;
+	bad.ip.family = 99;
+	ck_assert_int_eq(arp_store_add(s, &bad, NULL), RT_E_INVALID);
+	bad = d;
+	bad.dev[0] = 0;
+	ck_assert_int_eq(arp_store_add(s, &bad, NULL), RT_E_INVALID);
+	ck_assert_str_eq(arp_store_path(s), path);
+	ck_assert_uint_ge(arp_store_memory(s), sizeof(uint64_t));
+	arp_store_close(s);
+}
+END_TEST
+
+START_TEST(test_arp_walk_order)
+{
+	struct arp_store *s = open_arp(8, NULL);
+	const char *ips[] = { "2001:db8::1", "10.0.0.2", "10.0.0.1", "10.0.0.1", "fe80::1", "9.9.9.9" };
+	const char *devs[] = { "eth0", "eth1", "eth1", "eth0", "eth0", "eth2" };
+
+	for (int i = 0; i < 6; i++) {
+		struct rt_neigh n = neigh(ips[i], "02:00:00:00:00:01", devs[i]);
+		ck_assert_int_eq(arp_store_add(s, &n, NULL), 0);
+	}
+	struct coll c = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk(s, collect, &c), 0);
+	ck_assert_int_eq(c.count, 6);
+	const char *want_ip[] = { "9.9.9.9", "10.0.0.1", "10.0.0.1", "10.0.0.2", "2001:db8::1", "fe80::1" };
+	const char *want_dev[] = { "eth2", "eth0", "eth1", "eth1", "eth0", "eth0" };
+	for (int i = 0; i < 6; i++) {
+		struct rt_addr a = addr(want_ip[i]);
+		ck_assert_msg(rt_addr_equal(&c.n[i].ip, &a), "walk position %d", i);
+		ck_assert_str_eq(c.n[i].dev, want_dev[i]);
+	}
+	/* A non-zero return stops the walk and is returned. */
+	struct coll stop = { .stop_at = 2 };
+	ck_assert_int_eq(arp_store_walk(s, collect, &stop), 42);
+	ck_assert_int_eq(stop.count, 2);
+
+	struct rt_addr ip = addr("10.0.0.1");
+	struct coll byip = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk_ip(s, &ip, collect, &byip), 0);
+	ck_assert_int_eq(byip.count, 2);
+	ck_assert_str_eq(byip.n[0].dev, "eth0");
+	ck_assert_str_eq(byip.n[1].dev, "eth1");
+
+	/* A walk's callback may change the store (flush). */
+	struct coll all = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk(s, collect, &all), 0);
+	for (int i = 0; i < all.count; i++)
+		ck_assert_int_eq(arp_store_delete(s, &all.n[i].ip, all.n[i].dev, NULL, NULL), 0);
+	ck_assert_uint_eq(arp_store_count(s), 0);
+	arp_store_close(s);
+}
+END_TEST
+
+/* Add many entries through several doublings with a reader opened on
+ * the first file; everything stays findable on both sides. */
+START_TEST(test_arp_growth_with_reader)
+{
+	struct arp_store *s = open_arp(16, NULL);
+	struct arp_reader *r;
+	char err[ERRSZ], ip[32], mac[32];
+	const int n = 600;      /* 16 -> 32 -> ... -> 1024: six rewrites */
+
+	struct rt_neigh first = neigh("10.0.0.0", "02:00:00:00:00:00", "eth0");
+	ck_assert_int_eq(arp_store_add(s, &first, NULL), 0);
+	sync_arp(s);
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	for (int i = 1; i < n; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+		snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x", i / 256, i % 256);
+		struct rt_neigh e = neigh(ip, mac, "eth0");
+		uint32_t slot;
+		ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
+		ck_assert_uint_eq(slot, (uint32_t)i);   /* lowest free slot: sequential */
+		if (i % 50 == 0) {
+			struct rt_neigh got[2];
+			struct rt_addr a = addr(ip);
+			ck_assert_int_eq(arp_reader_get_ip(r, &a, NULL, got, 2), 1);
+			ck_assert(neigh_eq(&got[0], &e));
+			ck_assert_int_eq(arp_reader_get_ip(r, &first.ip, "eth0", got, 2), 1);
+		}
+	}
+	ck_assert_uint_ge(arp_store_capacity(s), (size_t)n);
+	ck_assert_uint_eq(arp_store_count(s), (size_t)n);
+	for (int i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+		struct rt_addr a = addr(ip);
+		struct rt_neigh got;
+		ck_assert_int_eq(arp_store_find(s, &a, "eth0", &got, NULL), 0);
+		ck_assert_int_eq(arp_reader_get_ip(r, &a, "eth0", &got, 1), 1);
+		ck_assert_int_eq(arp_reader_get_mac(r, got.lladdr, &got, 1), 1);
+	}
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	arp_reader_close(r);
+	arp_store_close(s);
+}
+END_TEST
+
+/* Many deletes and re-adds fill the index with tombstones: the file is
+ * rewritten with fresh indexes, not grown without bound. */
+START_TEST(test_arp_tombstones)
+{
+	struct arp_store *s = open_arp(64, NULL);
+	char ip[32];
+
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < 40; i++) {
+			snprintf(ip, sizeof(ip), "10.%d.0.%d", round, i);
+			struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+			ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+		}
+		for (int i = 0; i < 40; i++) {
+			snprintf(ip, sizeof(ip), "10.%d.0.%d", round, i);
+			struct rt_addr a = addr(ip);
+			ck_assert_int_eq(arp_store_delete(s, &a, "eth0", NULL, NULL), 0);
+		}
+	}
+	ck_assert_uint_eq(arp_store_count(s), 0);
+	ck_assert_uint_le(arp_store_capacity(s), 128);
+	arp_store_close(s);
+}
+END_TEST
+
+START_TEST(test_arp_reopen)
+{
+	struct arp_store *s = open_arp(4, NULL);
+	uint32_t dropped = 99;
+	char ip[32];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
+		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", i % 2 ? "eth1" : "eth0");
+		e.origin = i % 3 == 0 ? RT_ORIGIN_CONFIG : RT_ORIGIN_RTCTL;
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	/* Replacements whose old slots are still pending at close. */
+	struct rt_neigh rep = neigh("192.0.2.4", "02:00:00:00:00:44", "eth0");
+	ck_assert_int_eq(arp_store_replace(s, &rep, NULL, NULL, NULL, NULL), 0);
+	struct rt_addr gone = addr("192.0.2.5");
+	ck_assert_int_eq(arp_store_delete(s, &gone, "eth1", NULL, NULL), 0);
+	struct coll before = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk(s, collect, &before), 0);
+	arp_store_close(s);
+
+	s = open_arp(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	struct coll after = { .count = 0 };
+	ck_assert_int_eq(arp_store_walk(s, collect, &after), 0);
+	ck_assert_int_eq(after.count, 19);
+	ck_assert_int_eq(before.count, after.count);
+	for (int i = 0; i < after.count; i++) {
+		ck_assert(neigh_eq(&before.n[i], &after.n[i]));
+		ck_assert_uint_eq(before.slot[i], after.slot[i]);
+	}
+	ck_assert_int_eq(arp_store_find(s, &gone, "eth1", NULL, NULL), RT_E_NOTFOUND);
+	arp_store_close(s);
+}
+END_TEST
+
+/* ---- Recovery ----------------------------------------------------------- */
+
+static void three_entries(void)
+{
+	struct arp_store *s = open_arp(8, NULL);
+
+	for (int i = 0; i < 3; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "192.0.2.%d", i + 1);
+		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	arp_store_close(s);
+}
+
+START_TEST(test_recover_bad_checksum)
+{
+	uint32_t dropped = 0;
+	unsigned char b;
+	struct arp_reader *r;
+	char err[ERRSZ];
+
+	three_entries();
+	/* Flip a byte of slot 1's address. */
+	peek(path, ARP_SLOT(1) + STORE_SLOT_HEAD + 4, &b, 1);
+	b ^= 0x40;
+	poke(path, ARP_SLOT(1) + STORE_SLOT_HEAD + 4, &b, 1);
+
+	/* A reader sees the slot as corrupt, not as an entry. */
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	struct rt_neigh got;
+	errno = 0;
+	ck_assert_int_eq(arp_reader_slot(r, 1, &got, NULL), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_int_eq(arp_reader_slot(r, 0, &got, NULL), 1);
+	arp_reader_close(r);
+
+	struct arp_store *s = open_arp(8, &dropped);
+	ck_assert_uint_eq(dropped, 1);
+	ck_assert_uint_eq(arp_store_count(s), 2);
+	struct rt_addr a1 = addr("192.0.2.1"), a2 = addr("192.0.2.2"), a3 = addr("192.0.2.3");
+	ck_assert_int_eq(arp_store_find(s, &a1, "eth0", NULL, NULL), 0);
+	ck_assert_int_eq(arp_store_find(s, &a2, "eth0", NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_int_eq(arp_store_find(s, &a3, "eth0", NULL, NULL), 0);
+	arp_store_close(s);
+	/* The repair is durable: a second open finds nothing to drop. */
+	s = open_arp(8, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(arp_store_count(s), 2);
+	arp_store_close(s);
+}
+END_TEST
+
+START_TEST(test_recover_odd_sequence)
+{
+	uint32_t dropped = 0, seq;
+
+	three_entries();
+	peek(path, ARP_SLOT(2), &seq, 4);
+	ck_assert_uint_eq(seq % 2, 0);
+	seq++;          /* a writer killed in the middle of the slot */
+	poke(path, ARP_SLOT(2), &seq, 4);
+
+	struct arp_reader *r;
+	char err[ERRSZ];
+	struct rt_neigh got;
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	errno = 0;
+	ck_assert_int_eq(arp_reader_slot(r, 2, &got, NULL), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_uint_gt(arp_reader_retries(r), 0);
+	arp_reader_close(r);
+
+	struct arp_store *s = open_arp(8, &dropped);
+	ck_assert_uint_eq(dropped, 1);
+	ck_assert_uint_eq(arp_store_count(s), 2);
+	struct rt_addr a3 = addr("192.0.2.3");
+	ck_assert_int_eq(arp_store_find(s, &a3, "eth0", NULL, NULL), RT_E_NOTFOUND);
+	/* The freed slot is reused first. */
+	struct rt_neigh e = neigh("192.0.2.9", "02:00:00:00:00:01", "eth0");
+	uint32_t slot;
+	ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
+	ck_assert_uint_eq(slot, 2);
+	arp_store_close(s);
+}
+END_TEST
+
+/* A writer killed between writing a replacement and freeing the original
+ * leaves both; the higher write version wins whichever slot it is in. */
+START_TEST(test_recover_duplicates)
+{
+	struct rt_neigh a = neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0");
+	struct rt_neigh b = neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0");
+	struct rt_neigh c = neigh("192.0.2.1", "02:00:00:00:00:0c", "eth0");
+
+	for (int variant = 0; variant < 2; variant++) {
+		unlink(path);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct arp_store *s = NULL;
+			char err[ERRSZ];
+			uint32_t slot;
+			if (arp_store_open(path, 8, &s, NULL, err, sizeof(err)) < 0)
+				_exit(1);
+			if (arp_store_add(s, &a, &slot) || slot != 0 ||
+			    arp_store_sync(s, NULL, err, sizeof(err)))
+				_exit(2);
+			/* variant 0: b lands in slot 1 over a in slot 0.
+			 * variant 1: b in 1, sync frees 0, c lands in 0. */
+			if (arp_store_replace(s, &b, &slot, NULL, NULL, NULL) || slot != 1)
+				_exit(3);
+			if (variant == 1 &&
+			    (arp_store_sync(s, NULL, err, sizeof(err)) ||
+			     arp_store_replace(s, &c, &slot, NULL, NULL, NULL) || slot != 0))
+				_exit(4);
+			raise(SIGKILL);
+			_exit(5);
+		}
+		int status;
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status), "child exited with %d", WEXITSTATUS(status));
+
+		uint64_t v0, v1;
+		peek(path, ARP_SLOT(0) + 8, &v0, 8);
+		peek(path, ARP_SLOT(1) + 8, &v1, 8);
+		ck_assert(variant == 0 ? v1 > v0 : v0 > v1);
+
+		uint32_t dropped = 9;
+		struct arp_store *s = open_arp(8, &dropped);
+		ck_assert_uint_eq(dropped, 0);
+		ck_assert_uint_eq(arp_store_count(s), 1);
+		struct rt_neigh got;
+		uint32_t slot;
+		ck_assert_int_eq(arp_store_find(s, &a.ip, "eth0", &got, &slot), 0);
+		ck_assert(neigh_eq(&got, variant == 0 ? &b : &c));
+		ck_assert_uint_eq(slot, variant == 0 ? 1 : 0);
+		struct coll all = { .count = 0 };
+		ck_assert_int_eq(arp_store_walk(s, collect, &all), 0);
+		ck_assert_int_eq(all.count, 1);
+		arp_store_close(s);
+	}
+}
+END_TEST
+
+/* ---- Bad headers -------------------------------------------------------- */
+
+static void expect_refused(const char *what_in_msg)
+{
+	struct arp_store *s = NULL;
+	struct arp_reader *r = NULL;
+	char err[ERRSZ];
+	size_t len0, len1;
+	unsigned char *before = slurp(path, &len0);
+
+	ck_assert_int_eq(arp_store_open(path, 8, &s, NULL, err, sizeof(err)), -1);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, path) != NULL, "message names the file: %s", err);
+	ck_assert_msg(strstr(err, what_in_msg) != NULL, "message says why: %s", err);
+	ck_assert_msg(strstr(err, "move it away") != NULL, "message says the fix: %s", err);
+	ck_assert_int_eq(arp_reader_open(path, &r, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, path) != NULL, "reader message names the file: %s", err);
+
+	unsigned char *after = slurp(path, &len1);
+	ck_assert_uint_eq(len0, len1);
+	ck_assert_msg(memcmp(before, after, len0) == 0, "file left byte for byte unchanged");
+	free(before);
+	free(after);
+}
+
+START_TEST(test_bad_magic)
+{
+	three_entries();
+	poke(path, 0, "NOTRTMD!", 8);
+	expect_refused("bad magic");
+}
+END_TEST
+
+START_TEST(test_bad_version)
+{
+	uint32_t v = 7;
+
+	three_entries();
+	poke(path, 8, &v, 4);
+	expect_refused("format version 7");
+}
+END_TEST
+
+START_TEST(test_bad_entry_size)
+{
+	uint32_t v = 128;
+
+	three_entries();
+	poke(path, 16, &v, 4);
+	expect_refused("entry size 128");
+}
+END_TEST
+
+START_TEST(test_truncated)
+{
+	three_entries();
+	ck_assert_int_eq(truncate(path, 8192), 0);
+	expect_refused("does not match the file length");
+	ck_assert_int_eq(truncate(path, 100), 0);
+	expect_refused("truncated to 100 bytes");
+	ck_assert_int_eq(truncate(path, 0), 0);
+	expect_refused("truncated to 0 bytes");
+}
+END_TEST
+
+START_TEST(test_wrong_kind)
+{
+	struct route_store *rs;
+	char err[ERRSZ];
+	size_t len0, len1;
+
+	three_entries();
+	unsigned char *before = slurp(path, &len0);
+	ck_assert_int_eq(route_store_open(path, 8, &rs, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "holds a arp store") || strstr(err, "arp store"), "%s", err);
+	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+	unsigned char *after = slurp(path, &len1);
+	ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* ---- Reader ------------------------------------------------------------- */
+
+START_TEST(test_reader_lookups)
+{
+	struct arp_store *s = open_arp(8, NULL);
+	struct arp_reader *r;
+	char err[ERRSZ];
+	struct rt_neigh got[8];
+
+	/* One IP on three devs; one MAC on three IPs. */
+	const char *devs[] = { "eth0", "eth1", "wlan0" };
+	for (int i = 0; i < 3; i++) {
+		struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", devs[i]);
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	const char *ips[] = { "192.0.2.10", "192.0.2.11", "2001:db8::11" };
+	for (int i = 0; i < 3; i++) {
+		struct rt_neigh e = neigh(ips[i], "02:aa:bb:cc:dd:ee", "eth0");
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	sync_arp(s);
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+
+	struct rt_addr ip = addr("192.0.2.1");
+	ck_assert_int_eq(arp_reader_get_ip(r, &ip, NULL, got, 8), 3);
+	bool seen[3] = { false };
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 3; k++)
+			if (strcmp(got[i].dev, devs[k]) == 0)
+				seen[k] = true;
+	ck_assert(seen[0] && seen[1] && seen[2]);
+	ck_assert_int_eq(arp_reader_get_ip(r, &ip, "eth1", got, 8), 1);
+	ck_assert_str_eq(got[0].dev, "eth1");
+	ck_assert_int_eq(arp_reader_get_ip(r, &ip, "eth9", got, 8), 0);
+	/* max limits what is copied, not what is counted. */
+	ck_assert_int_eq(arp_reader_get_ip(r, &ip, NULL, got, 1), 3);
+	ck_assert_int_eq(arp_reader_get_ip(r, &ip, NULL, NULL, 0), 3);
+
+	uint8_t mac[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+	ck_assert_int_eq(arp_reader_get_mac(r, mac, got, 8), 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(got[i].dev, "eth0");
+	uint8_t nomac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+	ck_assert_int_eq(arp_reader_get_mac(r, nomac, got, 8), 0);
+
+	/* Slot reads and the changes the writer publishes. */
+	uint32_t slot;
+	uint64_t ver;
+	struct rt_neigh e = neigh("198.51.100.1", "02:00:00:00:00:99", "eth3");
+	ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
+	ck_assert_int_eq(arp_reader_slot(r, slot, got, &ver), 1);
+	ck_assert(neigh_eq(&got[0], &e));
+	ck_assert_uint_gt(ver, 0);
+	ck_assert_int_eq(arp_reader_slot(r, (uint32_t)arp_store_capacity(s) - 1, got, NULL), 0);
+	errno = 0;
+	ck_assert_int_eq(arp_reader_slot(r, 1u << 30, got, NULL), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(arp_store_delete(s, &e.ip, "eth3", NULL, NULL), 0);
+	ck_assert_int_eq(arp_reader_slot(r, slot, got, NULL), 0);
+	ck_assert_int_eq(arp_reader_get_ip(r, &e.ip, NULL, got, 8), 0);
+
+	arp_reader_close(r);
+	arp_store_close(s);
+}
+END_TEST
+
+START_TEST(test_reader_missing)
+{
+	struct arp_reader *r = NULL;
+	char err[ERRSZ];
+
+	ck_assert_int_eq(arp_reader_open(path, &r, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+}
+END_TEST
+
+/* A hostile file (valid header, garbage indexes) must not make the reader
+ * read outside the mapping or loop forever. */
+START_TEST(test_reader_hostile_index)
+{
+	struct arp_store *s = open_arp(64, NULL);
+	struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", "eth0");
+	size_t cap = arp_store_capacity(s);
+
+	ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	arp_store_close(s);
+
+	size_t len;
+	unsigned char *buf = slurp(path, &len);
+	off_t idx = STORE_HDR_SIZE + (off_t)((cap * 64 + 4095) / 4096 * 4096);
+	size_t nidx = (len - (size_t)idx) / 4;
+	uint32_t *vals = malloc(nidx * 4);
+	for (size_t i = 0; i < nidx; i++)
+		vals[i] = i % 2 ? 0x7ffffff0u : (uint32_t)(cap + 1 + i);  /* never EMPTY */
+	poke(path, idx, vals, nidx * 4);
+	free(vals);
+	free(buf);
+
+	struct arp_reader *r;
+	char err[ERRSZ];
+	struct rt_neigh got[4];
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	ck_assert_int_eq(arp_reader_get_ip(r, &e.ip, NULL, got, 4), 0);
+	ck_assert_int_eq(arp_reader_get_mac(r, e.lladdr, got, 4), 0);
+	arp_reader_close(r);
+
+	/* The writer notices the inconsistent index and rebuilds it. */
+	s = open_arp(64, NULL);
+	ck_assert_int_eq(arp_store_find(s, &e.ip, "eth0", NULL, NULL), 0);
+	arp_store_close(s);
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	ck_assert_int_eq(arp_reader_get_ip(r, &e.ip, NULL, got, 4), 1);
+	arp_reader_close(r);
+}
+END_TEST
+
+/* A writer process rewrites one slot as fast as it can, each time with an
+ * internally consistent entry (every MAC byte and the last address byte
+ * equal); the reader must never return a mix of two writes. */
+START_TEST(test_reader_no_torn_reads)
+{
+	struct arp_store *s = open_arp(8, NULL);
+	struct rt_neigh e = neigh("10.0.0.0", "00:00:00:00:00:00", "eth0");
+	ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	arp_store_close(s);
+
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store st;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);       /* never outlive the test */
+		char err[ERRSZ];
+		uint8_t payload[STORE_ARP_PAYLOAD];
+		close(go[0]);
+		if (store_open(&st, &store_arp_ops, path, 8, NULL, err, sizeof(err)) < 0)
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)
+			_exit(2);
+		for (unsigned i = 0;; i++) {
+			struct rt_neigh v = e;
+			memset(v.lladdr, (int)(i & 0xff), 6);
+			v.ip.bytes[3] = (uint8_t)i;
+			snprintf(v.dev, sizeof(v.dev), "eth%u", i & 0xff);
+			store_neigh_encode(&v, payload);
+			store_write(&st, 0, payload);
+		}
+	}
+	close(go[1]);
+	char c;
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	close(go[0]);
+
+	struct arp_reader *r;
+	char err[ERRSZ];
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned reads = 0, distinct = 0;
+	uint8_t last = 0;
+	char bad[256] = "";
+	do {
+		struct rt_neigh got;
+		char dev[RT_IFNAMSIZ];
+		int rc = arp_reader_slot(r, 0, &got, NULL);
+		if (rc != 1) {
+			snprintf(bad, sizeof(bad), "read %u: rc %d errno %d", reads, rc, errno);
+			break;
+		}
+		snprintf(dev, sizeof(dev), "eth%u", got.lladdr[0]);
+		if (memcmp(got.lladdr, got.lladdr + 1, 5) != 0 || got.ip.bytes[3] != got.lladdr[0] ||
+		    strcmp(got.dev, dev) != 0) {
+			snprintf(bad, sizeof(bad), "read %u: torn entry (mac byte %u, ip byte %u, dev %s)",
+			         reads, got.lladdr[0], got.ip.bytes[3], got.dev);
+			break;
+		}
+		if (got.lladdr[0] != last)
+			distinct++;
+		last = got.lladdr[0];
+		reads++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 700000000L);
+	kill(pid, SIGKILL);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	uint64_t retries = arp_reader_retries(r);
+	arp_reader_close(r);
+	ck_assert_msg(!bad[0], "%s", bad);
+	ck_assert_msg(distinct > 10, "the writer made progress (%u values seen)", distinct);
+	/* Not an assertion: whether reads collided depends on scheduling. */
+	fprintf(stderr, "torn-read test: %u reads, %u changes seen, %" PRIu64 " retries\n",
+	        reads, distinct, retries);
+
+	/* Killed at an arbitrary instruction: at most that one slot is torn,
+	 * and otherwise some complete value is there. */
+	uint32_t dropped = 9;
+	s = open_arp(8, &dropped);
+	ck_assert_uint_le(dropped, 1);
+	ck_assert_uint_eq(arp_store_count(s), 1 - dropped);
+	arp_store_close(s);
+}
+END_TEST
+
+/* ---- Route store -------------------------------------------------------- */
+
+struct rcoll {
+	struct rt_route r[64];
+	uint32_t slot[64];
+	int count;
+};
+
+static int rcollect(const struct rt_route *r, uint32_t slot, void *ctx)
+{
+	struct rcoll *c = ctx;
+
+	if (c->count < 64) {
+		c->r[c->count] = *r;
+		c->slot[c->count] = slot;
+	}
+	c->count++;
+	return 0;
+}
+
+static bool route_eq(const struct rt_route *a, const struct rt_route *b)
+{
+	return rt_addr_equal(&a->dst.addr, &b->dst.addr) && a->dst.len == b->dst.len &&
+	       rt_addr_equal(&a->gw, &b->gw) &&
+	       strcmp(a->dev, b->dev) == 0 && a->metric == b->metric && a->origin == b->origin;
+}
+
+static struct route_store *open_routes(uint32_t cap, uint32_t *dropped)
+{
+	struct route_store *s = NULL;
+	char err[ERRSZ];
+
+	if (route_store_open(path, cap, &s, dropped, err, sizeof(err)) < 0)
+		ck_abort_msg("route_store_open: %s", err);
+	return s;
+}
+
+START_TEST(test_route_ops)
+{
+	struct route_store *s = open_routes(4, NULL);
+	struct rt_route r1 = route("10.0.0.0/24", "192.0.2.1", "eth0", 100);
+	struct rt_route r2 = route("default6", NULL, "eth1", 0);
+	struct rt_route r3 = route("default", "192.0.2.254", NULL, 5);
+	uint32_t s1, s2, s3, moved;
+	char err[ERRSZ];
+
+	r3.origin = RT_ORIGIN_CONFIG;
+	ck_assert_int_eq(route_store_put(s, &r1, &s1), 0);
+	ck_assert_int_eq(route_store_put(s, &r2, &s2), 0);
+	ck_assert_int_eq(route_store_put(s, &r3, &s3), 0);
+	ck_assert_uint_eq(s1, 0);
+	ck_assert_uint_eq(s2, 1);
+	ck_assert_uint_eq(s3, 2);
+	ck_assert_uint_eq(route_store_count(s), 3);
+
+	struct rt_route bad = r1;
+	bad.dst.addr.bytes[3] = 1;      /* host bits set */
+	ck_assert_int_eq(route_store_put(s, &bad, NULL), RT_E_INVALID);
+
+	/* Update moves to a free slot; the same value does not move. */
+	moved = s1;
+	struct rt_route r1b = route("10.0.0.0/24", "192.0.2.9", "eth0", 100);
+	ck_assert_int_eq(route_store_update(s, &moved, &r1b), 0);
+	ck_assert_uint_ne(moved, s1);
+	uint32_t same = moved;
+	ck_assert_int_eq(route_store_update(s, &same, &r1b), 0);
+	ck_assert_uint_eq(same, moved);
+	ck_assert_uint_eq(route_store_count(s), 3);
+	ck_assert_int_eq(route_store_update(s, &s1, &r1b), RT_E_NOTFOUND);
+
+	ck_assert_int_eq(route_store_free(s, s2), 0);
+	ck_assert_int_eq(route_store_free(s, s2), RT_E_NOTFOUND);
+	ck_assert_uint_eq(route_store_count(s), 2);
+	ck_assert(route_store_dirty(s));
+	ck_assert_int_eq(route_store_sync(s, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(route_store_path(s), path);
+
+	/* Growth keeps slot numbers (they are route_table tags). */
+	char dst[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(dst, sizeof(dst), "172.16.%d.0/24", i);
+		struct rt_route r = route(dst, "192.0.2.1", NULL, 0);
+		ck_assert_int_eq(route_store_put(s, &r, NULL), 0);
+	}
+	ck_assert_uint_ge(route_store_capacity(s), 102);
+	route_store_close(s);
+
+	uint32_t dropped = 9;
+	s = open_routes(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	struct rcoll c = { .count = 0 };
+	ck_assert_int_eq(route_store_load(s, rcollect, &c), 0);
+	ck_assert_int_eq(c.count, 102);
+	bool found1 = false, found3 = false;
+	for (int i = 0; i < 64 && i < c.count; i++) {
+		if (c.slot[i] == moved) {
+			ck_assert(route_eq(&c.r[i], &r1b));
+			found1 = true;
+		}
+		if (c.slot[i] == s3) {
+			ck_assert(route_eq(&c.r[i], &r3));
+			found3 = true;
+		}
+	}
+	ck_assert(found1 && found3);
+	route_store_close(s);
+}
+END_TEST
+
+START_TEST(test_route_crash_mid_update)
+{
+	struct rt_route a = route("10.0.0.0/8", "192.0.2.1", NULL, 7);
+	struct rt_route b = route("10.0.0.0/8", "192.0.2.2", NULL, 7);
+
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct route_store *s;
+		char err[ERRSZ];
+		uint32_t slot;
+		if (route_store_open(path, 4, &s, NULL, err, sizeof(err)) < 0 ||
+		    route_store_put(s, &a, &slot) || route_store_sync(s, NULL, err, sizeof(err)) ||
+		    route_store_update(s, &slot, &b))
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+
+	uint32_t dropped = 9;
+	struct route_store *s = open_routes(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	struct rcoll c = { .count = 0 };
+	ck_assert_int_eq(route_store_load(s, rcollect, &c), 0);
+	ck_assert_int_eq(c.count, 1);
+	ck_assert(route_eq(&c.r[0], &b));
+	ck_assert_uint_eq(route_store_count(s), 1);
+	route_store_close(s);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc;
+
+	tc = tcase_create("arp");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_arp_ops);
+	tcase_add_test(tc, test_arp_walk_order);
+	tcase_add_test(tc, test_arp_growth_with_reader);
+	tcase_add_test(tc, test_arp_tombstones);
+	tcase_add_test(tc, test_arp_reopen);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("recovery");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_recover_bad_checksum);
+	tcase_add_test(tc, test_recover_odd_sequence);
+	tcase_add_test(tc, test_recover_duplicates);
+	tcase_add_test(tc, test_bad_magic);
+	tcase_add_test(tc, test_bad_version);
+	tcase_add_test(tc, test_bad_entry_size);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_wrong_kind);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reader");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_reader_lookups);
+	tcase_add_test(tc, test_reader_missing);
+	tcase_add_test(tc, test_reader_hostile_index);
+	tcase_add_test(tc, test_reader_no_torn_reads);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("route");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_route_ops);
+	tcase_add_test(tc, test_route_crash_mid_update);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
