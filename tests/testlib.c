@@ -1,6 +1,7 @@
 /* testlib.c - helpers for the C integration tests. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,41 @@ void testenv_cleanup(struct testenv *e)
 		fprintf(stderr, "could not remove %s\n", e->dir);
 }
 
+bool testenv_wrapped(void)
+{
+	const char *w = getenv("RTMD_WRAPPER");
+
+	return w && w[strspn(w, " \t")] != '\0';
+}
+
+/* argv for execvp: the words of $RTMD_WRAPPER (split on blanks; no quoting,
+ * as in lib.sh's unquoted $RTMD_WRAPPER), then rtmd and its options. */
+static char **rtmd_argv(struct testenv *e)
+{
+	static char words[1024];
+	static char *argv[64];
+	const char *w = getenv("RTMD_WRAPPER");
+	int n = 0;
+
+	snprintf(words, sizeof(words), "%s", w ? w : "");
+	for (char *save = NULL, *tok = strtok_r(words, " \t", &save); tok && n < 50;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[n++] = tok;
+	argv[n++] = e->rtmd;
+	argv[n++] = "-s";
+	argv[n++] = e->sock;
+	argv[n++] = "-S";
+	argv[n++] = e->state;
+	argv[n++] = "-c";
+	argv[n++] = e->conf;
+	argv[n] = NULL;
+	return argv;
+}
+
 pid_t testenv_start_rtmd(struct testenv *e)
 {
+	/* valgrind needs seconds where the bare daemon needs milliseconds. */
+	int tries = testenv_wrapped() ? 6000 : 500;
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -59,14 +93,16 @@ pid_t testenv_start_rtmd(struct testenv *e)
 		exit(99);
 	}
 	if (pid == 0) {
+		char **argv = rtmd_argv(e);
 		int fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(e->rtmd, "rtmd", "-s", e->sock, "-S", e->state, "-c", e->conf, (char *)NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < tries; i++) {
 		struct rt_client c;
 		char err[512];
 
@@ -80,7 +116,9 @@ pid_t testenv_start_rtmd(struct testenv *e)
 		}
 		usleep(10000);
 	}
-	fprintf(stderr, "rtmd did not come up within 5 s; see %s\n", e->log);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fprintf(stderr, "rtmd did not come up within %d s; see %s\n", tries / 100, e->log);
 	exit(99);
 }
 

@@ -3,6 +3,7 @@
 #ifndef RTMD_TESTLIB_H
 #define RTMD_TESTLIB_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "client.h"
@@ -21,8 +22,12 @@ void testenv_config(struct testenv *e, const char *text);
 /* Remove the directory. */
 void testenv_cleanup(struct testenv *e);
 /* Start rtmd on the env's socket, state and config, and wait until it
- * accepts connections. */
+ * accepts connections.  With $RTMD_WRAPPER set (e.g. "valgrind -q ..."),
+ * rtmd runs under it, split on blanks, and the wait is up to 60 s. */
 pid_t testenv_start_rtmd(struct testenv *e);
+/* True when $RTMD_WRAPPER is set: the daemon is slowed down, so tests
+ * should report timings rather than assert them. */
+bool testenv_wrapped(void);
 /* Send mb, wait for the final reply: 0 ack, an rt_err code, -1 lost. */
 int test_request(struct rt_client *c, struct rt_msgbuf *mb);
 
