@@ -62,29 +62,36 @@ struct rrec {
 	uint32_t nh;         /* next-hop index | origin << NH_BITS */
 };
 
-/* IPv4 only: the routes of one /16 block flattened into intervals of the
- * low 16 address bits, each with the route record that wins there (NIL:
- * none inside the block) and its prefix length.  A look-up is then a
- * branch-free binary search in one or two cache lines instead of a walk
- * down the trie with a likely miss at every node.  Arrays: rt[cap], then
- * pos[cap] (uint16_t, ascending, pos[0] = 0), then len[cap] (uint8_t). */
-struct blk {
-	uint32_t n, cap;
-	uint32_t rt[];
-};
-
+/* IPv4 only: the routes of one /16 block flattened into n intervals of
+ * the low 16 address bits, each with what a look-up there returns: prefix
+ * length, metric and next-hop word of the winning route (next hop NIL:
+ * nothing inside the block matches).  A look-up is then a branch-free
+ * binary search in one or two cache lines plus one more line, instead of
+ * a walk down the trie with a dependent miss at every node and another on
+ * the route record.  One allocation of 11 * cap bytes, cap = n rounded up
+ * to 4: pos[cap] (uint16_t, ascending, pos[0] = 0), len[cap] (uint8_t),
+ * then (metric, nh) pairs (uint32_t), so a hit reads one more line.
+ * The best match above the block is copied into the entry for the same
+ * reason. */
 struct dent {
-	struct blk *blk;     /* IPv4, when it could be allocated */
-	uint32_t start;      /* first node of length >= DIR_BITS for this entry, or NIL */
-	uint32_t best_rt;    /* route record of the best match above it, or NIL */
+	unsigned char *blk;  /* IPv4, when it could be allocated */
+	uint32_t best_metric;
+	uint32_t best_nh;    /* NIL: no match above the block */
+	uint16_t nm1;        /* intervals in blk, minus one */
 	uint8_t best_len;
 };
 
 /* An interval while a block is (re)built. */
 struct iv {
-	uint32_t rt;
+	uint32_t metric;
+	uint32_t nh;
 	uint16_t pos;
 	uint8_t len;
+};
+
+/* What a look-up found. */
+struct hit {
+	uint32_t len, metric, nh;
 };
 
 struct fam {
@@ -96,6 +103,7 @@ struct fam {
 	struct pool routes;
 	size_t count;
 	struct dent *dir;
+	uint32_t *starts;    /* per entry: first node of length >= DIR_BITS, or NIL */
 	struct iv *scratch;  /* IPv4: 2^16 intervals, with the direct table */
 	size_t blk_bytes;
 };
@@ -278,6 +286,8 @@ static void fam_release(struct fam *f)
 			free(f->dir[e].blk);
 	free(f->dir);
 	f->dir = NULL;
+	free(f->starts);
+	f->starts = NULL;
 	free(f->scratch);
 	f->scratch = NULL;
 	f->blk_bytes = 0;
@@ -320,7 +330,8 @@ static uint32_t new_node(struct fam *f, const uint32_t *key, uint32_t len)
 /* The node holding exactly (key, len), or NIL. */
 static uint32_t find_node(const struct fam *f, const uint32_t *key, uint32_t len)
 {
-	uint32_t n = f->root;
+	/* nodes of length >= DIR_BITS all lie below their entry's start */
+	uint32_t n = f->dir && len >= DIR_BITS ? f->starts[key[0] >> (32 - DIR_BITS)] : f->root;
 
 	while (n != NIL) {
 		const uint32_t *x = node(f, n);
@@ -340,19 +351,34 @@ static inline uint32_t dir_top(const uint32_t *x)
 	return x[N_KEY] >> (32 - DIR_BITS);
 }
 
-static inline uint16_t *blk_pos(const struct blk *b)
+static inline uint32_t blk_cap(uint32_t n)
 {
-	return (uint16_t *)(b->rt + b->cap);
+	return (n + 3) & ~3u;
 }
 
-static inline uint8_t *blk_len(const struct blk *b)
+static inline uint16_t *blk_pos(unsigned char *b)
 {
-	return (uint8_t *)(blk_pos(b) + b->cap);
+	return (uint16_t *)b;
+}
+
+static inline uint8_t *blk_len(unsigned char *b, uint32_t cap)
+{
+	return b + 2 * cap;
+}
+
+static inline uint32_t *blk_metric(unsigned char *b, uint32_t cap, uint32_t i)
+{
+	return (uint32_t *)(b + 3 * cap) + 2 * i;
+}
+
+static inline uint32_t *blk_nh(unsigned char *b, uint32_t cap, uint32_t i)
+{
+	return (uint32_t *)(b + 3 * cap) + 2 * i + 1;
 }
 
 static size_t blk_size(uint32_t cap)
 {
-	return sizeof(struct blk) + (size_t)cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+	return 11 * (size_t)cap;
 }
 
 /* Low 16 bits of the last address of a prefix of length >= 16. */
@@ -363,12 +389,12 @@ static inline uint32_t span16(uint32_t len)
 
 static void blk_drop(struct fam *f, uint32_t e)
 {
-	struct blk *b = f->dir[e].blk;
+	struct dent *d = &f->dir[e];
 
-	if (b) {
-		f->blk_bytes -= blk_size(b->cap);
-		free(b);
-		f->dir[e].blk = NULL;
+	if (d->blk) {
+		f->blk_bytes -= blk_size(blk_cap(d->nm1 + 1u));
+		free(d->blk);
+		d->blk = NULL;
 	}
 }
 
@@ -376,65 +402,75 @@ static void blk_drop(struct fam *f, uint32_t e)
  * runs out the entry has no block and look-ups walk the trie instead. */
 static void blk_store(struct fam *f, uint32_t e, uint32_t k)
 {
-	struct blk *b = f->dir[e].blk;
+	struct dent *d = &f->dir[e];
+	uint32_t cap = blk_cap(k);
 
-	if (!b || b->cap < k || b->cap > 2 * k + 8) {
-		uint32_t cap = (k + 3) & ~3u;
+	if (!d->blk || blk_cap(d->nm1 + 1u) != cap) {
 		blk_drop(f, e);
-		b = malloc(blk_size(cap));
-		if (!b)
+		d->blk = malloc(blk_size(cap));
+		if (!d->blk)
 			return;
-		b->cap = cap;
 		f->blk_bytes += blk_size(cap);
-		f->dir[e].blk = b;
 	}
-	b->n = k;
+	unsigned char *b = d->blk;
+	d->nm1 = (uint16_t)(k - 1);
 	for (uint32_t i = 0; i < k; i++) {
-		b->rt[i] = f->scratch[i].rt;
 		blk_pos(b)[i] = f->scratch[i].pos;
-		blk_len(b)[i] = f->scratch[i].len;
+		blk_len(b, cap)[i] = f->scratch[i].len;
+		*blk_metric(b, cap, i) = f->scratch[i].metric;
+		*blk_nh(b, cap, i) = f->scratch[i].nh;
 	}
 }
 
 /* Append an interval starting at pos; an earlier one at the same position
  * is empty and goes, an equal neighbour absorbs it. */
-static void iv_emit(struct iv *v, uint32_t *k, uint32_t pos, uint32_t rt, uint32_t len)
+static void iv_emit(struct iv *v, uint32_t *k, uint32_t pos, const struct iv *val)
 {
 	while (*k && v[*k - 1].pos == pos)
 		(*k)--;
-	if (*k && v[*k - 1].rt == rt && v[*k - 1].len == len)
+	if (*k && v[*k - 1].nh == val->nh && v[*k - 1].metric == val->metric &&
+	    v[*k - 1].len == val->len)
 		return;
+	v[*k] = *val;
 	v[*k].pos = (uint16_t)pos;
-	v[*k].rt = rt;
-	v[*k].len = (uint8_t)len;
 	(*k)++;
 }
 
-static void iv_gen(const struct fam *f, uint32_t n, uint32_t rt, uint32_t len, uint32_t *k)
+static const struct iv iv_none = { 0, NIL, 0, 0 };
+
+static void iv_of_node(const struct fam *f, const uint32_t *x, struct iv *v)
+{
+	const struct rrec *rr = rrec(f, x[N_RT]);
+
+	v->metric = rr->metric;
+	v->nh = rr->nh;
+	v->len = (uint8_t)x[N_LEN];
+	v->pos = 0;
+}
+
+static void iv_gen(const struct fam *f, uint32_t n, struct iv cur, uint32_t *k)
 {
 	const uint32_t *x = node(f, n);
 	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(x[N_LEN]);
 
-	if (x[N_RT] != NIL) {
-		rt = x[N_RT];
-		len = x[N_LEN];
-	}
-	iv_emit(f->scratch, k, lo, rt, len);
+	if (x[N_RT] != NIL)
+		iv_of_node(f, x, &cur);
+	iv_emit(f->scratch, k, lo, &cur);
 	for (int c = N_C0; c <= N_C1; c++) {
 		if (x[c] == NIL)
 			continue;
 		const uint32_t *y = node(f, x[c]);
 		uint32_t chi = (y[N_KEY] & 0xffff) + span16(y[N_LEN]);
-		iv_gen(f, x[c], rt, len, k);
+		iv_gen(f, x[c], cur, k);
 		if (chi < hi)
-			iv_emit(f->scratch, k, chi + 1, rt, len);
+			iv_emit(f->scratch, k, chi + 1, &cur);
 	}
 }
 
 /* Rebuild entry e's block from the trie below its start node. */
 static void blk_rebuild(struct fam *f, uint32_t e)
 {
-	uint32_t start = f->dir[e].start, k = 0;
+	uint32_t start = f->starts[e], k = 0;
 
 	if (f->kw != 1 || !f->scratch)
 		return;
@@ -444,41 +480,85 @@ static void blk_rebuild(struct fam *f, uint32_t e)
 	}
 	const uint32_t *x = node(f, start);
 	uint32_t hi = (x[N_KEY] & 0xffff) + span16(x[N_LEN]);
-	iv_emit(f->scratch, &k, 0, NIL, 0);
-	iv_gen(f, start, NIL, 0, &k);
+	iv_emit(f->scratch, &k, 0, &iv_none);
+	iv_gen(f, start, iv_none, &k);
 	if (hi < 0xffff)
-		iv_emit(f->scratch, &k, hi + 1, NIL, 0);
+		iv_emit(f->scratch, &k, hi + 1, &iv_none);
 	blk_store(f, e, k);
 }
 
-/* Node n (IPv4, length >= DIR_BITS) has a new head route: it now wins in
- * its range wherever nothing longer does.  Cheaper than a rebuild, which
- * matters when a million routes are loaded. */
+/* Node n (IPv4, length >= DIR_BITS) has a new or changed head route: it
+ * now wins in its range wherever nothing longer does.  Cheaper than a
+ * rebuild, which matters when a million routes are loaded. */
 static void blk_raise(struct fam *f, uint32_t n)
 {
 	const uint32_t *x = node(f, n);
-	uint32_t e = dir_top(x), rt = x[N_RT], len = x[N_LEN];
+	uint32_t e = dir_top(x), len = x[N_LEN];
 	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(len), k = 0;
-	const struct blk *b = f->dir[e].blk;
+	const struct dent *d = &f->dir[e];
+	struct iv nv;
 
-	if (!b) {
+	if (!d->blk) {
 		blk_rebuild(f, e);
 		return;
 	}
-	const uint16_t *pos = blk_pos(b);
-	const uint8_t *bl = blk_len(b);
-	for (uint32_t i = 0; i < b->n; i++) {
-		uint32_t s = pos[i], end = i + 1 < b->n ? pos[i + 1] - 1u : 0xffff;
-		if (end < lo || s > hi) {
-			iv_emit(f->scratch, &k, s, b->rt[i], bl[i]);
+	iv_of_node(f, x, &nv);
+	unsigned char *b = d->blk;
+	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
+		uint32_t s0 = blk_pos(b)[i], end = i + 1 < cnt ? blk_pos(b)[i + 1] - 1u : 0xffff;
+		if (end < lo || s0 > hi) {
+			iv_emit(f->scratch, &k, s0, &old);
 			continue;
 		}
-		if (s < lo)
-			iv_emit(f->scratch, &k, s, b->rt[i], bl[i]);
-		bool wins = b->rt[i] == NIL || bl[i] <= len;
-		iv_emit(f->scratch, &k, s > lo ? s : lo, wins ? rt : b->rt[i], wins ? len : bl[i]);
+		if (s0 < lo)
+			iv_emit(f->scratch, &k, s0, &old);
+		bool wins = old.nh == NIL || old.len <= len;
+		iv_emit(f->scratch, &k, s0 > lo ? s0 : lo, wins ? &nv : &old);
 		if (end > hi)
-			iv_emit(f->scratch, &k, hi + 1, b->rt[i], bl[i]);
+			iv_emit(f->scratch, &k, hi + 1, &old);
+	}
+	blk_store(f, e, k);
+}
+
+/* Node (key, len) of block e, IPv4, len >= DIR_BITS, has lost its routes:
+ * where it won, the nearest prefix above it inside the block (or the
+ * entry's best match) wins now. */
+static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
+{
+	const struct dent *d = &f->dir[e];
+	uint32_t lo = key & 0xffff, hi = lo + span16(len), k = 0;
+	struct iv nv = iv_none;
+
+	if (!d->blk) {
+		blk_rebuild(f, e);
+		return;
+	}
+	for (uint32_t n = f->starts[e]; n != NIL;) {
+		const uint32_t *x = node(f, n);
+		if (x[N_LEN] >= len || !key_match(x + N_KEY, &key, x[N_LEN]))
+			break;
+		if (x[N_RT] != NIL)
+			iv_of_node(f, x, &nv);
+		n = x[key_bit(&key, x[N_LEN])];
+	}
+	unsigned char *b = d->blk;
+	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
+		uint32_t s0 = blk_pos(b)[i], end = i + 1 < cnt ? blk_pos(b)[i + 1] - 1u : 0xffff;
+		if (end < lo || s0 > hi) {
+			iv_emit(f->scratch, &k, s0, &old);
+			continue;
+		}
+		/* equal neighbours were merged: split at the range's edges */
+		if (s0 < lo)
+			iv_emit(f->scratch, &k, s0, &old);
+		bool mine = old.nh != NIL && old.len == len;
+		iv_emit(f->scratch, &k, s0 > lo ? s0 : lo, mine ? &nv : &old);
+		if (end > hi)
+			iv_emit(f->scratch, &k, hi + 1, &old);
 	}
 	blk_store(f, e, k);
 }
@@ -486,17 +566,23 @@ static void blk_raise(struct fam *f, uint32_t n)
 static void dir_set(struct fam *f, uint32_t lo, uint32_t hi, uint32_t start_e, uint32_t start,
                     uint32_t best)
 {
-	uint32_t rt = best != NIL ? node(f, best)[N_RT] : NIL;
-	uint8_t len = best != NIL ? (uint8_t)node(f, best)[N_LEN] : 0;
+	struct iv v = iv_none;
 
+	if (best != NIL)
+		iv_of_node(f, node(f, best), &v);
 	for (uint32_t e = lo; e < hi; e++) {
 		struct dent *d = &f->dir[e];
-		uint32_t s = e == start_e ? start : NIL;
-		d->best_rt = rt;
-		d->best_len = len;
-		if (d->start != s) {
-			d->start = s;
-			blk_rebuild(f, e);
+		uint32_t st = e == start_e ? start : NIL;
+		d->best_metric = v.metric;
+		d->best_nh = v.nh;
+		d->best_len = v.len;
+		/* A block depends on the routes in it, not on which node is on
+		 * top: only a block that appears or goes needs work here. */
+		if (f->starts[e] != st) {
+			bool was = f->starts[e] != NIL;
+			f->starts[e] = st;
+			if (!was || st == NIL)
+				blk_rebuild(f, e);
 		}
 	}
 }
@@ -572,16 +658,19 @@ static void dir_maybe_build(struct fam *f)
 		if (!f->scratch)
 			return;
 	}
-	f->dir = malloc(sizeof(struct dent) << DIR_BITS);
-	if (!f->dir) {
+	f->dir = calloc(1u << DIR_BITS, sizeof(struct dent));
+	f->starts = malloc(sizeof(uint32_t) << DIR_BITS);
+	if (!f->dir || !f->starts) {
 		free(f->scratch);
+		free(f->dir);
+		free(f->starts);
 		f->scratch = NULL;
+		f->dir = NULL;
+		f->starts = NULL;
 		return;
 	}
-	for (uint32_t e = 0; e < (1u << DIR_BITS); e++) {
-		f->dir[e].blk = NULL;
-		f->dir[e].start = NIL;
-	}
+	for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
+		f->starts[e] = NIL;
 	dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
 }
 
@@ -672,11 +761,12 @@ static void nh_put(struct route_table *t, uint32_t j)
 
 /* ---- conversions and validation ------------------------------------------------- */
 
-/* key: at least len significant bits; the rest is cleared here. */
+/* key: at least len significant bits; the rest is cleared here.  nh is
+ * the route record's next-hop word. */
 static void route_out_key(const struct route_table *t, const struct fam *f, const uint32_t *key,
-                          uint32_t len, const struct rrec *rr, struct rt_route *out)
+                          uint32_t len, uint32_t metric, uint32_t nh, struct rt_route *out)
 {
-	const struct nh *h = nh_at(t, rr->nh & NH_MASK);
+	const struct nh *h = nh_at(t, nh & NH_MASK);
 	uint32_t k[4];
 
 	memcpy(k, key, f->kw * sizeof(uint32_t));
@@ -687,14 +777,14 @@ static void route_out_key(const struct route_table *t, const struct fam *f, cons
 	out->dst.len = (uint8_t)len;
 	out->gw = h->key.gw;
 	memcpy(out->dev, h->key.dev, sizeof(out->dev));
-	out->metric = rr->metric;
-	out->origin = (uint8_t)(rr->nh >> NH_BITS);
+	out->metric = metric;
+	out->origin = (uint8_t)(nh >> NH_BITS);
 }
 
 static void route_out(const struct route_table *t, const struct fam *f, const uint32_t *x,
                       const struct rrec *rr, struct rt_route *out)
 {
-	route_out_key(t, f, x + N_KEY, x[N_LEN], rr, out);
+	route_out_key(t, f, x + N_KEY, x[N_LEN], rr->metric, rr->nh, out);
 }
 
 static int prefix_valid(const struct rt_prefix *p)
@@ -743,6 +833,16 @@ static uint32_t insert_node(struct fam *f, const uint32_t *key, uint32_t len)
 {
 	uint32_t *link = &f->root, parent = NIL, n = f->root, changed;
 
+	/* skip the top of the trie when the new node goes below a start node */
+	if (f->dir && len >= DIR_BITS) {
+		uint32_t st = f->starts[key[0] >> (32 - DIR_BITS)];
+		if (st != NIL && node(f, st)[N_LEN] < len &&
+		    key_match(node(f, st) + N_KEY, key, node(f, st)[N_LEN])) {
+			parent = st;
+			link = &node(f, st)[key_bit(key, node(f, st)[N_LEN])];
+			n = *link;
+		}
+	}
 	while (n != NIL) {
 		uint32_t *x = node(f, n);
 		if (x[N_LEN] > len || !key_match(x + N_KEY, key, x[N_LEN]))
@@ -908,6 +1008,9 @@ int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_
 			uint32_t prev = rrec(f, ri)->nh & NH_MASK;
 			route_set(t, f, ri, r, tag);
 			nh_put(t, prev);
+			/* the direct table and IPv4 blocks hold copies of head routes */
+			if (ri == node(f, n)[N_RT])
+				dir_head_changed(f, n);
 			return RT_OK;
 		}
 	}
@@ -944,7 +1047,7 @@ int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint3
 		uint32_t e = dir_top(node(f, n)), len = node(f, n)[N_LEN];
 		remove_node(f, n);
 		if (f->dir && f->kw == 1 && len >= DIR_BITS)
-			blk_rebuild(f, e);
+			blk_lower(f, e, key[0], len);
 	} else if (head) {
 		dir_head_changed(f, n);
 	}
@@ -1015,49 +1118,57 @@ static uint32_t walk_any(const struct fam *f, uint32_t n, const uint32_t *a)
 	return best;
 }
 
-/* Longest match for a: its head route record and prefix length, or NIL. */
-static uint32_t lookup(const struct fam *f, const uint32_t *a, uint32_t *len)
+static bool hit_of_node(const struct fam *f, uint32_t n, struct hit *h)
 {
-	uint32_t n;
-
-	if (!f->dir) {
-		n = f->kw == 1 ? walk4(f, f->root, a[0]) : walk_any(f, f->root, a);
-	} else {
-		const struct dent *d = &f->dir[a[0] >> (32 - DIR_BITS)];
-		const struct blk *b = d->blk;
-		if (b) {
-			/* the last interval starting at or before x */
-			const uint16_t *pos = blk_pos(b);
-			uint32_t x = a[0] & 0xffff, i = 0, m = b->n;
-			while (m > 1) {
-				uint32_t half = m / 2;
-				i = pos[i + half] <= x ? i + half : i;
-				m -= half;
-			}
-			if (b->rt[i] != NIL) {
-				*len = blk_len(b)[i];
-				return b->rt[i];
-			}
-			n = NIL;
-		} else if (d->start == NIL) {
-			n = NIL;
-		} else {
-			n = f->kw == 1 ? walk4(f, d->start, a[0]) : walk_any(f, d->start, a);
-		}
-		if (n == NIL) {
-			*len = d->best_len;
-			return d->best_rt;
-		}
-	}
 	if (n == NIL)
-		return NIL;
-	*len = node(f, n)[N_LEN];
-	return node(f, n)[N_RT];
+		return false;
+	const uint32_t *x = node(f, n);
+	const struct rrec *rr = rrec(f, x[N_RT]);
+	h->len = x[N_LEN];
+	h->metric = rr->metric;
+	h->nh = rr->nh;
+	return true;
+}
+
+/* Longest match for a, with the lowest metric among equals. */
+static bool lookup(const struct fam *f, const uint32_t *a, struct hit *h)
+{
+	if (!f->dir)
+		return hit_of_node(f, f->kw == 1 ? walk4(f, f->root, a[0]) : walk_any(f, f->root, a), h);
+
+	uint32_t e = a[0] >> (32 - DIR_BITS), n = NIL;
+	const struct dent *d = &f->dir[e];
+	unsigned char *b = d->blk;
+	if (b) {
+		/* the last interval starting at or before x */
+		const uint16_t *pos = blk_pos(b);
+		uint32_t x = a[0] & 0xffff, i = 0, m = d->nm1 + 1u, cap = blk_cap(m);
+		while (m > 1) {
+			uint32_t half = m / 2;
+			i = pos[i + half] <= x ? i + half : i;
+			m -= half;
+		}
+		h->nh = *blk_nh(b, cap, i);
+		if (h->nh != NIL) {
+			h->len = blk_len(b, cap)[i];
+			h->metric = *blk_metric(b, cap, i);
+			return true;
+		}
+	} else if (f->starts[e] != NIL) {
+		n = f->kw == 1 ? walk4(f, f->starts[e], a[0]) : walk_any(f, f->starts[e], a);
+	}
+	if (n != NIL)
+		return hit_of_node(f, n, h);
+	h->len = d->best_len;
+	h->metric = d->best_metric;
+	h->nh = d->best_nh;
+	return h->nh != NIL;
 }
 
 int route_table_lookup(const struct route_table *t, const struct rt_addr *a, struct rt_route *out)
 {
-	uint32_t key[4], len = 0;
+	uint32_t key[4];
+	struct hit h;
 
 	if (!t || !a)
 		return RT_E_INVALID;
@@ -1065,11 +1176,10 @@ int route_table_lookup(const struct route_table *t, const struct rt_addr *a, str
 	if (!f)
 		return RT_E_INVALID;
 	key_from_bytes(key, a->bytes, f->kw);
-	uint32_t rt = lookup(f, key, &len);
-	if (rt == NIL)
+	if (!lookup(f, key, &h))
 		return RT_E_NOTFOUND;
 	if (out)
-		route_out_key(t, f, key, len, rrec(f, rt), out);
+		route_out_key(t, f, key, h.len, h.metric, h.nh, out);
 	return RT_OK;
 }
 
@@ -1094,7 +1204,7 @@ size_t route_table_memory(const struct route_table *t)
 	for (size_t i = 0; i < 2; i++) {
 		m += pool_bytes(&fams[i]->nodes) + pool_bytes(&fams[i]->routes);
 		if (fams[i]->dir)
-			m += sizeof(struct dent) << DIR_BITS;
+			m += (sizeof(struct dent) + sizeof(uint32_t)) << DIR_BITS;
 		if (fams[i]->scratch)
 			m += sizeof(struct iv) << DIR_BITS;
 		m += fams[i]->blk_bytes;
