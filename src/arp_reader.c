@@ -118,13 +118,15 @@ static int refresh(struct arp_reader *r)
 	return 0;
 }
 
-/* Stable, checksummed, valid entry in slot, or -1. */
-static int read_entry(struct arp_reader *r, uint32_t slot, struct rt_neigh *n, uint64_t *version)
+/* Stable, checksummed, valid entry in slot whose payload starts with
+ * key[0..keylen) (the cheap test first), or -1. */
+static int read_entry(struct arp_reader *r, uint32_t slot, const uint8_t *key, size_t keyoff,
+                      size_t keylen, struct rt_neigh *n)
 {
 	uint8_t payload[STORE_ARP_PAYLOAD];
 
-	if (store_slot_read(&r->m, slot, payload, version, &store_arp_ops, &r->retries) !=
-	    STORE_SLOT_USED)
+	if (store_slot_read(&r->m, slot, payload, NULL, &store_arp_ops, &r->retries) !=
+	    STORE_SLOT_USED || memcmp(payload + keyoff, key, keylen) != 0)
 		return -1;
 	return store_neigh_decode(payload, n);
 }
@@ -148,13 +150,19 @@ int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char
 
 	if (refresh(r) < 0)
 		return -1;
-	if (!rt_addr_bytes(ip->family))
+	if (!rt_addr_bytes(ip->family) || (dev && strnlen(dev, RT_IFNAMSIZ) >= RT_IFNAMSIZ))
 		return 0;
+	/* The key bytes of the payload: family and address, then the dev. */
+	struct rt_neigh k = { .ip = *ip };
+	uint8_t key[STORE_ARP_PAYLOAD];
+	if (dev)
+		strncpy(k.dev, dev, RT_IFNAMSIZ - 1);
+	store_neigh_encode(&k, key);
+	size_t keylen = dev ? STORE_ARP_KEYLEN : STORE_ARP_IPLEN;
 	store_probe_start(&r->m, 0, store_hash_ip(ip), &p);
 	while ((slot = store_probe_next(&p)) != UINT32_MAX && n < INT32_MAX) {
 		struct rt_neigh e;
-		if (read_entry(r, slot, &e, NULL) < 0 || !rt_addr_equal(&e.ip, ip) ||
-		    (dev && strcmp(e.dev, dev) != 0) || seen(out, n < max ? n : max, &e))
+		if (read_entry(r, slot, key, 0, keylen, &e) < 0 || seen(out, n < max ? n : max, &e))
 			continue;
 		if (n < max)
 			out[n] = e;
@@ -175,8 +183,7 @@ int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_nei
 	store_probe_start(&r->m, 1, store_hash_mac(mac), &p);
 	while ((slot = store_probe_next(&p)) != UINT32_MAX && n < INT32_MAX) {
 		struct rt_neigh e;
-		if (read_entry(r, slot, &e, NULL) < 0 || memcmp(e.lladdr, mac, 6) != 0 ||
-		    seen(out, n < max ? n : max, &e))
+		if (read_entry(r, slot, mac, STORE_ARP_MAC_OFF, 6, &e) < 0 || seen(out, n < max ? n : max, &e))
 			continue;
 		if (n < max)
 			out[n] = e;

@@ -32,7 +32,7 @@ static uint32_t find_slot(const struct arp_store *s, const struct rt_addr *ip, c
 	struct store_probe p;
 	uint32_t slot;
 
-	if (!rt_addr_bytes(ip->family) || !dev)
+	if (!rt_addr_bytes(ip->family) || !dev || strnlen(dev, RT_IFNAMSIZ) >= RT_IFNAMSIZ)
 		return UINT32_MAX;
 	key_of(ip, dev, key);
 	store_probe_start(&s->st.m, IDX_IP, store_hash_ip(ip), &p);

@@ -151,7 +151,7 @@ int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r
 
 uint64_t store_hash_ip(const struct rt_addr *ip)
 {
-	uint8_t key[17] = { 0 };
+	uint8_t key[STORE_ARP_IPLEN] = { 0 };
 
 	put_addr(key, ip);
 	return XXH3_64bits(key, sizeof(key));
@@ -166,7 +166,8 @@ uint64_t store_hash_mac(const uint8_t mac[6])
  * which is exactly what store_hash_ip() hashes for a canonical address. */
 static uint64_t arp_hash(const uint8_t *payload, unsigned i)
 {
-	return i == 0 ? XXH3_64bits(payload, 17) : XXH3_64bits(payload + 33, 6);
+	return i == 0 ? XXH3_64bits(payload, STORE_ARP_IPLEN)
+	              : XXH3_64bits(payload + STORE_ARP_MAC_OFF, 6);
 }
 
 static int arp_valid(const uint8_t *payload)
@@ -445,7 +446,8 @@ static enum store_slot_state slot_snapshot(const struct store_map *m, uint32_t s
 		return STORE_SLOT_CORRUPT;
 	if (!payload[0])
 		return zero(payload, m->payload_size) ? STORE_SLOT_FREE : STORE_SLOT_CORRUPT;
-	return valid(payload) == 0 ? STORE_SLOT_USED : STORE_SLOT_CORRUPT;
+	/* Readers decode (and so validate) only the entries they want. */
+	return !valid || valid(payload) == 0 ? STORE_SLOT_USED : STORE_SLOT_CORRUPT;
 }
 
 enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
@@ -456,7 +458,7 @@ enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
 		memset(payload, 0, m->payload_size);
 		return STORE_SLOT_CORRUPT;
 	}
-	return slot_snapshot(m, slot, payload, version, ops->valid, true, retries);
+	return slot_snapshot(m, slot, payload, version, NULL, true, retries);
 }
 
 /* Single-writer seqlock write: odd sequence, release fence, data, even

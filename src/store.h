@@ -49,6 +49,8 @@ enum store_kind { STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2 };
  * family 0 marks a free slot. */
 #define STORE_ARP_PAYLOAD 48
 #define STORE_ARP_KEYLEN 33
+#define STORE_ARP_IPLEN 17          /* family + address: the IP index key */
+#define STORE_ARP_MAC_OFF 33
 #define STORE_ROUTE_PAYLOAD 80
 #define STORE_ROUTE_KEYLEN 22
 #define STORE_PAYLOAD_MAX 80
@@ -111,7 +113,8 @@ enum store_slot_state {
 
 /* Lock-free read of one slot by a process other than the writer: retries
  * while a write is in progress (counted in *retries), then checks the
- * checksum.  payload receives payload_size bytes. */
+ * checksum.  payload receives payload_size bytes.  USED means checksummed
+ * and not free: the caller's decode validates the fields. */
 enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
                                       uint8_t *payload, uint64_t *version,
                                       const struct store_ops *ops, uint64_t *retries);
