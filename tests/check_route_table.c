@@ -755,6 +755,7 @@ static Suite *route_table_suite(void)
 	tcase_add_test(tc, test_delete_middle);
 	tcase_add_test(tc, test_walk_filters);
 	tcase_add_test(tc, test_memory_reuse);
+	tcase_set_timeout(tc, 120);   /* valgrind on a busy machine */
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random");
