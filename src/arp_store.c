@@ -175,7 +175,7 @@ int arp_store_delete(struct arp_store *s, const struct rt_addr *ip, const char *
 	get(s, at, &prev);
 	store_idx_remove(&s->st, IDX_IP, store_hash_ip(&prev.ip), at);
 	store_idx_remove(&s->st, IDX_MAC, store_hash_mac(prev.lladdr), at);
-	store_free_now(&s->st, at);
+	store_release(&s->st, at);
 	s->st.count--;
 	if (old)
 		*old = prev;

@@ -102,7 +102,7 @@ int route_store_free(struct route_store *s, uint32_t slot)
 {
 	if (!store_slot_live(&s->st, slot))
 		return RT_E_NOTFOUND;
-	store_free_now(&s->st, slot);
+	store_release(&s->st, slot);
 	s->st.count--;
 	return 0;
 }

@@ -1014,6 +1014,25 @@ void store_free_now(struct store *st, uint32_t slot)
 		st->free_hint = slot;
 }
 
+void store_release(struct store *st, uint32_t slot)
+{
+	uint8_t key[STORE_PAYLOAD_MAX];
+
+	/* Older copies of this key still waiting for a sync go in the same
+	 * sync as this free; otherwise a power cut after the delete was
+	 * acknowledged could bring the pre-replace value back. */
+	memcpy(key, store_payload(st, slot), st->ops->keylen);
+	for (size_t i = 0; i < st->npending;) {
+		if (memcmp(store_payload(st, st->pending[i]), key, st->ops->keylen) == 0) {
+			store_free_now(st, st->pending[i]);
+			st->pending[i] = st->pending[--st->npending];
+		} else {
+			i++;
+		}
+	}
+	store_free_now(st, slot);
+}
+
 int store_free_later(struct store *st, uint32_t slot)
 {
 	if (st->npending == st->pending_cap) {

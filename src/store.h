@@ -169,6 +169,9 @@ uint32_t store_alloc(struct store *st);
 void store_write(struct store *st, uint32_t slot, const uint8_t *payload);
 /* Free a slot now (seqlock write of a free payload). */
 void store_free_now(struct store *st, uint32_t slot);
+/* Delete: free a slot now, with any replaced copies of its key that are
+ * still waiting for a sync. */
+void store_release(struct store *st, uint32_t slot);
 /* Free a replaced slot after the next sync. */
 int store_free_later(struct store *st, uint32_t slot);
 bool store_slot_live(const struct store *st, uint32_t slot);

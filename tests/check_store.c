@@ -386,6 +386,48 @@ START_TEST(test_arp_reopen)
 }
 END_TEST
 
+/* A replaced value stays in its slot until the replacement is synced; a
+ * delete of the key frees both at once, so that no sync can leave the
+ * pre-replace value behind. */
+START_TEST(test_arp_delete_after_replace)
+{
+	struct arp_store *s = open_arp(8, NULL);
+	struct rt_neigh a = neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0");
+	struct rt_neigh b = neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0");
+	struct arp_reader *r;
+	struct rt_neigh got;
+	char err[ERRSZ];
+	uint32_t sa, sb;
+
+	ck_assert_int_eq(arp_store_add(s, &a, &sa), 0);
+	sync_arp(s);
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	ck_assert_int_eq(arp_store_replace(s, &b, &sb, NULL, NULL, NULL), 0);
+	ck_assert_uint_ne(sa, sb);
+	ck_assert_int_eq(arp_reader_slot(r, sa, &got, NULL), 1);       /* kept until sync */
+	ck_assert(neigh_eq(&got, &a));
+	ck_assert_int_eq(arp_reader_get_ip(r, &a.ip, "eth0", &got, 1), 1);
+	ck_assert(neigh_eq(&got, &b));                                /* indexes: new only */
+	ck_assert_int_eq(arp_store_delete(s, &a.ip, "eth0", NULL, NULL), 0);
+	ck_assert_int_eq(arp_reader_slot(r, sa, &got, NULL), 0);
+	ck_assert_int_eq(arp_reader_slot(r, sb, &got, NULL), 0);
+
+	/* Without a delete, the sync frees the replaced slot. */
+	ck_assert_int_eq(arp_store_add(s, &a, &sa), 0);
+	sync_arp(s);
+	ck_assert_int_eq(arp_store_replace(s, &b, &sb, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(arp_reader_slot(r, sa, &got, NULL), 1);
+	sync_arp(s);
+	ck_assert_int_eq(arp_reader_slot(r, sa, &got, NULL), 0);
+	ck_assert(arp_store_dirty(s));          /* the free itself, for the next sync */
+	sync_arp(s);
+	ck_assert(!arp_store_dirty(s));
+	arp_reader_close(r);
+	arp_store_close(s);
+}
+END_TEST
+
 /* ---- Recovery ----------------------------------------------------------- */
 
 static void three_entries(void)
@@ -984,6 +1026,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_arp_growth_with_reader);
 	tcase_add_test(tc, test_arp_tombstones);
 	tcase_add_test(tc, test_arp_reopen);
+	tcase_add_test(tc, test_arp_delete_after_replace);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("recovery");

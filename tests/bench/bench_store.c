@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,6 +82,42 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)(rng % n);
 }
 
+/* The floor: msync of one dirtied page of a plain shared mapping, same
+ * file system, same moment. */
+static void raw_msync(const char *dir)
+{
+	char p[4096];
+	enum { N = 300, PAGES = 64 };
+	uint64_t v[N];
+
+	snprintf(p, sizeof(p), "%s/bench-raw.tmp", dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, PAGES * 4096) < 0) {
+		perror(p);
+		exit(1);
+	}
+	uint8_t *m = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	for (int i = 0; i < N; i++) {
+		uint8_t *pg = m + (size_t)(i % PAGES) * 4096;
+		pg[i % 4096]++;
+		double t0 = now_s();
+		if (msync(pg, 4096, MS_SYNC) < 0) {
+			perror("msync");
+			exit(1);
+		}
+		v[i] = (uint64_t)((now_s() - t0) * 1e6);
+	}
+	printf("raw 1-page msync       : p50 %6" PRIu64 " us  p99 %6" PRIu64 " us  (baseline)\n",
+	       pct(v, N, 0.50), pct(v, N, 0.99));
+	munmap(m, PAGES * 4096);
+	close(fd);
+	unlink(p);
+}
+
 static void die_if(int rc, const char *what, const char *err)
 {
 	if (rc) {
@@ -108,6 +146,7 @@ int main(int argc, char **argv)
 	rt_log_init("bench_store", LOG_WARNING);
 	if (total < SINGLE + BATCH * NBATCH)
 		total = SINGLE + BATCH * NBATCH;
+	raw_msync(dir);
 	snprintf(path, sizeof(path), "%s/bench-arp.store", dir);
 	unlink(path);
 	die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "open", err);
