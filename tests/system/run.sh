@@ -1,0 +1,115 @@
+#!/bin/sh
+# System test: build the Debian package, boot real systemd with
+# systemd-nspawn --boot on an overlay of the host's root, install the
+# package there, and prove what an administrator relies on: the socket is
+# enabled and listening, the first rtctl starts rtmd by socket activation,
+# restart keeps the tables, reload works, stop is clean, the journal has
+# rtmd's logs, and an unprivileged user may read but not change.
+# Everything is torn down afterwards.  Exit 77 (skip) where this cannot run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "the system test needs root (systemd-nspawn, overlay mounts)"
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
+command -v dpkg-buildpackage >/dev/null || skip "dpkg-buildpackage not installed (apt-get install dpkg-dev debhelper)"
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no overlay filesystem"
+
+W=$(mktemp -d /tmp/rtmd-system.XXXXXX)
+NSPID=
+PASS=0
+FAIL=0
+cleanup() {
+	if [ -n "$NSPID" ]; then
+		in_ct systemctl poweroff >/dev/null 2>&1
+		for _ in $(seq 1 50); do kill -0 "$NSPID" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$NSPID" 2>/dev/null
+	fi
+	umount "$W/root" 2>/dev/null || umount -l "$W/root" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+ok()  { PASS=$((PASS + 1)); echo "ok $PASS - $*"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+# Run a command inside the container: its init's namespaces.
+in_ct() { nsenter -t "$CTPID" -m -u -i -n -p -- "$@"; }
+check() {  # check DESC WANT_RC -- command (inside the container)
+	desc=$1 want=$2; shift 3
+	out=$(in_ct "$@" 2>&1); rc=$?
+	if [ "$rc" = "$want" ]; then ok "$desc"; else bad "$desc: exit $rc, wanted $want"; echo "$out" | sed 's/^/    /'; fi
+}
+same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "    got:  $2"; echo "    want: $3"; fi; }
+
+echo "# building the Debian package"
+mkdir -p "$W/src"
+(cd "$src" && git ls-files -z 2>/dev/null | xargs -0 -I{} cp --parents {} "$W/src/") ||
+	cp -a "$src/." "$W/src/"
+if ! (cd "$W/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b >"$W/build.log" 2>&1); then
+	tail -40 "$W/build.log"
+	bad "dpkg-buildpackage"
+	echo "$PASS passed, $FAIL failed"; exit 1
+fi
+deb=$(ls "$W"/rtmd_*.deb | head -1)
+ok "package built: $(basename "$deb")"
+if command -v lintian >/dev/null; then
+	lint=$(lintian --fail-on error,warning "$deb" 2>&1); rc=$?
+	[ "$rc" = 0 ] && ok "lintian: no errors or warnings" || { bad "lintian"; echo "$lint" | sed 's/^/    /'; }
+fi
+
+echo "# booting systemd in a container"
+mkdir -p "$W/upper" "$W/work" "$W/root"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$W/upper,workdir=$W/work" "$W/root" ||
+	skip "cannot mount an overlay of / here"
+# A clean slate inside: no rtmd from the host, a machine id of its own.
+rm -rf "$W/root/etc/rtmd" "$W/root/var/lib/rtmd" "$W/root/run/rtmd" 2>/dev/null
+rm -f "$W/root/etc/machine-id"; : > "$W/root/etc/machine-id"
+cp "$deb" "$W/root/root/rtmd.deb"
+systemd-nspawn -q -D "$W/root" --boot --machine "rtmdtest$$" --register=no --keep-unit \
+	--link-journal=no --console=pipe >"$W/console.log" 2>&1 &
+NSPID=$!
+CTPID=
+for _ in $(seq 1 100); do
+	CTPID=$(pgrep -P "$NSPID" 2>/dev/null | head -1)
+	[ -n "$CTPID" ] && in_ct systemctl is-system-running >/dev/null 2>&1 && break
+	state=$(in_ct systemctl is-system-running 2>/dev/null)
+	[ "$state" = degraded ] && break
+	sleep 0.3
+done
+[ -n "$CTPID" ] || { cat "$W/console.log"; skip "systemd-nspawn --boot did not start here"; }
+state=$(in_ct systemctl is-system-running --wait 2>/dev/null)
+case $state in running|degraded) ok "systemd booted in the container ($state)" ;; *) bad "container state: $state" ;; esac
+
+echo "# installing and using the package"
+check "dpkg -i installs the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg -i /root/rtmd.deb
+check "rtmd.socket is enabled" 0 -- systemctl is-enabled rtmd.socket
+check "rtmd.socket is listening" 0 -- systemctl is-active rtmd.socket
+check "the rtmd group exists" 0 -- getent group rtmd
+check "rtmd.service is not started before first use" 3 -- systemctl is-active rtmd.service
+check "rtctl add activates rtmd through the socket" 0 -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
+check "rtmd.service is active" 0 -- systemctl is-active rtmd.service
+same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+check "rtctl arp add" 0 -- rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
+check "the store is in /var/lib/rtmd" 0 -- test -s /var/lib/rtmd/arp.store
+check "systemctl restart rtmd" 0 -- systemctl restart rtmd.service
+same "the route survived the restart" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+same "the ARP entry survived the restart" "$(in_ct rtctl arp get 02:00:00:00:00:07 2>&1)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+check "systemctl reload rtmd (SIGHUP)" 0 -- systemctl reload rtmd.service
+check "still active after reload" 0 -- systemctl is-active rtmd.service
+check "rtmd --check-config on the shipped config" 0 -- rtmd --check-config
+check "an unprivileged user may list" 0 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl list
+check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl add 10.9.0.0/16 dev eth0
+check "rtctl status" 0 -- rtctl status
+check "systemctl stop rtmd" 0 -- systemctl stop rtmd.service
+same "rtmd exited cleanly" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
+check "the first request after stop activates it again" 0 -- rtctl list
+journal=$(in_ct journalctl -u rtmd.service --no-pager 2>&1)
+case $journal in *"ready on /run/rtmd/rtmd.sock (socket-activated)"*) ok "journalctl -u rtmd shows its log" ;;
+	*) bad "journal lacks rtmd's start message"; echo "$journal" | tail -20 | sed 's/^/    /' ;; esac
+check "systemctl stop rtmd.socket rtmd.service" 0 -- systemctl stop rtmd.socket rtmd.service
+check "socket gone after stop" 1 -- test -S /run/rtmd/rtmd.sock
+check "dpkg --purge removes the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg --purge rtmd
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
