@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	"      --no-dump       do not print the current tables first\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
-	"See rtmon(8).\n", RT_DEFAULT_SOCKET);
+	"See rtmon(1).\n", RT_DEFAULT_SOCKET);
 }
 
 static void parse_args(int argc, char **argv, struct mon *m)
