@@ -645,7 +645,9 @@ static void reload(struct server *s)
 	notify_reloading();
 	if (config_load(s->config_path, true, &nc, err, sizeof(err)) < 0) {
 		log_err("reload: %s; keeping the running configuration", err);
-		notify_status("reload failed: %s", err);
+		/* RELOADING=1 must always be closed by READY=1, or systemctl
+		 * reload waits for it until its timeout. */
+		notify_ready("reload failed; running with the previous configuration");
 		return;
 	}
 	if (strcmp(nc.state_dir, s->cfg->state_dir) && nc.has_state_dir)
@@ -676,6 +678,7 @@ static void read_signals(struct server *s)
 			s->stopping = true;
 	}
 }
+	notify_ready("serving");
 
 static int next_timeout(struct server *s)
 {
