@@ -621,7 +621,10 @@ static int end_turn(struct server *s)
 	}
 	for (struct client *c = s->clients, *next; c; c = next) {
 		next = c->next;
-		if (!c->dead && c->q.n && client_flush(c) < 0)
+		/* A client marked dead may still have a last word queued: the
+		 * ERROR that explains a protocol violation, sent (best effort,
+		 * never blocking) before the close. */
+		if (c->q.n && client_flush(c) < 0)
 			c->dead = true;
 		if (c->reading_paused && c->q.bytes <= BACKLOG_PAUSE / 2)
 			c->reading_paused = false;
