@@ -1,0 +1,64 @@
+#!/bin/sh
+# rtmd.conf end to end: static routes and ARP entries at start (shown as
+# "proto config"), SIGHUP reload adding, changing and removing only config
+# entries (never what rtctl added), a bad file on reload keeping the running
+# configuration, and --check-config with file:line errors.
+. "$(dirname "$0")/lib.sh"
+
+cat > "$CONF" <<'C'
+sync = "interval";
+sync-interval-ms = 5;
+routes = (
+	{ dst = "10.10.0.0/16"; via = "192.0.2.1"; dev = "eth0"; metric = 10; },
+	{ dst = "default"; via = "192.0.2.254"; }
+);
+arp = ( { ip = "192.0.2.1"; lladdr = "02:00:00:00:00:01"; dev = "eth0"; } );
+C
+expect 0 "--check-config accepts a valid file" -- "$RTMD" --check-config -c "$CONF"
+start_rtmd
+expect 0 "list" -- rtctl list
+same "config routes at start, marked proto config" "$OUT" "default via 192.0.2.254 metric 0 proto config
+10.10.0.0/16 via 192.0.2.1 dev eth0 metric 10 proto config"
+expect 0 "arp list" -- rtctl arp list
+same "config ARP entry" "$OUT" "192.0.2.1 dev eth0 lladdr 02:00:00:00:00:01 proto config"
+same "JSON proto" "$(rtctl -j list | jq -r '.[0].proto')" "config"
+same "status shows the interval policy" "$(rtctl -j status | jq -r '.sync')" "interval"
+expect 0 "a user route" -- rtctl add 10.20.0.0/16 dev eth1
+expect 0 "a user ARP entry" -- rtctl arp add 192.0.2.2 lladdr 02:00:00:00:00:02 dev eth0
+
+# Reload: change one config route, drop the default, add one; the user's
+# entries stay.
+cat > "$CONF" <<'C'
+routes = (
+	{ dst = "10.10.0.0/16"; via = "192.0.2.9"; dev = "eth0"; metric = 10; },
+	{ dst = "10.30.0.0/16"; dev = "eth3"; }
+);
+C
+kill -HUP "$RTMD_PID"
+for _ in $(seq 1 100); do rtctl list | grep -q 10.30.0.0 && break; sleep 0.05; done
+expect 0 "list after reload" -- rtctl list
+same "reload changed, added and removed config routes only" "$OUT" "10.10.0.0/16 via 192.0.2.9 dev eth0 metric 10 proto config
+10.20.0.0/16 dev eth1 metric 0
+10.30.0.0/16 dev eth3 metric 0 proto config"
+same "reload removed the config ARP entry, kept the user's" "$(rtctl arp list)" "192.0.2.2 dev eth0 lladdr 02:00:00:00:00:02"
+same "status after reload: sync always again" "$(rtctl -j status | jq -r '.sync')" "always"
+
+# A broken file on reload: logged, nothing changes, rtmd keeps running.
+printf 'routes = ( { dst = "10.40.0.0/33"; dev = "eth0"; } );\n' > "$CONF"
+kill -HUP "$RTMD_PID"
+sleep 0.3
+expect 0 "rtmd still answers after a bad reload" -- rtctl list
+same "a bad reload changed nothing" "$(echo "$OUT" | wc -l)" "3"
+contains "the bad reload is logged with file and line" "$(cat "$T/rtmd.log")" "$CONF:1:"
+stop_rtmd
+
+# --check-config errors name the file and line; rtmd refuses to start.
+printf 'sync = "always";\nmax-clients = 0;\n' > "$CONF"
+expect 1 "--check-config rejects a bad value" -- "$RTMD" --check-config -c "$CONF"
+contains "error names file:line" "$ERR" "$CONF:2:"
+printf 'sync = "always";\nfrobnicate = 1;\n' > "$CONF"
+expect 1 "unknown setting" -- "$RTMD" --check-config -c "$CONF"
+contains "unknown setting named" "$ERR" "frobnicate"
+expect 1 "rtmd does not start with a bad file" -- "$RTMD" -s "$SOCK" -S "$STATE" -c "$CONF"
+expect 1 "an explicit missing config is an error" -- "$RTMD" --check-config -c "$T/nonexistent.conf"
+finish
