@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,8 @@ pid_t testenv_start_rtmd(struct testenv *e)
 		char **argv = rtmd_argv(e);
 		int fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		/* A test that dies must not leave its daemon behind. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd >= 0)
 			dup2(fd, 2);
 		execvp(argv[0], argv);
