@@ -77,6 +77,8 @@ void daemon_init(struct daemon *d, const char *name, const char *conf_text);
 /* Start rtmd; returns the seconds from fork+exec to its first answered
  * status request.  Dies if it does not come up in 120 s. */
 double daemon_start(struct daemon *d);
+/* The same, but -1 with the reason in why when rtmd fails to come up. */
+double daemon_try_start(struct daemon *d, char *why, size_t whylen);
 /* SIGTERM, wait (SIGKILL after 60 s). */
 void daemon_stop(struct daemon *d);
 int daemon_status(const struct daemon *d, struct rt_status *st);

@@ -217,14 +217,19 @@ static int dbl_cmp(const void *a, const void *b)
 static void recovery(struct daemon *d, const struct dataset *ds)
 {
 	double t[RECOVERY_RUNS];
-	char cmd[600];
+	char cmd[600], why[256];
 	char *argv[] = { B.rtmd, "-s", d->sock, "-S", d->state, "-c", d->conf, NULL };
 
 	argv_str(argv, cmd, sizeof(cmd));
 	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "  (then rtctl status)");
 	for (int i = 0; i < RECOVERY_RUNS; i++) {
 		daemon_stop(d);
-		t[i] = daemon_start(d);
+		t[i] = daemon_try_start(d, why, sizeof(why));
+		if (t[i] < 0) {
+			fig("recovery.s", "rtmd start-up, 1 M routes + 1 M ARP in the store", NAN, "s", cmd,
+			    "%s", why);
+			return;
+		}
 		check_counts(d, ds->n4, ds->narp);
 	}
 	qsort(t, RECOVERY_RUNS, sizeof(t[0]), dbl_cmp);

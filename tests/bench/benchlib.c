@@ -368,7 +368,7 @@ static int status_once(const char *sock, struct rt_status *st)
 	return rc;
 }
 
-double daemon_start(struct daemon *d)
+double daemon_try_start(struct daemon *d, char *why, size_t whylen)
 {
 	char *argv[] = { B.rtmd, "-s", d->sock, "-S", d->state, "-c", d->conf, NULL };
 	struct rt_status st;
@@ -383,13 +383,38 @@ double daemon_start(struct daemon *d)
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			forget(d->pid);
 			d->pid = -1;
-			die("rtmd (%s) exited at start; see %s", d->name, d->log);
+			if (WIFSIGNALED(status))
+				snprintf(why, whylen, "rtmd (%s) was killed by signal %d (%s) at start",
+				         d->name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+			else
+				snprintf(why, whylen, "rtmd (%s) exited with status %d at start", d->name,
+				         WEXITSTATUS(status));
+			return -1;
 		}
-		if (now_s() - t0 > 120)
-			die("rtmd (%s) did not answer a status request within 120 s; see %s", d->name,
-			    d->log);
+		if (now_s() - t0 > 120) {
+			bench_kill(d->pid);
+			d->pid = -1;
+			snprintf(why, whylen, "rtmd (%s) did not answer a status request within 120 s",
+			         d->name);
+			return -1;
+		}
 		usleep(200);
 	}
+}
+
+double daemon_start(struct daemon *d)
+{
+	char why[256], cmd[400];
+	double t = daemon_try_start(d, why, sizeof(why));
+
+	if (t < 0) {
+		fprintf(stderr, "rtmd_bench: %s; the end of %s:\n", why, d->log);
+		snprintf(cmd, sizeof(cmd), "tail -n 5 '%s' >&2", d->log);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(cannot show it)\n");
+		exit(1);
+	}
+	return t;
 }
 
 void daemon_stop(struct daemon *d)
