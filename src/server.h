@@ -72,6 +72,7 @@ struct server {
 	bool activated;         /* listening socket came from systemd */
 	bool stopping, reload;
 	uint64_t msyncs, msync_usec;
+	size_t unsynced;        /* changes applied since the last sync */
 };
 
 /* Set up signals, timers and epoll around an already-listening socket.
