@@ -86,7 +86,7 @@ static char **rtmd_argv(struct testenv *e)
 pid_t testenv_start_rtmd(struct testenv *e)
 {
 	/* valgrind needs seconds where the bare daemon needs milliseconds. */
-	int tries = testenv_wrapped() ? 6000 : 500;
+	int tries = testenv_wrapped() ? 6000 : 3000;  /* 30 s: recovery on a loaded CI machine */
 	pid_t pid = fork();
 
 	if (pid < 0) {
