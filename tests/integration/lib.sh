@@ -40,7 +40,7 @@ rtctl() { "$RTCTL" -s "$SOCK" "$@"; }
 start_rtmd() {
 	$RTMD_WRAPPER "$RTMD" -s "$SOCK" -S "$STATE" -c "$CONF" "$@" 2>>"$T/rtmd.log" &
 	RTMD_PID=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 600); do
 		"$RTCTL" -s "$SOCK" status >/dev/null 2>&1 && return 0
 		kill -0 "$RTMD_PID" 2>/dev/null || break
 		sleep 0.05
