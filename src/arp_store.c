@@ -232,11 +232,11 @@ int arp_store_walk(const struct arp_store *s, arp_visit_fn fn, void *ctx)
 		return RT_E_INTERNAL;
 	/* The IP index holds exactly the live entries (not the replaced slots
 	 * still waiting for a sync). */
-	const uint32_t *b = (const uint32_t *)(const void *)(s->st.m.base + s->st.m.index_off[IDX_IP]);
+	const uint64_t *b = store_buckets(&s->st.m, IDX_IP);
 	for (uint32_t k = 0; k < s->st.m.nbuckets && n < s->st.count; k++) {
-		if (b[k] == STORE_IDX_EMPTY || b[k] == STORE_IDX_TOMB)
+		if (b[k] == STORE_IDX_EMPTY || store_bucket_tomb(b[k]))
 			continue;
-		v[n].slot = b[k] - 1;
+		v[n].slot = (uint32_t)b[k] - 1;
 		get(s, v[n].slot, &v[n].n);
 		n++;
 	}

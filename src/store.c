@@ -4,42 +4,48 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
-#include <zlib.h>
 
 #include "log.h"
 #include "proto.h"
 #include "store.h"
 
-/* The on-disk header.  Everything but flags and hdr_crc is fixed when the
- * file is created; hdr_crc covers it. */
+/* The on-disk header.  Everything up to hdr_crc is fixed when the file is
+ * created and covered by hdr_crc.  flags and extent change afterwards, each
+ * with one aligned atomic store, so that a crash leaves the old or the new
+ * value and never half of one. */
 struct store_hdr {
 	char magic[8];
 	uint32_t version;
 	uint32_t kind;
 	uint32_t slot_size;
 	uint32_t payload_size;
-	uint32_t capacity;
 	uint32_t nbuckets;
 	uint32_t nindex;
-	uint32_t hdr_crc;
 	uint64_t generation;
-	uint64_t file_size;
 	uint64_t slots_off;
 	uint64_t index_off[STORE_MAX_INDEX];
+	uint32_t hdr_crc;               /* CRC-32C of the bytes above */
 	uint32_t flags;                 /* atomic: STORE_F_* */
-	uint32_t reserved;
+	/* atomic: capacity | CRC-32C(generation, capacity) << 32.  The check
+	 * half catches a corrupt capacity, which the hdr_crc does not cover
+	 * because a store without indexes grows in place. */
+	uint64_t extent;
 };
 
+_Static_assert(offsetof(struct store_hdr, hdr_crc) == 64, "header layout");
+_Static_assert(offsetof(struct store_hdr, extent) == 72, "header layout");
 _Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "header fits its page");
 _Static_assert(sizeof(struct rt_addr) == 17, "rt_addr is family + 16 bytes");
 
@@ -50,10 +56,102 @@ _Static_assert(sizeof(struct rt_addr) == 17, "rt_addr is family + 16 bytes");
  * machine; short, because a writer killed in that window leaves the slot
  * odd until rtmd restarts and recovers it. */
 #define READ_PATIENCE_NS 50000000LL
+/* Recovery passes prefetch this many slots ahead of the one they work on:
+ * their table and index reads are random, and overlapping the misses is
+ * what makes a million of them cheap. */
+#define AHEAD 16
 
 static size_t page_up(size_t n)
 {
 	return (n + PAGE - 1) & ~(size_t)(PAGE - 1);
+}
+
+/* ---- CRC-32C ------------------------------------------------------------ */
+
+/* Reflected polynomial 0x82F63B78, one entry per byte value. */
+static const uint32_t crc32c_table[256] = {
+	0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4, 0xc79a971f, 0x35f1141c,
+	0x26a1e7e8, 0xd4ca64eb, 0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b,
+	0x4d43cfd0, 0xbf284cd3, 0xac78bf27, 0x5e133c24, 0x105ec76f, 0xe235446c,
+	0xf165b798, 0x030e349b, 0xd7c45070, 0x25afd373, 0x36ff2087, 0xc494a384,
+	0x9a879fa0, 0x68ec1ca3, 0x7bbcef57, 0x89d76c54, 0x5d1d08bf, 0xaf768bbc,
+	0xbc267848, 0x4e4dfb4b, 0x20bd8ede, 0xd2d60ddd, 0xc186fe29, 0x33ed7d2a,
+	0xe72719c1, 0x154c9ac2, 0x061c6936, 0xf477ea35, 0xaa64d611, 0x580f5512,
+	0x4b5fa6e6, 0xb93425e5, 0x6dfe410e, 0x9f95c20d, 0x8cc531f9, 0x7eaeb2fa,
+	0x30e349b1, 0xc288cab2, 0xd1d83946, 0x23b3ba45, 0xf779deae, 0x05125dad,
+	0x1642ae59, 0xe4292d5a, 0xba3a117e, 0x4851927d, 0x5b016189, 0xa96ae28a,
+	0x7da08661, 0x8fcb0562, 0x9c9bf696, 0x6ef07595, 0x417b1dbc, 0xb3109ebf,
+	0xa0406d4b, 0x522bee48, 0x86e18aa3, 0x748a09a0, 0x67dafa54, 0x95b17957,
+	0xcba24573, 0x39c9c670, 0x2a993584, 0xd8f2b687, 0x0c38d26c, 0xfe53516f,
+	0xed03a29b, 0x1f682198, 0x5125dad3, 0xa34e59d0, 0xb01eaa24, 0x42752927,
+	0x96bf4dcc, 0x64d4cecf, 0x77843d3b, 0x85efbe38, 0xdbfc821c, 0x2997011f,
+	0x3ac7f2eb, 0xc8ac71e8, 0x1c661503, 0xee0d9600, 0xfd5d65f4, 0x0f36e6f7,
+	0x61c69362, 0x93ad1061, 0x80fde395, 0x72966096, 0xa65c047d, 0x5437877e,
+	0x4767748a, 0xb50cf789, 0xeb1fcbad, 0x197448ae, 0x0a24bb5a, 0xf84f3859,
+	0x2c855cb2, 0xdeeedfb1, 0xcdbe2c45, 0x3fd5af46, 0x7198540d, 0x83f3d70e,
+	0x90a324fa, 0x62c8a7f9, 0xb602c312, 0x44694011, 0x5739b3e5, 0xa55230e6,
+	0xfb410cc2, 0x092a8fc1, 0x1a7a7c35, 0xe811ff36, 0x3cdb9bdd, 0xceb018de,
+	0xdde0eb2a, 0x2f8b6829, 0x82f63b78, 0x709db87b, 0x63cd4b8f, 0x91a6c88c,
+	0x456cac67, 0xb7072f64, 0xa457dc90, 0x563c5f93, 0x082f63b7, 0xfa44e0b4,
+	0xe9141340, 0x1b7f9043, 0xcfb5f4a8, 0x3dde77ab, 0x2e8e845f, 0xdce5075c,
+	0x92a8fc17, 0x60c37f14, 0x73938ce0, 0x81f80fe3, 0x55326b08, 0xa759e80b,
+	0xb4091bff, 0x466298fc, 0x1871a4d8, 0xea1a27db, 0xf94ad42f, 0x0b21572c,
+	0xdfeb33c7, 0x2d80b0c4, 0x3ed04330, 0xccbbc033, 0xa24bb5a6, 0x502036a5,
+	0x4370c551, 0xb11b4652, 0x65d122b9, 0x97baa1ba, 0x84ea524e, 0x7681d14d,
+	0x2892ed69, 0xdaf96e6a, 0xc9a99d9e, 0x3bc21e9d, 0xef087a76, 0x1d63f975,
+	0x0e330a81, 0xfc588982, 0xb21572c9, 0x407ef1ca, 0x532e023e, 0xa145813d,
+	0x758fe5d6, 0x87e466d5, 0x94b49521, 0x66df1622, 0x38cc2a06, 0xcaa7a905,
+	0xd9f75af1, 0x2b9cd9f2, 0xff56bd19, 0x0d3d3e1a, 0x1e6dcdee, 0xec064eed,
+	0xc38d26c4, 0x31e6a5c7, 0x22b65633, 0xd0ddd530, 0x0417b1db, 0xf67c32d8,
+	0xe52cc12c, 0x1747422f, 0x49547e0b, 0xbb3ffd08, 0xa86f0efc, 0x5a048dff,
+	0x8ecee914, 0x7ca56a17, 0x6ff599e3, 0x9d9e1ae0, 0xd3d3e1ab, 0x21b862a8,
+	0x32e8915c, 0xc083125f, 0x144976b4, 0xe622f5b7, 0xf5720643, 0x07198540,
+	0x590ab964, 0xab613a67, 0xb831c993, 0x4a5a4a90, 0x9e902e7b, 0x6cfbad78,
+	0x7fab5e8c, 0x8dc0dd8f, 0xe330a81a, 0x115b2b19, 0x020bd8ed, 0xf0605bee,
+	0x24aa3f05, 0xd6c1bc06, 0xc5914ff2, 0x37faccf1, 0x69e9f0d5, 0x9b8273d6,
+	0x88d28022, 0x7ab90321, 0xae7367ca, 0x5c18e4c9, 0x4f48173d, 0xbd23943e,
+	0xf36e6f75, 0x0105ec76, 0x12551f82, 0xe03e9c81, 0x34f4f86a, 0xc69f7b69,
+	0xd5cf889d, 0x27a40b9e, 0x79b737ba, 0x8bdcb4b9, 0x988c474d, 0x6ae7c44e,
+	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
+};
+
+uint32_t store_crc32c_sw(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	crc = ~crc;
+	while (n--)
+		crc = crc32c_table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_hw(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t c = ~crc;
+
+	for (; n >= 8; n -= 8, b += 8) {
+		uint64_t w;
+		memcpy(&w, b, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	uint32_t c32 = (uint32_t)c;
+	while (n--)
+		c32 = __builtin_ia32_crc32qi(c32, *b++);
+	return ~c32;
+}
+#endif
+
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n)
+{
+#if defined(__x86_64__)
+	/* Set up by libgcc's constructor; one load and a test. */
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_hw(crc, p, n);
+#endif
+	return store_crc32c_sw(crc, p, n);
 }
 
 /* ---- Payload encodings ------------------------------------------------- */
@@ -71,27 +169,58 @@ static void put_dev(uint8_t *out, const char *dev)
 	memcpy(out, dev, strnlen(dev, RT_IFNAMSIZ - 1));
 }
 
-/* Copy a stored interface name; -1 unless it is NUL-terminated with zero
- * padding (the canonical form byte-compared as a key). */
-static int get_dev(const uint8_t *in, char *dev)
-{
-	size_t n = strnlen((const char *)in, RT_IFNAMSIZ);
+/* The characters addr.c's interface name rules allow (printable, not
+ * blank, and none of / : " \), as a bitmap of the 128 ASCII codes; kept in
+ * step by check_store's comparison with rt_neigh_check(). */
+#define BIT(c) ((uint64_t)1 << ((c) & 63))
+static const uint64_t ifname_chars[2] = {
+	~(BIT(0x21) - 1) & ~(BIT('"') | BIT('/') | BIT(':')),          /* 0x21..0x3f */
+	(BIT(0x7f) - 1) & ~BIT('\\'),                                   /* 0x40..0x7e */
+};
+#undef BIT
 
-	if (n >= RT_IFNAMSIZ)
-		return -1;
-	for (size_t i = n; i < RT_IFNAMSIZ; i++)
-		if (in[i])
+/* Bits of the bytes at and after byte i (0..7) of a word loaded from memory. */
+static uint64_t bytes_from(unsigned i)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return ~(uint64_t)0 << (8 * i);
+#else
+	return ~(uint64_t)0 >> (8 * i);
+#endif
+}
+
+/* Copy a stored interface name; -1 unless it is a valid name (or empty,
+ * if allowed), NUL-terminated with zero padding (the canonical form
+ * byte-compared as a key).  Readers run this on every look-up. */
+static int get_dev(const uint8_t *in, char *dev, bool empty_ok)
+{
+	uint64_t d[2];
+	unsigned n = 0;
+
+	for (; n < RT_IFNAMSIZ && in[n]; n++)
+		if (in[n] >= 128 || !((ifname_chars[in[n] >> 6] >> (in[n] & 63)) & 1))
 			return -1;
-	memcpy(dev, in, RT_IFNAMSIZ);
+	if ((n == 0 && !empty_ok) || n == RT_IFNAMSIZ ||
+	    (in[0] == '.' && (n == 1 || (n == 2 && in[1] == '.'))))
+		return -1;
+	/* Zero padding after the NUL at n, a word at a time. */
+	unsigned z = n + 1;             /* the first byte that must be zero, 1..16 */
+	uint64_t m0 = z < 8 ? bytes_from(z) : 0;
+	uint64_t m1 = z <= 8 ? ~(uint64_t)0 : z < 16 ? bytes_from(z - 8) : 0;
+	memcpy(d, in, RT_IFNAMSIZ);
+	if ((d[0] & m0) | (d[1] & m1))
+		return -1;
+	memcpy(dev, d, RT_IFNAMSIZ);
 	return 0;
 }
 
 static bool zero(const uint8_t *p, size_t n)
 {
+	uint8_t acc = 0;
+
 	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
+		acc |= p[i];
+	return acc == 0;
 }
 
 void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD])
@@ -105,18 +234,26 @@ void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]
 
 int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 {
-	char err[RT_ERRLEN];
+	/* rt_neigh_check()'s rules, open-coded: it formats messages and walks
+	 * bytes, and readers decode on every look-up. */
+	uint64_t tail;
 
-	memset(n, 0, sizeof(*n));
-	if (!in[0] || !zero(in + 40, STORE_ARP_PAYLOAD - 40))
+	memcpy(&tail, in + 40, 8);
+	if (tail || in[39] > RT_ORIGIN_CONFIG)
+		return -1;
+	if (in[0] == AF_INET) {
+		if (!zero(in + 5, 12))
+			return -1;
+	} else if (in[0] != AF_INET6) {
+		return -1;
+	}
+	if (get_dev(in + 17, n->dev, false) < 0)
 		return -1;
 	n->ip.family = in[0];
 	memcpy(n->ip.bytes, in + 1, 16);
-	if (get_dev(in + 17, n->dev) < 0)
-		return -1;
 	memcpy(n->lladdr, in + 33, 6);
 	n->origin = in[39];
-	return rt_neigh_check(n, err) < 0 ? -1 : 0;
+	return 0;
 }
 
 void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD])
@@ -143,7 +280,7 @@ int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r
 	memcpy(&r->metric, in + 18, 4);
 	r->gw.family = in[22];
 	memcpy(r->gw.bytes, in + 23, 16);
-	if (get_dev(in + 39, r->dev) < 0)
+	if (get_dev(in + 39, r->dev, true) < 0)
 		return -1;
 	r->origin = in[55];
 	return rt_route_check(r, err) < 0 ? -1 : 0;
@@ -191,6 +328,7 @@ const struct store_ops store_arp_ops = {
 	.payload_size = STORE_ARP_PAYLOAD,
 	.keylen = STORE_ARP_KEYLEN,
 	.nindex = 2,
+	.in_place = false,
 	.hash = arp_hash,
 	.valid = arp_valid,
 };
@@ -202,6 +340,7 @@ const struct store_ops store_route_ops = {
 	.payload_size = STORE_ROUTE_PAYLOAD,
 	.keylen = STORE_ROUTE_KEYLEN,
 	.nindex = 0,
+	.in_place = true,
 	.hash = NULL,
 	.valid = route_valid,
 };
@@ -230,18 +369,21 @@ static void layout(const struct store_ops *ops, uint32_t capacity, struct store_
 	for (unsigned i = 0; i < STORE_MAX_INDEX; i++) {
 		m->index_off[i] = i < ops->nindex ? off : 0;
 		if (i < ops->nindex)
-			off += page_up((size_t)m->nbuckets * sizeof(uint32_t));
+			off += page_up((size_t)m->nbuckets * sizeof(uint64_t));
 	}
 	m->len = off;
 }
 
 static uint32_t hdr_crc(const struct store_hdr *h)
 {
-	struct store_hdr c = *h;
+	return store_crc32c(0, h, offsetof(struct store_hdr, hdr_crc));
+}
 
-	c.hdr_crc = 0;
-	c.flags = 0;
-	return (uint32_t)crc32(0, (const Bytef *)&c, sizeof(c));
+static uint64_t extent_of(uint64_t generation, uint32_t capacity)
+{
+	uint32_t check = store_crc32c(store_crc32c(0, &generation, 8), &capacity, 4);
+
+	return (uint64_t)check << 32 | capacity;
 }
 
 static struct store_hdr *hdr_of(const struct store_map *m)
@@ -302,19 +444,27 @@ int store_map_fd(int fd, const char *path, const struct store_ops *ops, bool wri
 		BAD("entry size %" PRIu32 ", expected %" PRIu32, h.slot_size, ops->slot_size);
 	if (h.hdr_crc != hdr_crc(&h))
 		BAD("header checksum mismatch (corrupt header)");
-	if (h.capacity == 0 || h.capacity > STORE_MAX_CAPACITY)
-		BAD("capacity %" PRIu32 " out of range (corrupt header)", h.capacity);
-	layout(ops, h.capacity, &want);
+	uint32_t capacity = (uint32_t)h.extent;
+	if (h.extent != extent_of(h.generation, capacity))
+		BAD("capacity checksum mismatch (corrupt header)");
+	if (capacity == 0 || capacity > STORE_MAX_CAPACITY)
+		BAD("capacity %" PRIu32 " out of range (corrupt header)", capacity);
+	layout(ops, capacity, &want);
 	if (h.nindex != want.nindex || h.nbuckets != want.nbuckets ||
 	    h.slots_off != want.slots_off || h.index_off[0] != want.index_off[0] ||
-	    h.index_off[1] != want.index_off[1] || h.file_size != want.len)
+	    h.index_off[1] != want.index_off[1])
 		BAD("inconsistent layout (corrupt header)");
-	if ((uint64_t)st.st_size != h.file_size)
-		BAD("size %" PRIu64 " in the header does not match the file length %lld "
-		    "(truncated or extended)", h.file_size, (long long)st.st_size);
+	/* A store that grows in place may be longer than its capacity says: a
+	 * growth interrupted between extending the file and the header.  The
+	 * tail was never part of the store. */
+	if ((uint64_t)st.st_size < want.len || (!ops->in_place && (uint64_t)st.st_size != want.len))
+		BAD("size %zu for %" PRIu32 " slots does not match the file length %lld "
+		    "(truncated or extended)", want.len, capacity, (long long)st.st_size);
 
+	/* The writer reads every slot at once (recovery): fault it all in with
+	 * one call.  Readers touch a few pages per look-up. */
 	void *base = mmap(NULL, want.len, writable ? PROT_READ | PROT_WRITE : PROT_READ,
-	                  MAP_SHARED, fd, 0);
+	                  MAP_SHARED | (writable ? MAP_POPULATE : 0), fd, 0);
 	if (base == MAP_FAILED) {
 		int e = errno;
 		snprintf(err, errlen, "%s %s: mmap of %zu bytes: %s", ops->what, path, want.len,
@@ -372,10 +522,7 @@ static struct slot_ptr slot_at(const struct store_map *m, uint32_t slot)
 
 static uint32_t slot_crc(uint64_t version, const uint8_t *payload, size_t n)
 {
-	uLong c = crc32(0, Z_NULL, 0);
-
-	c = crc32(c, (const Bytef *)&version, sizeof(version));
-	return (uint32_t)crc32(c, payload, (uInt)n);
+	return store_crc32c(store_crc32c(0, &version, sizeof(version)), payload, n);
 }
 
 static void cpu_relax(void)
@@ -393,72 +540,82 @@ static long long mono_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Seqlock read (Boehm's pattern: acquire load of the sequence, relaxed
- * loads of the data, acquire fence, relaxed re-load of the sequence).
- * wait false is for recovery, where nobody else writes. */
-static enum store_slot_state slot_snapshot(const struct store_map *m, uint32_t slot,
-                                           uint8_t *payload, uint64_t *version,
-                                           int (*valid)(const uint8_t *), bool wait,
-                                           uint64_t *retries)
+bool store_slot_wait(unsigned *tries, long long *deadline, uint64_t *retries)
 {
-	struct slot_ptr sp = slot_at(m, slot);
-	uint64_t w[STORE_PAYLOAD_MAX / 8];
-	size_t nw = m->payload_size / 8;
-	uint32_t s1, s2, crc = 0;
-	uint64_t ver = 0;
-	long long deadline = 0;
+	unsigned t = ++*tries;
 
-	for (unsigned tries = 0;; tries++) {
-		if (tries) {
-			if (!wait)
-				return STORE_SLOT_TORN;
-			if (retries)
-				(*retries)++;
-			if (tries % READ_SPINS) {
-				cpu_relax();
-			} else {
-				long long now = mono_ns();
-				if (!deadline)
-					deadline = now + READ_PATIENCE_NS;
-				else if (now > deadline)
-					return STORE_SLOT_TORN;
-				sched_yield();
-			}
-		}
-		s1 = __atomic_load_n(sp.seq, __ATOMIC_ACQUIRE);
-		if (s1 & 1)
-			continue;
-		crc = __atomic_load_n(sp.crc, __ATOMIC_RELAXED);
-		ver = __atomic_load_n(sp.version, __ATOMIC_RELAXED);
-		for (size_t i = 0; i < nw; i++)
-			w[i] = __atomic_load_n(&sp.words[i], __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(sp.seq, __ATOMIC_RELAXED);
-		if (s1 == s2)
-			break;
+	if (retries)
+		(*retries)++;
+	if (t % READ_SPINS) {
+		cpu_relax();
+		return true;
 	}
-	memcpy(payload, w, m->payload_size);
-	if (version)
-		*version = ver;
-	if (s1 == 0 && crc == 0 && ver == 0 && zero(payload, m->payload_size))
+	long long now = mono_ns();
+	if (!*deadline)
+		*deadline = now + READ_PATIENCE_NS;
+	else if (now > *deadline)
+		return false;
+	sched_yield();
+	return true;
+}
+
+/* What a slot holds, from a stable copy of it.  valid NULL: the fields are
+ * left to the caller's decode. */
+static enum store_slot_state classify(uint32_t seq, uint32_t crc, uint64_t ver,
+                                      const uint8_t *payload, size_t n,
+                                      int (*valid)(const uint8_t *))
+{
+	if (seq & 1)
+		return STORE_SLOT_TORN;
+	if (seq == 0 && crc == 0 && ver == 0 && zero(payload, n))
 		return STORE_SLOT_FREE;         /* never written */
-	if (crc != slot_crc(ver, payload, m->payload_size))
+	if (crc != slot_crc(ver, payload, n))
 		return STORE_SLOT_CORRUPT;
 	if (!payload[0])
-		return zero(payload, m->payload_size) ? STORE_SLOT_FREE : STORE_SLOT_CORRUPT;
-	/* Readers decode (and so validate) only the entries they want. */
+		return zero(payload, n) ? STORE_SLOT_FREE : STORE_SLOT_CORRUPT;
 	return !valid || valid(payload) == 0 ? STORE_SLOT_USED : STORE_SLOT_CORRUPT;
 }
 
+/* Seqlock read (Boehm's pattern: acquire load of the sequence, relaxed
+ * loads of the data, acquire fence, relaxed re-load of the sequence). */
 enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
                                       uint8_t *payload, uint64_t *version,
                                       const struct store_ops *ops, uint64_t *retries)
 {
+	uint64_t w[STORE_PAYLOAD_MAX / 8] = { 0 };
+	size_t nw = m->payload_size / 8;
+	uint32_t s1, s2, crc = 0;
+	uint64_t ver = 0;
+	long long deadline = 0;
+	unsigned tries = 0;
+
+	(void)ops;
 	if (slot >= m->capacity) {
 		memset(payload, 0, m->payload_size);
 		return STORE_SLOT_CORRUPT;
 	}
-	return slot_snapshot(m, slot, payload, version, NULL, true, retries);
+	struct slot_ptr sp = slot_at(m, slot);
+	for (;;) {
+		s1 = __atomic_load_n(sp.seq, __ATOMIC_ACQUIRE);
+		if (!(s1 & 1)) {
+			crc = __atomic_load_n(sp.crc, __ATOMIC_RELAXED);
+			ver = __atomic_load_n(sp.version, __ATOMIC_RELAXED);
+			for (size_t i = 0; i < nw; i++)
+				w[i] = __atomic_load_n(&sp.words[i], __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			s2 = __atomic_load_n(sp.seq, __ATOMIC_RELAXED);
+			if (s1 == s2)
+				break;
+		}
+		if (!store_slot_wait(&tries, &deadline, retries)) {
+			s1 |= 1;
+			break;
+		}
+	}
+	memcpy(payload, w, m->payload_size);
+	if (version)
+		*version = ver;
+	return classify(s1, crc, ver, payload, m->payload_size, NULL);
 }
 
 /* Single-writer seqlock write: odd sequence, release fence, data, even
@@ -486,9 +643,9 @@ static void slot_put(const struct store_map *m, uint32_t slot, const uint8_t *pa
 
 /* ---- Index probing ----------------------------------------------------- */
 
-static uint32_t *bucket_array(const struct store_map *m, unsigned index)
+static uint64_t *bucket_array(const struct store_map *m, unsigned index)
 {
-	return (uint32_t *)(void *)(m->base + m->index_off[index]);
+	return (uint64_t *)(void *)(m->base + m->index_off[index]);
 }
 
 void store_probe_start(const struct store_map *m, unsigned index, uint64_t hash,
@@ -499,6 +656,7 @@ void store_probe_start(const struct store_map *m, unsigned index, uint64_t hash,
 		return;
 	p->mask = m->nbuckets - 1;
 	p->pos = (uint32_t)hash & p->mask;
+	p->tag = (uint32_t)(hash >> 32);
 	p->steps = m->nbuckets;
 	p->bucket = bucket_array(m, index);
 	p->capacity = m->capacity;
@@ -507,14 +665,15 @@ void store_probe_start(const struct store_map *m, unsigned index, uint64_t hash,
 uint32_t store_probe_next(struct store_probe *p)
 {
 	while (p->steps) {
-		uint32_t v = __atomic_load_n(&p->bucket[p->pos], __ATOMIC_ACQUIRE);
+		uint64_t v = __atomic_load_n(&p->bucket[p->pos], __ATOMIC_ACQUIRE);
 		p->pos = (p->pos + 1) & p->mask;
 		p->steps--;
 		if (v == STORE_IDX_EMPTY)
 			break;
-		if (v == STORE_IDX_TOMB || v - 1 >= p->capacity)
-			continue;       /* a hostile value is skipped, never followed */
-		return v - 1;
+		/* A tombstone or a hostile value fails the bound. */
+		if ((uint32_t)(v >> 32) != p->tag || (uint32_t)v - 1 >= p->capacity)
+			continue;
+		return (uint32_t)v - 1;
 	}
 	p->steps = 0;
 	return UINT32_MAX;
@@ -603,20 +762,40 @@ static int sync_dir(const char *path, char *err, size_t errlen)
 static void idx_insert_raw(const struct store_map *m, unsigned index, uint64_t hash,
                            uint32_t slot, uint32_t *tombs_reused)
 {
-	uint32_t *b = bucket_array(m, index);
+	uint64_t *b = bucket_array(m, index);
 	uint32_t mask = m->nbuckets - 1, pos = (uint32_t)hash & mask;
 
 	for (uint32_t n = 0; n < m->nbuckets; n++, pos = (pos + 1) & mask) {
-		uint32_t v = b[pos];
-		if (v == STORE_IDX_EMPTY || v == STORE_IDX_TOMB) {
-			if (v == STORE_IDX_TOMB && tombs_reused)
+		uint64_t v = b[pos];
+		if (v == STORE_IDX_EMPTY || store_bucket_tomb(v)) {
+			if (v != STORE_IDX_EMPTY && tombs_reused)
 				(*tombs_reused)++;
-			__atomic_store_n(&b[pos], slot + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&b[pos], store_bucket(hash, slot), __ATOMIC_RELEASE);
 			return;
 		}
 	}
 	/* Unreachable: store_reserve() keeps the load under 3/4. */
 	abort();
+}
+
+/* The fixed part of a new file's header, and its capacity. */
+static void write_header(const struct store_map *m, const struct store_ops *ops)
+{
+	struct store_hdr *h = hdr_of(m);
+
+	memcpy(h->magic, STORE_MAGIC, 8);
+	h->version = STORE_VERSION;
+	h->kind = ops->kind;
+	h->slot_size = m->slot_size;
+	h->payload_size = m->payload_size;
+	h->nbuckets = m->nbuckets;
+	h->nindex = m->nindex;
+	h->generation = m->generation;
+	h->slots_off = m->slots_off;
+	for (unsigned i = 0; i < STORE_MAX_INDEX; i++)
+		h->index_off[i] = m->index_off[i];
+	h->hdr_crc = hdr_crc(h);
+	h->extent = extent_of(m->generation, m->capacity);
 }
 
 /* Write a new file of capacity cap holding the live slots (same slot
@@ -665,21 +844,8 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	nm.fd = fd;
 	fd = -1;
 
-	struct store_hdr *h = hdr_of(&nm);
-	memcpy(h->magic, STORE_MAGIC, 8);
-	h->version = STORE_VERSION;
-	h->kind = ops->kind;
-	h->slot_size = nm.slot_size;
-	h->payload_size = nm.payload_size;
-	h->capacity = cap;
-	h->nbuckets = nm.nbuckets;
-	h->nindex = nm.nindex;
-	h->generation = nm.generation = st->m.base ? st->m.generation + 1 : 1;
-	h->file_size = nm.len;
-	h->slots_off = nm.slots_off;
-	for (unsigned i = 0; i < STORE_MAX_INDEX; i++)
-		h->index_off[i] = nm.index_off[i];
-	h->hdr_crc = hdr_crc(h);
+	nm.generation = st->m.base ? st->m.generation + 1 : 1;
+	write_header(&nm, ops);
 
 	uint32_t nused = 0;
 	if (st->m.base) {
@@ -746,96 +912,160 @@ fail:
 	return -1;
 }
 
-/* True if every index holds each live slot exactly once, reachable from
- * its hash, and nothing else; counts live buckets and tombstones. */
-static bool index_consistent(struct store *st)
+/* Extend a store without indexes in place: nothing follows its slots and
+ * only the writer maps it, so slot numbers and the mapping's contents stay
+ * where they are.  Crash safety rests on the order: the longer file is
+ * durable before the header's capacity (one aligned 8-byte store) claims
+ * it, and that is durable before any slot beyond the old capacity is
+ * written.  A crash in between leaves a file longer than its capacity,
+ * which the next open accepts and the next growth reuses. */
+static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errlen)
 {
-	const struct store_map *m = &st->m;
+	const struct store_ops *ops = st->ops;
+	struct store_map nm;
+	struct stat sb;
+	size_t oldw = bitmap_words(st->m.capacity), neww;
 
-	for (unsigned i = 0; i < m->nindex; i++) {
-		const uint32_t *b = bucket_array(m, i);
-		uint32_t live = 0, tombs = 0;
-		for (uint32_t k = 0; k < m->nbuckets; k++) {
-			uint32_t v = b[k];
-			if (v == STORE_IDX_EMPTY)
-				continue;
-			if (v == STORE_IDX_TOMB) {
-				tombs++;
-				continue;
-			}
-			if (v - 1 >= m->capacity || !bit_get(st->used, v - 1))
-				return false;
-			live++;
-		}
-		if (live != st->nused || (uint64_t)(live + tombs) * 4 > (uint64_t)m->nbuckets * 3)
-			return false;
-		for (uint32_t s = 0; s < m->capacity; s++) {
-			if (!bit_get(st->used, s))
-				continue;
-			struct store_probe p;
-			uint32_t got;
-			store_probe_start(m, i, st->ops->hash(store_payload(st, s), i), &p);
-			while ((got = store_probe_next(&p)) != UINT32_MAX && got != s)
-				;
-			if (got != s)
-				return false;
-		}
-		st->live[i] = live;
-		st->tombs[i] = tombs;
-	}
-	return true;
-}
-
-/* Validate every slot: torn or corrupt ones are freed and counted; of two
- * slots with the same key (a crash between writing a replacement and
- * freeing the original) the higher version wins. */
-static int recover(struct store *st, uint32_t *dropped, char *err, size_t errlen)
-{
-	const struct store_map *m = &st->m;
-	uint32_t cap = m->capacity, nb = buckets_for(cap), dups = 0, bad = 0;
-	uint8_t *state = malloc(cap);
-	uint32_t *keys = calloc(nb, sizeof(uint32_t));
-	uint8_t payload[STORE_PAYLOAD_MAX];
-	uint64_t maxver = 0, ver;
-
-	if (!state || !keys) {
-		free(state);
-		free(keys);
-		snprintf(err, errlen, "%s %s: out of memory for recovery", st->ops->what, st->path);
+	layout(ops, cap, &nm);
+	neww = bitmap_words(cap);
+	uint64_t *used = realloc(st->used, neww * sizeof(uint64_t));
+	if (!used) {
+		snprintf(err, errlen, "%s %s: out of memory for %" PRIu32 " slots", ops->what,
+		         st->path, cap);
 		return -1;
 	}
-	for (uint32_t s = 0; s < cap; s++) {
-		state[s] = (uint8_t)slot_snapshot(m, s, payload, &ver, st->ops->valid, false, NULL);
-		if (state[s] != STORE_SLOT_TORN && ver > maxver)
+	memset(used + oldw, 0, (neww - oldw) * sizeof(uint64_t));
+	st->used = used;
+
+	if (fstat(st->m.fd, &sb) < 0) {
+		snprintf(err, errlen, "%s %s: fstat: %s", ops->what, st->path, strerror(errno));
+		return -1;
+	}
+	/* A tail left by an interrupted growth was never part of the store;
+	 * cutting it first makes the new slots zero (free) whatever it held. */
+	if ((uint64_t)sb.st_size != st->m.len && ftruncate(st->m.fd, (off_t)st->m.len) < 0) {
+		snprintf(err, errlen, "%s %s: truncate to %zu bytes: %s", ops->what, st->path,
+		         st->m.len, strerror(errno));
+		return -1;
+	}
+	if (ftruncate(st->m.fd, (off_t)nm.len) < 0 || fdatasync(st->m.fd) < 0) {
+		snprintf(err, errlen, "%s %s: extend to %zu bytes: %s; check the free space",
+		         ops->what, st->path, nm.len, strerror(errno));
+		return -1;
+	}
+	void *base = mremap(st->m.base, st->m.len, nm.len, MREMAP_MAYMOVE);
+	if (base == MAP_FAILED) {
+		snprintf(err, errlen, "%s %s: mremap to %zu bytes: %s", ops->what, st->path, nm.len,
+		         strerror(errno));
+		return -1;
+	}
+	st->m.base = base;
+	st->m.len = nm.len;
+	uint64_t *extent = &hdr_of(&st->m)->extent;
+	uint64_t old = *extent;
+	__atomic_store_n(extent, extent_of(st->m.generation, cap), __ATOMIC_RELEASE);
+	if (msync(st->m.base, PAGE, MS_SYNC) < 0) {
+		snprintf(err, errlen, "%s %s: msync of the header: %s", ops->what, st->path,
+		         strerror(errno));
+		__atomic_store_n(extent, old, __ATOMIC_RELEASE);
+		return -1;
+	}
+	st->m.capacity = cap;
+	return 0;
+}
+
+/* Per-slot results of the recovery scan, freed when the open is done. */
+struct scan {
+	uint8_t *state;                         /* enum store_slot_state */
+	uint64_t *khash;                        /* key hash of a USED slot */
+	uint64_t *ihash[STORE_MAX_INDEX];       /* index hashes of a USED slot */
+};
+
+static void scan_free(struct scan *sc)
+{
+	free(sc->state);
+	free(sc->khash);
+	for (unsigned i = 0; i < STORE_MAX_INDEX; i++)
+		free(sc->ihash[i]);
+}
+
+/* Classify every slot, in file order (sequential reads, which the kernel's
+ * read-ahead and the CPU's prefetcher keep ahead of), and hash the live
+ * ones.  Returns the number of torn or corrupt slots, which are freed. */
+static uint32_t scan_slots(struct store *st, struct scan *sc)
+{
+	const struct store_map *m = &st->m;
+	const struct store_ops *ops = st->ops;
+	uint64_t maxver = 0;
+	uint32_t bad = 0;
+
+	for (uint32_t s = 0; s < m->capacity; s++) {
+		const uint8_t *p = m->base + m->slots_off + (size_t)s * m->slot_size;
+		uint32_t seq, crc;
+		uint64_t ver;
+		memcpy(&seq, p, 4);
+		memcpy(&crc, p + 4, 4);
+		memcpy(&ver, p + 8, 8);
+		const uint8_t *payload = p + STORE_SLOT_HEAD;
+		enum store_slot_state state = classify(seq, crc, ver, payload, m->payload_size,
+		                                       ops->valid);
+		sc->state[s] = (uint8_t)state;
+		if (state == STORE_SLOT_USED) {
+			sc->khash[s] = XXH3_64bits(payload, ops->keylen);
+			for (unsigned i = 0; i < ops->nindex; i++)
+				sc->ihash[i][s] = ops->hash(payload, i);
+		}
+		/* Only checksummed versions count: garbage could be huge. */
+		if ((state == STORE_SLOT_USED || state == STORE_SLOT_FREE) && ver > maxver)
 			maxver = ver;
 	}
 	st->version = maxver + 1;
-	for (uint32_t s = 0; s < cap; s++) {
-		if (state[s] == STORE_SLOT_TORN || state[s] == STORE_SLOT_CORRUPT) {
+	for (uint32_t s = 0; s < m->capacity; s++) {
+		if (sc->state[s] == STORE_SLOT_TORN || sc->state[s] == STORE_SLOT_CORRUPT) {
 			write_free(st, s);
+			sc->state[s] = STORE_SLOT_FREE;
 			bad++;
-			continue;
 		}
-		if (state[s] != STORE_SLOT_USED)
+	}
+	return bad;
+}
+
+/* Of two slots with the same key (a crash between writing a replacement
+ * and freeing the original) the higher version wins; the other is freed.
+ * Sets the used bitmap.  Returns the number of duplicates, or -1 (memory). */
+static long dedup(struct store *st, struct scan *sc)
+{
+	const struct store_map *m = &st->m;
+	uint32_t cap = m->capacity, nb = buckets_for(cap), mask = nb - 1;
+	uint64_t *tab = calloc(nb, sizeof(uint64_t));
+	long dups = 0;
+
+	if (!tab)
+		return -1;
+	for (uint32_t s = 0; s < cap; s++) {
+		uint32_t a = s + AHEAD;
+		if (a < cap && sc->state[a] == STORE_SLOT_USED)
+			__builtin_prefetch(&tab[sc->khash[a] & mask], 1);
+		if (sc->state[s] != STORE_SLOT_USED)
 			continue;
-		const uint8_t *p = store_payload(st, s);
-		uint32_t mask = nb - 1, pos = (uint32_t)XXH3_64bits(p, st->ops->keylen) & mask;
+		uint64_t h = sc->khash[s];
 		uint32_t keep = s;
-		for (;; pos = (pos + 1) & mask) {
-			uint32_t v = keys[pos];
+		for (uint32_t pos = (uint32_t)h & mask;; pos = (pos + 1) & mask) {
+			uint64_t v = tab[pos];
 			if (v == 0) {
-				keys[pos] = s + 1;
+				tab[pos] = store_bucket(h, s);
 				break;
 			}
-			const uint8_t *q = store_payload(st, v - 1);
-			if (memcmp(p, q, st->ops->keylen) != 0)
+			uint32_t other = (uint32_t)v - 1;
+			if ((v >> 32) != (h >> 32) ||
+			    memcmp(store_payload(st, s), store_payload(st, other), st->ops->keylen) != 0)
 				continue;
-			uint32_t other = v - 1;
 			bool newer = *slot_at(m, s).version > *slot_at(m, other).version;
 			uint32_t loser = newer ? other : s;
 			keep = newer ? s : other;
-			keys[pos] = keep + 1;
+			tab[pos] = store_bucket(h, keep);
 			write_free(st, loser);
+			sc->state[loser] = STORE_SLOT_FREE;
 			if (loser != s) {
 				bit_clear(st->used, loser);
 				st->nused--;
@@ -848,15 +1078,126 @@ static int recover(struct store *st, uint32_t *dropped, char *err, size_t errlen
 			st->nused++;
 		}
 	}
+	free(tab);
 	st->count = st->nused;
-	free(state);
-	free(keys);
+	return dups;
+}
+
+/* Check index i against the live slots and mend it in place.  A bucket
+ * that does not hold a live slot under that slot's tag, reachable from its
+ * hash, for the first time, becomes a tombstone; a live slot the index
+ * lacks is inserted.  Both are the writer's ordinary operations, safe
+ * under readers.  Every bucket is read in order once; the per-slot hashes
+ * it needs are prefetched a few buckets ahead.  Returns the number of
+ * buckets mended, or -1 if the index must be rebuilt (no empty bucket, too
+ * full, or no memory). */
+static long repair_index(struct store *st, unsigned i, const struct scan *sc)
+{
+	const struct store_map *m = &st->m;
+	uint64_t *b = bucket_array(m, i);
+	uint32_t nb = m->nbuckets, mask = nb - 1, cap = m->capacity, k0 = 0;
+	const uint64_t *h = sc->ihash[i];
+	uint32_t live = 0, tombs = 0;
+	long mended = 0;
+
+	while (k0 < nb && b[k0] != STORE_IDX_EMPTY)
+		k0++;
+	if (k0 == nb)
+		return -1;
+	uint64_t *seen = calloc(bitmap_words(cap), sizeof(uint64_t));
+	if (!seen)
+		return -1;
+	/* Walk once around from an empty bucket; start is the first bucket
+	 * of the current run of non-empty ones, which a probe from any home
+	 * inside the run crosses. */
+	uint64_t start = (uint64_t)k0 + 1;
+	for (uint64_t u = (uint64_t)k0 + 1; u < (uint64_t)k0 + nb; u++) {
+		uint64_t va = b[(u + AHEAD) & mask];
+		if ((uint32_t)va - 1 < cap)
+			__builtin_prefetch(&h[(uint32_t)va - 1]);
+		uint32_t k = (uint32_t)u & mask;
+		uint64_t v = b[k];
+		if (v == STORE_IDX_EMPTY) {
+			start = u + 1;
+			continue;
+		}
+		if (store_bucket_tomb(v)) {
+			tombs++;
+			continue;
+		}
+		uint32_t s = (uint32_t)v - 1;
+		if (s < cap && bit_get(st->used, s) && !bit_get(seen, s) && v == store_bucket(h[s], s) &&
+		    ((k - (uint32_t)h[s]) & mask) <= u - start) {
+			bit_set(seen, s);
+			live++;
+			continue;
+		}
+		__atomic_store_n(&b[k], STORE_IDX_TOMB, __ATOMIC_RELEASE);
+		tombs++;
+		mended++;
+	}
+	uint32_t missing = st->nused - live;
+	if ((uint64_t)(live + tombs + missing) * 4 > (uint64_t)nb * 3) {
+		free(seen);
+		return -1;
+	}
+	for (size_t w = 0; w < bitmap_words(cap) && missing; w++) {
+		for (uint64_t x = st->used[w] & ~seen[w]; x; x &= x - 1) {
+			uint32_t s = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x)), reused = 0;
+			idx_insert_raw(m, i, h[s], s, &reused);
+			tombs -= reused;
+			live++;
+			mended++;
+		}
+	}
+	free(seen);
+	st->live[i] = live;
+	st->tombs[i] = tombs;
+	return mended;
+}
+
+/* Validate every slot: torn or corrupt ones are freed and counted; of two
+ * slots with the same key the higher version wins; the indexes are checked
+ * and mended.  0, 1 if an index must be rebuilt, -1 on error. */
+static int recover(struct store *st, uint32_t *dropped, char *err, size_t errlen)
+{
+	const struct store_map *m = &st->m;
+	uint32_t cap = m->capacity;
+	struct scan sc = { .state = malloc(cap), .khash = malloc(cap * sizeof(uint64_t)) };
+	bool ok = sc.state && sc.khash;
+	int rc = 0;
+
+	for (unsigned i = 0; i < m->nindex; i++)
+		ok = ok && (sc.ihash[i] = malloc(cap * sizeof(uint64_t))) != NULL;
+	if (!ok) {
+		scan_free(&sc);
+		snprintf(err, errlen, "%s %s: out of memory for recovery", st->ops->what, st->path);
+		return -1;
+	}
+	/* The kernel reads the file ahead of the scan when it is not cached. */
+	madvise(m->base, m->len, MADV_WILLNEED);
+	uint32_t bad = scan_slots(st, &sc);
+	long dups = dedup(st, &sc);
+	if (dups < 0) {
+		scan_free(&sc);
+		snprintf(err, errlen, "%s %s: out of memory for recovery", st->ops->what, st->path);
+		return -1;
+	}
 	if (bad || dups)
 		log_notice("%s %s: recovery dropped %" PRIu32 " torn or corrupt slot(s) and "
-		           "resolved %" PRIu32 " duplicate key(s)", st->ops->what, st->path, bad, dups);
+		           "resolved %ld duplicate key(s)", st->ops->what, st->path, bad, dups);
 	if (dropped)
 		*dropped = bad;
-	return 0;
+	for (unsigned i = 0; i < m->nindex && rc == 0; i++) {
+		long mended = repair_index(st, i, &sc);
+		if (mended < 0)
+			rc = 1;
+		else if (mended)
+			log_info("%s %s: mended %ld bucket(s) of look-up index %u", st->ops->what,
+			         st->path, mended, i);
+	}
+	scan_free(&sc);
+	return rc;
 }
 
 int store_open(struct store *st, const struct store_ops *ops, const char *path,
@@ -897,10 +1238,11 @@ int store_open(struct store *st, const struct store_ops *ops, const char *path,
 		snprintf(err, errlen, "%s %s: out of memory", ops->what, path);
 		goto fail;
 	}
-	if (recover(st, dropped, err, errlen) < 0)
+	int rc = recover(st, dropped, err, errlen);
+	if (rc < 0)
 		goto fail;
-	if (ops->nindex && !index_consistent(st)) {
-		/* The indexes are not made durable; after a crash they are
+	if (rc > 0) {
+		/* Beyond mending in place (hostile, or full of tombstones):
 		 * rebuilt into a fresh file so that readers never see a
 		 * half-built index. */
 		log_info("%s %s: rebuilding the look-up indexes", ops->what, path);
@@ -971,7 +1313,8 @@ int store_reserve(struct store *st, unsigned inserts)
 	/* No msync of the old file first: the new one is written whole and
 	 * fsynced before it replaces the old, and deferred frees are simply
 	 * not copied. */
-	if (rewrite(st, cap, err, sizeof(err)) < 0) {
+	if (st->ops->in_place && cap > st->m.capacity ? grow_in_place(st, cap, err, sizeof(err)) < 0 :
+	    rewrite(st, cap, err, sizeof(err)) < 0) {
 		log_err("%s; the table stays at %" PRIu32 " entries", err, st->m.capacity);
 		return RT_E_FULL;
 	}
@@ -1076,13 +1419,14 @@ void store_idx_insert(struct store *st, unsigned index, uint64_t hash, uint32_t 
 
 static uint32_t idx_find(const struct store_map *m, unsigned index, uint64_t hash, uint32_t slot)
 {
-	const uint32_t *b = bucket_array(m, index);
+	const uint64_t *b = bucket_array(m, index);
 	uint32_t mask = m->nbuckets - 1, pos = (uint32_t)hash & mask;
+	uint64_t want = store_bucket(hash, slot);
 
 	for (uint32_t n = 0; n < m->nbuckets; n++, pos = (pos + 1) & mask) {
 		if (b[pos] == STORE_IDX_EMPTY)
 			break;
-		if (b[pos] == slot + 1)
+		if (b[pos] == want)
 			return pos;
 	}
 	return UINT32_MAX;
@@ -1095,13 +1439,14 @@ bool store_idx_swap(struct store *st, unsigned index, uint64_t hash, uint32_t ol
 
 	if (pos == UINT32_MAX)
 		return false;
-	__atomic_store_n(&bucket_array(&st->m, index)[pos], new_slot + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&bucket_array(&st->m, index)[pos], store_bucket(hash, new_slot),
+	                 __ATOMIC_RELEASE);
 	return true;
 }
 
 bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t slot)
 {
-	uint32_t *b = bucket_array(&st->m, index);
+	uint64_t *b = bucket_array(&st->m, index);
 	uint32_t mask = st->m.nbuckets - 1, pos = idx_find(&st->m, index, hash, slot);
 
 	if (pos == UINT32_MAX)
@@ -1115,7 +1460,7 @@ bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t 
 	/* The end of a chain: empty it, and the tombstones just before it,
 	 * which no probe needs to cross any more. */
 	__atomic_store_n(&b[pos], STORE_IDX_EMPTY, __ATOMIC_RELEASE);
-	for (pos = (pos - 1) & mask; b[pos] == STORE_IDX_TOMB; pos = (pos - 1) & mask) {
+	for (pos = (pos - 1) & mask; store_bucket_tomb(b[pos]); pos = (pos - 1) & mask) {
 		__atomic_store_n(&b[pos], STORE_IDX_EMPTY, __ATOMIC_RELEASE);
 		st->tombs[index]--;
 	}

@@ -1,9 +1,10 @@
 /* store.h - the slot file shared by the ARP and route stores (internal).
  *
  * A store file is a header page, an array of fixed-size slots and, for the
- * ARP store, two open-addressing hash indexes of slot numbers (by IP and by
- * MAC).  Each slot is a seqlock (odd sequence while written), a crc32 of its
- * write version and payload, a 64-bit write version and the payload words.
+ * ARP store, two open-addressing hash indexes of tagged slot numbers (by IP
+ * and by MAC).  Each slot is a seqlock (odd sequence while written), a
+ * CRC-32C of its write version and payload, a 64-bit write version and the
+ * payload words.
  * This module owns the layout, the validation of a file opened by anyone,
  * the lock-free slot and index primitives readers use, and the writer engine
  * (slot allocation, dirty ranges, deferred frees, growth by rewrite and
@@ -21,7 +22,7 @@
 #include "addr.h"
 
 #define STORE_MAGIC "RTMDSTOR"
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 #define STORE_HDR_SIZE 4096
 #define STORE_SLOT_HEAD 16          /* seq u32, crc u32, version u64 */
 #define STORE_MAX_INDEX 2
@@ -35,10 +36,28 @@ enum store_kind { STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2 };
  * newer one at the same path: readers reopen the path. */
 #define STORE_F_RETIRED 0x1u
 
-/* Index bucket values: 0 empty (so a fresh, sparse file needs no
- * initialisation), UINT32_MAX a tombstone, otherwise slot + 1. */
-#define STORE_IDX_EMPTY 0u
-#define STORE_IDX_TOMB UINT32_MAX
+/* Index buckets are 64 bits: (hash tag << 32) | (slot + 1), the tag being
+ * the high half of the key's 64-bit hash (the low bits pick the bucket), so
+ * that a probe skips other keys without touching their slots.  0 is empty
+ * (a fresh, sparse file needs no initialisation); a low word of all ones is
+ * a tombstone. */
+#define STORE_IDX_EMPTY 0ull
+#define STORE_IDX_TOMB 0xFFFFFFFFull
+
+static inline uint64_t store_bucket(uint64_t hash, uint32_t slot)
+{
+	return (hash & 0xFFFFFFFF00000000ull) | (slot + 1u);
+}
+
+static inline bool store_bucket_tomb(uint64_t v)
+{
+	return (uint32_t)v == UINT32_MAX;
+}
+
+/* CRC-32C (Castagnoli) of n bytes continuing crc (0 to start): SSE4.2 when
+ * the CPU has it, a table otherwise (same result). */
+uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t store_crc32c_sw(uint32_t crc, const void *p, size_t n);
 
 /* Payloads (little-endian host order, canonical: unused bytes are zero, so
  * that byte equality of the key prefix is key equality).
@@ -56,7 +75,9 @@ enum store_kind { STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2 };
 #define STORE_PAYLOAD_MAX 80
 
 void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]);
-/* 0, or -1 if the payload is not a valid neighbour (free, or bad fields). */
+/* 0, or -1 if the payload is not a valid neighbour (free, or bad fields).
+ * Same rules as rt_neigh_check(), without its cost: readers decode on every
+ * look-up. */
 int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n);
 void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD]);
 int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r);
@@ -72,6 +93,10 @@ struct store_ops {
 	uint32_t payload_size;
 	uint32_t keylen;            /* key = first keylen payload bytes */
 	unsigned nindex;            /* 0 or STORE_MAX_INDEX */
+	/* Without indexes nothing follows the slots and nobody but the writer
+	 * maps the file, so it grows in place (ftruncate, then the capacity in
+	 * the header) instead of being rewritten. */
+	bool in_place;
 	/* Hash of a valid payload for index i. */
 	uint64_t (*hash)(const uint8_t *payload, unsigned i);
 	/* 0 if a checksummed payload also holds a valid entry. */
@@ -114,16 +139,34 @@ enum store_slot_state {
 /* Lock-free read of one slot by a process other than the writer: retries
  * while a write is in progress (counted in *retries), then checks the
  * checksum.  payload receives payload_size bytes.  USED means checksummed
- * and not free: the caller's decode validates the fields. */
+ * and not free: the caller's decode validates the fields.  (Look-ups skip
+ * the checksum: see arp_reader.c.) */
 enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
                                       uint8_t *payload, uint64_t *version,
                                       const struct store_ops *ops, uint64_t *retries);
 
+/* The seqlock of a slot as a reader sees it: wait for an even sequence
+ * (spinning, then yielding), giving up after the patience time.  *tries
+ * starts at 0 and counts attempts; false: give up (a writer died inside
+ * its odd window).  For readers that do their own loads of the words. */
+bool store_slot_wait(unsigned *tries, long long *deadline, uint64_t *retries);
+
+static inline const uint8_t *store_slot_addr(const struct store_map *m, uint32_t slot)
+{
+	return m->base + m->slots_off + (size_t)slot * m->slot_size;
+}
+
+static inline const uint64_t *store_buckets(const struct store_map *m, unsigned index)
+{
+	return (const uint64_t *)(const void *)(m->base + m->index_off[index]);
+}
+
 /* Probe one index for hash: returns successive candidate slot numbers
- * (always < capacity), UINT32_MAX at the end.  Bounded by nbuckets steps. */
+ * (always < capacity) whose bucket tag matches the hash, UINT32_MAX at the
+ * end.  Bounded by nbuckets steps. */
 struct store_probe {
-	uint32_t pos, steps, mask;
-	const uint32_t *bucket;
+	uint32_t pos, steps, mask, tag;
+	const uint64_t *bucket;
 	uint32_t capacity;
 };
 void store_probe_start(const struct store_map *m, unsigned index, uint64_t hash,
@@ -179,7 +222,7 @@ bool store_slot_live(const struct store *st, uint32_t slot);
 const uint8_t *store_payload(const struct store *st, uint32_t slot);
 
 /* Index maintenance (writer).  Buckets are published with release stores
- * after the slot is written. */
+ * after the slot is written; hash is the key's full 64-bit hash. */
 void store_idx_insert(struct store *st, unsigned index, uint64_t hash, uint32_t slot);
 /* Point the bucket holding old_slot at new_slot (one atomic store). */
 bool store_idx_swap(struct store *st, unsigned index, uint64_t hash, uint32_t old_slot,

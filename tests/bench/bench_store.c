@@ -1,15 +1,23 @@
 /* bench_store.c - what durability and look-ups cost (not part of make check).
  *
  *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc tests/bench/bench_store.c \
- *       src/store.c src/arp_store.c src/arp_reader.c src/addr.c src/log.c \
- *       $(pkg-config --cflags --libs zlib libxxhash) -o bench_store
- *   ./bench_store [DIR] [ENTRIES]
+ *       src/store.c src/arp_store.c src/route_store.c src/arp_reader.c \
+ *       src/addr.c src/log.c $(pkg-config --cflags --libs zlib libxxhash) -o bench_store
+ *   ./bench_store [DIR] [ENTRIES] [sync|arp|read|route|all]
  *
  * DIR must be on the file system the state directory lives on (msync cost
  * is a property of the device); default ".".  ENTRIES defaults to 1000000.
- * Reports msync time per single acknowledged change (p50/p99), per batch of
- * 1000 changes, the time to fill, reopen (recover) the store, and reader
- * look-ups per second by IP and by MAC.
+ *   sync   msync time per single acknowledged change (p50/p99) and per batch
+ *          of 1000 changes, against a raw one-page msync;
+ *   arp    fill the ARP store to ENTRIES (sync per 1000), reopen after a clean
+ *          close and after a kill -9 with unsynced changes;
+ *   read   reader look-ups per second by IP, by (IP, dev) and by MAC with
+ *          random keys (precomputed: the loop is the look-ups and nothing
+ *          else, each independent of the last, as in a consumer), and the
+ *          raw ceiling of one random hash-table read per key;
+ *   route  put ENTRIES routes one by one from a small store, one sync per
+ *          1000 (rtmd loading a table), then reopen + route_store_load.
+ * Times are wall and, where the machine is shared, CPU seconds too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,9 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <xxhash.h>
+
 #include "arp_reader.h"
 #include "arp_store.h"
 #include "log.h"
+#include "route_store.h"
 
 static double now_s(void)
 {
@@ -133,25 +146,27 @@ static void sync_or_die(struct arp_store *s, uint64_t *usec)
 	die_if(arp_store_sync(s, usec, err, sizeof(err)), "sync", err);
 }
 
-int main(int argc, char **argv)
+static void sync_routes(struct route_store *s, uint64_t *usec)
 {
-	const char *dir = argc > 1 ? argv[1] : ".";
-	uint32_t total = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000000;
+	char err[512];
+
+	die_if(route_store_sync(s, usec, err, sizeof(err)), "route sync", err);
+}
+
+static void bench_sync(const char *dir)
+{
 	char path[4096], err[512];
 	struct arp_store *s;
 	uint32_t dropped;
 	enum { SINGLE = 1000, BATCH = 1000, NBATCH = 20 };
 	uint64_t us[SINGLE > NBATCH ? SINGLE : NBATCH];
 
-	rt_log_init("bench_store", LOG_WARNING);
-	if (total < SINGLE + BATCH * NBATCH)
-		total = SINGLE + BATCH * NBATCH;
 	raw_msync(dir);
-	snprintf(path, sizeof(path), "%s/bench-arp.store", dir);
+	snprintf(path, sizeof(path), "%s/bench-sync.store", dir);
 	unlink(path);
 	die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "open", err);
 
-	/* 1. One change, made durable before the next (sync=always). */
+	/* One change, made durable before the next (sync=always). */
 	uint32_t next = 0;
 	uint64_t lat[SINGLE];
 	for (int i = 0; i < SINGLE; i++) {
@@ -178,7 +193,7 @@ int main(int argc, char **argv)
 	printf("single replace + msync : msync p50 %6" PRIu64 " us  p99 %6" PRIu64 " us\n",
 	       pct(us, SINGLE, 0.50), pct(us, SINGLE, 0.99));
 
-	/* 2. Batches of 1000 new entries: contiguous slots. */
+	/* Batches of 1000 new entries: contiguous slots. */
 	for (int b = 0; b < NBATCH; b++) {
 		for (int i = 0; i < BATCH; i++) {
 			struct rt_neigh n;
@@ -187,7 +202,7 @@ int main(int argc, char **argv)
 		}
 		sync_or_die(s, &us[b]);
 	}
-	printf("batch of %d adds       : msync p50 %6" PRIu64 " us  p99 %6" PRIu64 " us\n", BATCH,
+	printf("batch of %d adds     : msync p50 %6" PRIu64 " us  p99 %6" PRIu64 " us\n", BATCH,
 	       pct(us, NBATCH, 0.50), pct(us, NBATCH, 0.99));
 
 	/* Batches of 1000 replaces of random entries: scattered pages. */
@@ -200,50 +215,248 @@ int main(int argc, char **argv)
 		}
 		sync_or_die(s, &us[b]);
 	}
-	printf("batch of %d replaces   : msync p50 %6" PRIu64 " us  p99 %6" PRIu64
+	printf("batch of %d replaces : msync p50 %6" PRIu64 " us  p99 %6" PRIu64
 	       " us  (random entries: scattered pages)\n", BATCH,
 	       pct(us, NBATCH, 0.50), pct(us, NBATCH, 0.99));
+	arp_store_close(s);
+	unlink(path);
+}
 
-	/* 3. Fill to `total`, growing by doubling from 1024 slots. */
-	double t0 = now_s();
-	while (next < total) {
+/* A writer killed with unsynced changes in flight: replaces (new slots,
+ * index swaps, pending frees) and an add, then SIGKILL. */
+static void crash_arp(const char *path, uint32_t total)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		struct arp_store *s;
+		char err[512];
+		if (arp_store_open(path, 1024, &s, NULL, err, sizeof(err)) < 0)
+			_exit(1);
+		for (int i = 0; i < 1000; i++) {
+			struct rt_neigh n;
+			entry(rnd(total), &n);
+			n.lladdr[1] ^= 0x33;
+			if (arp_store_replace(s, &n, NULL, NULL, NULL, NULL))
+				_exit(2);
+		}
+		raise(SIGKILL);
+		_exit(3);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status)) {
+		fprintf(stderr, "bench_store: crash child exited with %d\n", WEXITSTATUS(status));
+		exit(1);
+	}
+}
+
+static void bench_arp(const char *path, uint32_t total)
+{
+	char err[512];
+	struct arp_store *s;
+	uint32_t dropped;
+	uint64_t us, sync_us = 0;
+
+	unlink(path);
+	die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "open", err);
+	double t0 = now_s(), c0 = cpu_s();
+	for (uint32_t next = 0; next < total;) {
 		struct rt_neigh n;
 		entry(next++, &n);
 		die_if(arp_store_add(s, &n, NULL), "add", NULL);
+		if (next % 1000 == 0 || next == total) {
+			sync_or_die(s, &us);
+			sync_us += us;
+		}
 	}
-	sync_or_die(s, NULL);
-	printf("fill to %u entries    : %.2f s (capacity %zu, heap beside the mapping %zu KiB)\n",
-	       total, now_s() - t0, arp_store_capacity(s), arp_store_memory(s) / 1024);
+	printf("arp fill to %u        : %.2f s wall, %.2f s CPU, %.2f s in msync (capacity %zu, "
+	       "heap %zu KiB)\n", total, now_s() - t0, cpu_s() - c0, (double)sync_us / 1e6,
+	       arp_store_capacity(s), arp_store_memory(s) / 1024);
 	arp_store_close(s);
 
-	t0 = now_s();
-	die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "reopen", err);
-	printf("reopen + recovery      : %.3f s (%u dropped, %zu entries)\n", now_s() - t0, dropped,
-	       arp_store_count(s));
-
-	struct arp_reader *r;
-	die_if(arp_reader_open(path, &r, err, sizeof(err)), "reader open", err);
-	struct rt_neigh out[8];
-	for (int by_mac = 0; by_mac < 2; by_mac++) {
-		uint32_t lookups = 0, hits = 0;
-		double c0 = cpu_s(), t;
+	for (int i = 0; i < 3; i++) {
 		t0 = now_s();
+		c0 = cpu_s();
+		die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "reopen", err);
+		printf("arp open (clean)       : %.3f s wall, %.3f s CPU (%u dropped, %zu entries)\n",
+		       now_s() - t0, cpu_s() - c0, dropped, arp_store_count(s));
+		arp_store_close(s);
+	}
+	crash_arp(path, total);
+	t0 = now_s();
+	c0 = cpu_s();
+	die_if(arp_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "reopen", err);
+	printf("arp open after kill -9 : %.3f s wall, %.3f s CPU (%u dropped, %zu entries)\n",
+	       now_s() - t0, cpu_s() - c0, dropped, arp_store_count(s));
+	arp_store_close(s);
+}
+
+/* Look-ups per second with precomputed random keys. */
+static void bench_read(const char *path, uint32_t total)
+{
+	enum { NKEYS = 1 << 20 };
+	struct arp_reader *r;
+	char err[512];
+	struct rt_addr *ips = malloc(NKEYS * sizeof(*ips));
+	char (*devs)[RT_IFNAMSIZ] = malloc(NKEYS * sizeof(*devs));
+	uint8_t (*macs)[6] = malloc(NKEYS * sizeof(*macs));
+
+	if (!ips || !devs || !macs) {
+		fprintf(stderr, "bench_store: out of memory\n");
+		exit(1);
+	}
+	for (uint32_t i = 0; i < NKEYS; i++) {
+		struct rt_neigh n;
+		entry(rnd(total), &n);
+		ips[i] = n.ip;
+		memcpy(devs[i], n.dev, RT_IFNAMSIZ);
+		memcpy(macs[i], n.lladdr, 6);
+	}
+	die_if(arp_reader_open(path, &r, err, sizeof(err)), "reader open", err);
+
+	/* The ceiling: hash the key, read one random 8-byte bucket of a table
+	 * as large as the store's IP index. */
+	size_t nb = 64;
+	while (nb < 2 * (size_t)total)
+		nb *= 2;
+	uint64_t *tab = calloc(nb, sizeof(uint64_t));
+	if (!tab) {
+		fprintf(stderr, "bench_store: out of memory\n");
+		exit(1);
+	}
+	for (size_t i = 0; i < nb; i++)
+		tab[i] = i * 0x9e3779b97f4a7c15ull;
+	uint64_t sum = 0, n = 0;
+	double t0 = now_s(), c0 = cpu_s(), t;
+	do {
+		for (uint32_t i = 0; i < NKEYS; i++)
+			sum += tab[XXH3_64bits(&ips[i], 17) & (nb - 1)];
+		n += NKEYS;
+		t = now_s() - t0;
+	} while (t < 1.0);
+	printf("raw hash + 1 read      : %6.2f M/s wall, %6.2f M per CPU-second (ceiling; %" PRIu64 ")\n",
+	       (double)n / t / 1e6, (double)n / (cpu_s() - c0) / 1e6, sum & 1);
+	free(tab);
+
+	struct rt_neigh out[8];
+	static const char *what[] = { "IP (any dev)", "IP + dev    ", "MAC (4 IPs) " };
+	for (int kind = 0; kind < 3; kind++) {
+		uint64_t lookups = 0, hits = 0;
+		t0 = now_s();
+		c0 = cpu_s();
 		do {
-			for (int i = 0; i < 10000; i++, lookups++) {
-				struct rt_neigh n;
-				entry(rnd(total), &n);
-				hits += (by_mac ? arp_reader_get_mac(r, n.lladdr, out, 8)
-				                : arp_reader_get_ip(r, &n.ip, NULL, out, 8)) >= 1;
+			for (uint32_t i = 0; i < NKEYS; i++) {
+				int got = kind == 0 ? arp_reader_get_ip(r, &ips[i], NULL, out, 8) :
+				          kind == 1 ? arp_reader_get_ip(r, &ips[i], devs[i], out, 8) :
+				                      arp_reader_get_mac(r, macs[i], out, 8);
+				hits += got >= 1;
 			}
+			lookups += NKEYS;
 			t = now_s() - t0;
 		} while (t < 2.0);
-		printf("reader by %s    : %.2f M look-ups/s wall, %.2f M per CPU-second "
-		       "(%u of %u found)\n", by_mac ? "MAC (4 IPs)" : "IP         ",
-		       lookups / t / 1e6, lookups / (cpu_s() - c0) / 1e6, hits, lookups);
+		printf("reader by %s : %6.2f M look-ups/s wall, %6.2f M per CPU-second "
+		       "(%" PRIu64 " of %" PRIu64 " found)\n", what[kind],
+		       (double)lookups / t / 1e6, (double)lookups / (cpu_s() - c0) / 1e6, hits, lookups);
 	}
 	printf("reader retries         : %" PRIu64 "\n", arp_reader_retries(r));
 	arp_reader_close(r);
-	arp_store_close(s);
+	free(ips);
+	free(devs);
+	free(macs);
+}
+
+/* Route k: 10.0.0.0 + k as a host route via one of 64 gateways. */
+static void route_of(uint32_t k, struct rt_route *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->dst.addr.family = AF_INET;
+	rt->dst.addr.bytes[0] = (uint8_t)(10 + (k >> 24));
+	rt->dst.addr.bytes[1] = (uint8_t)(k >> 16);
+	rt->dst.addr.bytes[2] = (uint8_t)(k >> 8);
+	rt->dst.addr.bytes[3] = (uint8_t)k;
+	rt->dst.len = 32;
+	rt->gw.family = AF_INET;
+	rt->gw.bytes[0] = 192;
+	rt->gw.bytes[1] = 0;
+	rt->gw.bytes[2] = 2;
+	rt->gw.bytes[3] = (uint8_t)(1 + k % 64);
+	rt->metric = k % 3;
+}
+
+static int count_route(const struct rt_route *rt, uint32_t slot, void *ctx)
+{
+	(void)slot;
+	*(uint64_t *)ctx += rt->metric + 1;
+	return 0;
+}
+
+static void bench_route(const char *dir, uint32_t total)
+{
+	char path[4096], err[512];
+	struct route_store *s;
+	uint32_t dropped;
+	uint64_t us, sync_us = 0, sum = 0;
+
+	snprintf(path, sizeof(path), "%s/bench-route.store", dir);
 	unlink(path);
+	die_if(route_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "route open", err);
+	double t0 = now_s(), c0 = cpu_s();
+	for (uint32_t k = 0; k < total;) {
+		struct rt_route rt;
+		route_of(k++, &rt);
+		die_if(route_store_put(s, &rt, NULL), "route put", NULL);
+		if (k % 1000 == 0 || k == total) {
+			sync_routes(s, &us);
+			sync_us += us;
+		}
+	}
+	double wall = now_s() - t0;
+	printf("route put x %u        : %.2f s wall, %.2f s CPU, %.2f s in msync -> %.2f s in the "
+	       "store besides msync (capacity %zu)\n", total, wall, cpu_s() - c0,
+	       (double)sync_us / 1e6, wall - (double)sync_us / 1e6, route_store_capacity(s));
+	route_store_close(s);
+
+	for (int i = 0; i < 3; i++) {
+		t0 = now_s();
+		c0 = cpu_s();
+		die_if(route_store_open(path, 1024, &s, &dropped, err, sizeof(err)), "route reopen", err);
+		double t1 = now_s(), c1 = cpu_s();
+		die_if(route_store_load(s, count_route, &sum), "route load", NULL);
+		printf("route open + load      : %.3f + %.3f s wall, %.3f + %.3f s CPU "
+		       "(%u dropped, %zu routes)\n", t1 - t0, now_s() - t1, c1 - c0, cpu_s() - c1,
+		       dropped, route_store_count(s));
+		route_store_close(s);
+	}
+	unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : ".";
+	uint32_t total = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000000;
+	const char *what = argc > 3 ? argv[3] : "all";
+	bool all = strcmp(what, "all") == 0;
+	char path[4096];
+
+	rt_log_init("bench_store", LOG_WARNING);
+	if (total < 1000)
+		total = 1000;
+	if (all || strcmp(what, "sync") == 0)
+		bench_sync(dir);
+	snprintf(path, sizeof(path), "%s/bench-arp.store", dir);
+	if (all || strcmp(what, "arp") == 0 || strcmp(what, "read") == 0) {
+		if (all || strcmp(what, "arp") == 0 || access(path, R_OK) != 0)
+			bench_arp(path, total);
+		bench_read(path, total);
+	}
+	if (all || strcmp(what, "route") == 0)
+		bench_route(dir, total);
+	if (all)
+		unlink(path);
 	return 0;
 }
