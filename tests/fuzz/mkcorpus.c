@@ -1,0 +1,268 @@
+/* mkcorpus.c - write the seed corpora of the fuzz targets.
+ *
+ * Usage: mkcorpus DIR   (writes DIR/{proto,addr,config,store}/NAME)
+ * Valid inputs of each kind, built with the project's own encoders, so the
+ * fuzzers start from what rtmd really reads; run by "make fuzz-corpus".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arp_store.h"
+#include "log.h"
+#include "proto.h"
+#include "route_store.h"
+
+static const char *top;
+
+static void put(const char *target, const char *name, const void *data, size_t n)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", top, target);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s/%s", top, target, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void sample_route(int i, struct rt_route *r)
+{
+	char err[RT_ERRLEN];
+
+	memset(r, 0, sizeof(*r));
+	rt_prefix_parse(i % 2 ? "2001:db8:1::/48" : "10.0.0.0/24", &r->dst, err);
+	r->dst.addr.bytes[i % 2 ? 5 : 2] = (uint8_t)i;
+	rt_addr_parse(i % 2 ? "fe80::1" : "192.0.2.1", &r->gw, err);
+	if (i % 3)
+		strcpy(r->dev, "eth0");
+	r->metric = (uint32_t)i * 10;
+	r->origin = (uint8_t)(i % 2);
+}
+
+static void sample_neigh(int i, struct rt_neigh *n)
+{
+	char err[RT_ERRLEN], ip[32];
+
+	memset(n, 0, sizeof(*n));
+	snprintf(ip, sizeof(ip), i % 2 ? "2001:db8::%d" : "192.0.2.%d", i + 1);
+	rt_addr_parse(ip, &n->ip, err);
+	uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)i };
+	memcpy(n->lladdr, mac, 6);
+	strcpy(n->dev, i % 3 ? "eth1" : "eth0");
+}
+
+static void proto(void)
+{
+	struct rt_msgbuf mb;
+	struct rt_route r;
+	struct rt_neigh n;
+	char name[32];
+
+	rt_msgbuf_init(&mb, RT_MSG_MAX_DEFAULT);
+	for (uint16_t t = RT_MSG_ROUTE_ADD; t <= RT_MSG_SUBSCRIBE; t++) {
+		uint32_t flags = t == RT_MSG_FLUSH || t == RT_MSG_SUBSCRIBE ? RT_F_TABLE_ALL : 0;
+
+		rt_msg_begin(&mb, t, t, flags);
+		for (int i = 0; i < 3; i++) {
+			if (rt_msg_record_size(t) == RT_WIRE_ROUTE) {
+				sample_route(i, &r);
+				if (t == RT_MSG_ROUTE_GET)
+					r.dst.len = r.dst.addr.family == 2 ? 32 : 128;
+				rt_msg_put_route(&mb, &r);
+			} else if (rt_msg_record_size(t) == RT_WIRE_NEIGH) {
+				sample_neigh(i, &n);
+				rt_msg_put_neigh(&mb, &n);
+			}
+			if (t == RT_MSG_ROUTE_LIST || t == RT_MSG_ROUTE_GET || t == RT_MSG_ARP_GET)
+				break;
+		}
+		snprintf(name, sizeof(name), "request-%u", t);
+		put("proto", name, mb.data, mb.len);
+	}
+	{
+		struct rt_ack a = { 3, 2 };
+		struct rt_error e = { .code = RT_E_EXISTS, .index = 1, .applied = 1 };
+		struct rt_status st = { .uptime_ms = 1234, .routes = 5, .routes4 = 3, .routes6 = 2,
+		                        .sync_always = 1, .sync_interval_ms = 10 };
+		struct rt_hello h = { .event_seq = 42, .tables = RT_F_TABLE_ALL };
+		struct rt_sync sy = { .event_seq = 42 };
+		struct rt_event ev = { .seq = 43, .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+
+		strcpy(e.text, "10.0.0.0/24 via 192.0.2.1 metric 0");
+		strcpy(st.version, "0.1.0");
+		strcpy(st.route_store, "/var/lib/rtmd/routes.store");
+		strcpy(st.arp_store, "/var/lib/rtmd/arp.store");
+		strcpy(h.arp_store, "/var/lib/rtmd/arp.store");
+		rt_msg_begin(&mb, RT_MSG_ACK, 1, 0);
+		rt_msg_put_ack(&mb, &a);
+		put("proto", "ack", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_ERROR, 1, RT_F_MORE);
+		rt_msg_put_error(&mb, &e);
+		put("proto", "error", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_STATUS_REPLY, 1, 0);
+		rt_msg_put_status(&mb, &st);
+		put("proto", "status", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_HELLO, 1, 0);
+		rt_msg_put_hello(&mb, &h);
+		put("proto", "hello", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_SYNC, 1, 0);
+		rt_msg_put_sync(&mb, &sy);
+		put("proto", "sync", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_EVENTS, 0, RT_F_MORE);
+		sample_route(1, &ev.u.route);
+		rt_msg_put_event(&mb, &ev);
+		ev.seq++;
+		ev.kind = RT_EV_DEL;
+		ev.table = RT_TABLE_ARP;
+		ev.slot = 3;
+		sample_neigh(2, &ev.u.neigh);
+		rt_msg_put_event(&mb, &ev);
+		put("proto", "events", mb.data, mb.len);
+		rt_msg_begin(&mb, RT_MSG_ROUTES, 1, RT_F_MORE);
+		for (int i = 0; i < 4; i++) {
+			sample_route(i, &r);
+			rt_msg_put_route(&mb, &r);
+		}
+		put("proto", "routes", mb.data, mb.len);
+	}
+	rt_msgbuf_free(&mb);
+}
+
+static void addr(void)
+{
+	static const char *const samples[] = {
+		"10.0.0.0/24", "default", "default6", "2001:db8::/32", "fe80::1", "192.0.2.1",
+		"::ffff:192.0.2.1", "0.0.0.0/0", "::/0", "02:00:00:00:00:07", "eth0", "br-lan.100",
+		"4294967295", "100", "10.0.0.1/32", "2001:db8:0:0:1::1/128",
+	};
+	char name[16];
+
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		snprintf(name, sizeof(name), "addr-%zu", i);
+		put("addr", name, samples[i], strlen(samples[i]));
+	}
+}
+
+static void config(void)
+{
+	static const char full[] =
+		"# every setting\n"
+		"socket = \"/run/rtmd/rtmd.sock\";\n"
+		"state-dir = \"/var/lib/rtmd\";\n"
+		"sync = \"interval\";\nsync-interval-ms = 25;\n"
+		"writer-group = \"netadm\";\nmax-clients = 100;\n"
+		"max-subscriber-queue = 1000;\nmax-message-size = 65536;\n"
+		"idle-timeout = 30;\nlog-level = \"debug\";\n"
+		"route-capacity = 1024;\narp-capacity = 512;\n"
+		"routes = (\n"
+		"  { dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; dev = \"eth0\"; metric = 100; },\n"
+		"  { dst = \"default\"; via = \"192.0.2.254\"; },\n"
+		"  { dst = \"2001:db8::/32\"; dev = \"eth1\"; metric = 0x10; }\n"
+		");\n"
+		"arp = (\n"
+		"  { ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
+		"  { ip = \"2001:db8::7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }\n"
+		");\n";
+	static const char small[] = "sync = \"always\";\nmax-clients = 4;\n";
+	static const char bad[] = "routes = ( { dst = \"10.0.0.1/24\"; } );\nmax-clients = -1;\n";
+
+	put("config", "full", full, sizeof(full) - 1);
+	put("config", "small", small, sizeof(small) - 1);
+	put("config", "bad", bad, sizeof(bad) - 1);
+	put("config", "empty", "", 0);
+}
+
+/* A store file prefixed with the target's selector byte. */
+static void put_store(const char *name, const char *path, uint8_t selector)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
+		perror(path);
+		exit(1);
+	}
+	buf = malloc((size_t)n + 1);
+	buf[0] = selector;
+	if (fread(buf + 1, 1, (size_t)n, f) != (size_t)n) {
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+	put("store", name, buf, (size_t)n + 1);
+	free(buf);
+}
+
+static void store(void)
+{
+	char dir[] = "/tmp/mkcorpus.XXXXXX", path[64], err[1024];
+	struct arp_store *as;
+	struct route_store *rs;
+	uint32_t dropped, slot;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/arp.store", dir);
+	if (arp_store_open(path, 16, &as, &dropped, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	put_store("arp-empty", path, 0);
+	for (int i = 0; i < 6; i++) {
+		struct rt_neigh n;
+
+		sample_neigh(i, &n);
+		arp_store_add(as, &n, &slot);
+	}
+	arp_store_close(as);
+	put_store("arp-6", path, 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/routes.store", dir);
+	if (route_store_open(path, 16, &rs, &dropped, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	for (int i = 0; i < 6; i++) {
+		struct rt_route r;
+
+		sample_route(i, &r);
+		route_store_put(rs, &r, &slot);
+	}
+	route_store_close(rs);
+	put_store("route-6", path, 1);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkcorpus DIR\n");
+		return 2;
+	}
+	top = argv[1];
+	rt_log_set_level(-1);
+	if (mkdir(top, 0755) < 0 && errno != EEXIST) {
+		perror(top);
+		return 1;
+	}
+	proto();
+	addr();
+	config();
+	store();
+	return 0;
+}
