@@ -74,7 +74,7 @@ struct rrec {
  * The best match above the block is copied into the entry for the same
  * reason. */
 struct dent {
-	unsigned char *blk;  /* IPv4, when it could be allocated */
+	uint32_t blk;        /* IPv4: byte offset in the block arena, 0: none */
 	uint32_t best_metric;
 	uint32_t best_nh;    /* NIL: no match above the block */
 	uint16_t nm1;        /* intervals in blk, minus one */
@@ -105,7 +105,12 @@ struct fam {
 	struct dent *dir;
 	uint32_t *starts;    /* per entry: first node of length >= DIR_BITS, or NIL */
 	struct iv *scratch;  /* IPv4: 2^16 intervals, with the direct table */
-	size_t blk_bytes;
+	/* IPv4 blocks live in one arena of 64-byte lines, so that they share
+	 * huge pages and a look-up's TLB miss is rare; freed blocks go on a
+	 * free list per size (in lines), threaded through their first word. */
+	unsigned char *arena;
+	size_t arena_cap, arena_used, arena_free;
+	uint32_t *afree;     /* BLK_CLASSES heads, 0: empty */
 };
 
 /* An interned (gateway, interface) pair.  The key is exactly these bytes so
@@ -129,6 +134,56 @@ struct route_table {
 	uint32_t nh_live;
 };
 
+/* ---- memory ---------------------------------------------------------------- */
+
+/* Large arrays are read at random; with 4 KiB pages nearly every look-up
+ * would also miss the TLB (and under virtualisation a TLB miss costs two
+ * page walks).  So they get fresh mappings, aligned to and advised for
+ * huge pages before anything is written: advice given after the pages are
+ * touched (as after realloc) does nothing until khugepaged gets round to
+ * it.  The advice may fail (no THP support); that only costs speed. */
+#define HUGE_SZ ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)1 << 20)
+
+static size_t huge_round(size_t n)
+{
+	return (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+}
+
+static void unmap(void *p, size_t n)
+{
+	/* only fails for a range that is not a mapping: a bug, not a
+	 * condition to handle; the worst outcome is leaked address space */
+	if (n && munmap(p, n) < 0)
+		abort();
+}
+
+static void *mem_alloc(size_t n)
+{
+	if (n < HUGE_MIN)
+		return malloc(n);
+	size_t len = huge_round(n);
+	unsigned char *p = mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE,
+	                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	unsigned char *a = (unsigned char *)(((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+	unmap(p, (size_t)(a - p));
+	unmap(a + len, HUGE_SZ - (size_t)(a - p));
+	(void)madvise(a, len, MADV_HUGEPAGE);
+	return a;
+}
+
+static void mem_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < HUGE_MIN)
+		free(p);
+	else
+		unmap(p, huge_round(n));
+}
+
 /* ---- pools ---------------------------------------------------------------- */
 
 static void pool_init(struct pool *p, size_t esz)
@@ -140,24 +195,13 @@ static void pool_init(struct pool *p, size_t esz)
 
 static void pool_release(struct pool *p)
 {
-	free(p->base);
+	mem_free(p->base, (size_t)p->cap * p->esz);
 	pool_init(p, p->esz);
 }
 
 static inline void *pool_at(const struct pool *p, uint32_t i)
 {
 	return p->base + (size_t)i * p->esz;
-}
-
-/* Large arrays are read at random; with 4 KiB pages nearly every look-up
- * would also miss the TLB.  Only advice: failure (no THP support) is fine. */
-static void want_huge_pages(void *p, size_t n)
-{
-	uintptr_t lo = ((uintptr_t)p + 0x1fffff) & ~(uintptr_t)0x1fffff;
-	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)0x1fffff;
-
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 /* Make sure n more elements can be taken without allocating. */
@@ -168,16 +212,20 @@ static int pool_reserve(struct pool *p, uint32_t n)
 
 	if (avail >= n)
 		return 0;
+	/* by half, not double: at a million routes the slack is most of
+	 * what separates the table from its memory budget */
 	while (cap - p->used + p->nfree < n)
-		cap *= 2;
+		cap += cap / 2;
 	if (cap >= NIL)         /* NIL must stay an invalid index */
 		return -1;
-	unsigned char *b = realloc(p->base, cap * p->esz);
+	unsigned char *b = mem_alloc(cap * p->esz);
 	if (!b)
 		return -1;
+	if (p->used)
+		memcpy(b, p->base, (size_t)p->used * p->esz);
+	mem_free(p->base, (size_t)p->cap * p->esz);
 	p->base = b;
 	p->cap = (uint32_t)cap;
-	want_huge_pages(b, cap * p->esz);
 	return 0;
 }
 
@@ -281,16 +329,17 @@ static void fam_release(struct fam *f)
 {
 	pool_release(&f->nodes);
 	pool_release(&f->routes);
-	if (f->dir)
-		for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
-			free(f->dir[e].blk);
-	free(f->dir);
+	mem_free(f->dir, sizeof(struct dent) << DIR_BITS);
 	f->dir = NULL;
 	free(f->starts);
 	f->starts = NULL;
 	free(f->scratch);
 	f->scratch = NULL;
-	f->blk_bytes = 0;
+	mem_free(f->arena, f->arena_cap);
+	f->arena = NULL;
+	f->arena_cap = f->arena_used = f->arena_free = 0;
+	free(f->afree);
+	f->afree = NULL;
 	f->root = NIL;
 	f->count = 0;
 }
@@ -376,9 +425,105 @@ static inline uint32_t *blk_nh(unsigned char *b, uint32_t cap, uint32_t i)
 	return (uint32_t *)(b + 3 * cap) + 2 * i + 1;
 }
 
-static size_t blk_size(uint32_t cap)
+/* Size of a block in 64-byte lines: its size class. */
+#define BLK_LINE 64
+#define BLK_CLASSES ((11u << DIR_BITS) / BLK_LINE + 2)
+
+static inline uint32_t blk_lines(uint32_t cap)
 {
-	return 11 * (size_t)cap;
+	return (11 * cap + BLK_LINE - 1) / BLK_LINE;
+}
+
+static inline unsigned char *blk_at(const struct fam *f, const struct dent *d)
+{
+	return f->arena + d->blk;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Slide the live blocks down over the free ones.  As blocks grow they
+ * leave smaller blocks behind that nobody may need again, so without this
+ * a table loaded in random order would hold a third more arena than it
+ * uses.  Runs only when the arena is full and an eighth of it is free,
+ * so its cost per block allocated stays constant (a few runs for a
+ * million routes). */
+static int arena_compact(struct fam *f)
+{
+	/* (offset, entry) pairs sorted by offset; the scratch array is busy */
+	uint64_t *v = malloc(sizeof(uint64_t) << DIR_BITS);
+	uint32_t n = 0, to = BLK_LINE;
+
+	if (!v)
+		return -1;
+	for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
+		if (f->dir[e].blk)
+			v[n++] = (uint64_t)f->dir[e].blk << DIR_BITS | e;
+	qsort(v, n, sizeof(*v), u64_cmp);
+	for (uint32_t i = 0; i < n; i++) {
+		struct dent *d = &f->dir[v[i] & ((1u << DIR_BITS) - 1)];
+		uint32_t sz = blk_lines(blk_cap(d->nm1 + 1u)) * BLK_LINE;
+		if (d->blk != to)
+			memmove(f->arena + to, f->arena + d->blk, sz);
+		d->blk = to;
+		to += sz;
+	}
+	free(v);
+	memset(f->afree, 0, BLK_CLASSES * sizeof(uint32_t));
+	f->arena_used = to;
+	f->arena_free = 0;
+	return 0;
+}
+
+/* Offset of a free block of the given size, or 0 if memory ran out. */
+static uint32_t arena_take(struct fam *f, uint32_t lines)
+{
+	uint32_t off = f->afree[lines];
+	size_t sz = (size_t)lines * BLK_LINE;
+
+	if (off) {
+		memcpy(&f->afree[lines], f->arena + off, sizeof(uint32_t));
+		f->arena_free -= sz;
+		return off;
+	}
+	if (f->arena_used + sz > f->arena_cap && f->arena_free && f->arena_free >= f->arena_used / 8 &&
+	    arena_compact(f) == 0)
+		return arena_take(f, lines);
+	if (f->arena_used + sz > f->arena_cap) {
+		/* grow by half: the copy is cheap next to the inserts that
+		 * filled the arena, and the slack is what the table reports */
+		size_t cap = f->arena_cap ? f->arena_cap + f->arena_cap / 2 : (size_t)64 << 10;
+		while (cap < f->arena_used + sz)
+			cap += cap / 2;
+		if (cap >= HUGE_MIN)
+			cap = huge_round(cap);
+		if (cap > UINT32_MAX)
+			return 0;
+		unsigned char *a = mem_alloc(cap);
+		if (!a)
+			return 0;
+		if (f->arena_used)
+			memcpy(a, f->arena, f->arena_used);
+		mem_free(f->arena, f->arena_cap);
+		f->arena = a;
+		f->arena_cap = cap;
+	}
+	if (!f->arena_used)
+		f->arena_used = BLK_LINE;   /* offset 0 means "no block" */
+	off = (uint32_t)f->arena_used;
+	f->arena_used += sz;
+	return off;
+}
+
+static void arena_give(struct fam *f, uint32_t off, uint32_t lines)
+{
+	memcpy(f->arena + off, &f->afree[lines], sizeof(uint32_t));
+	f->afree[lines] = off;
+	f->arena_free += (size_t)lines * BLK_LINE;
 }
 
 /* Low 16 bits of the last address of a prefix of length >= 16. */
@@ -392,9 +537,8 @@ static void blk_drop(struct fam *f, uint32_t e)
 	struct dent *d = &f->dir[e];
 
 	if (d->blk) {
-		f->blk_bytes -= blk_size(blk_cap(d->nm1 + 1u));
-		free(d->blk);
-		d->blk = NULL;
+		arena_give(f, d->blk, blk_lines(blk_cap(d->nm1 + 1u)));
+		d->blk = 0;
 	}
 }
 
@@ -405,14 +549,13 @@ static void blk_store(struct fam *f, uint32_t e, uint32_t k)
 	struct dent *d = &f->dir[e];
 	uint32_t cap = blk_cap(k);
 
-	if (!d->blk || blk_cap(d->nm1 + 1u) != cap) {
+	if (!d->blk || blk_lines(blk_cap(d->nm1 + 1u)) != blk_lines(cap)) {
 		blk_drop(f, e);
-		d->blk = malloc(blk_size(cap));
+		d->blk = arena_take(f, blk_lines(cap));
 		if (!d->blk)
 			return;
-		f->blk_bytes += blk_size(cap);
 	}
-	unsigned char *b = d->blk;
+	unsigned char *b = blk_at(f, d);
 	d->nm1 = (uint16_t)(k - 1);
 	for (uint32_t i = 0; i < k; i++) {
 		blk_pos(b)[i] = f->scratch[i].pos;
@@ -503,7 +646,7 @@ static void blk_raise(struct fam *f, uint32_t n)
 		return;
 	}
 	iv_of_node(f, x, &nv);
-	unsigned char *b = d->blk;
+	unsigned char *b = blk_at(f, d);
 	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
@@ -543,7 +686,7 @@ static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
 			iv_of_node(f, x, &nv);
 		n = x[key_bit(&key, x[N_LEN])];
 	}
-	unsigned char *b = d->blk;
+	unsigned char *b = blk_at(f, d);
 	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
@@ -655,20 +798,29 @@ static void dir_maybe_build(struct fam *f)
 		return;
 	if (f->kw == 1) {
 		f->scratch = malloc(sizeof(struct iv) << DIR_BITS);
-		if (!f->scratch)
+		f->afree = calloc(BLK_CLASSES, sizeof(uint32_t));
+		if (!f->scratch || !f->afree) {
+			free(f->scratch);
+			free(f->afree);
+			f->scratch = NULL;
+			f->afree = NULL;
 			return;
+		}
 	}
-	f->dir = calloc(1u << DIR_BITS, sizeof(struct dent));
+	f->dir = mem_alloc(sizeof(struct dent) << DIR_BITS);
 	f->starts = malloc(sizeof(uint32_t) << DIR_BITS);
 	if (!f->dir || !f->starts) {
 		free(f->scratch);
-		free(f->dir);
+		free(f->afree);
+		mem_free(f->dir, sizeof(struct dent) << DIR_BITS);
 		free(f->starts);
 		f->scratch = NULL;
+		f->afree = NULL;
 		f->dir = NULL;
 		f->starts = NULL;
 		return;
 	}
+	memset(f->dir, 0, sizeof(struct dent) << DIR_BITS);
 	for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
 		f->starts[e] = NIL;
 	dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
@@ -1138,8 +1290,8 @@ static bool lookup(const struct fam *f, const uint32_t *a, struct hit *h)
 
 	uint32_t e = a[0] >> (32 - DIR_BITS), n = NIL;
 	const struct dent *d = &f->dir[e];
-	unsigned char *b = d->blk;
-	if (b) {
+	if (d->blk) {
+		unsigned char *b = blk_at(f, d);
 		/* the last interval starting at or before x */
 		const uint16_t *pos = blk_pos(b);
 		uint32_t x = a[0] & 0xffff, i = 0, m = d->nm1 + 1u, cap = blk_cap(m);
@@ -1165,6 +1317,58 @@ static bool lookup(const struct fam *f, const uint32_t *a, struct hit *h)
 	return h->nh != NIL;
 }
 
+/* IPv4 with the direct table, the case that carries the traffic: the
+ * generic path's loops over key words and its calls cost as much as the
+ * cache misses, and a shorter look-up also lets the CPU overlap more of
+ * them across independent look-ups. */
+static int lookup4(const struct route_table *t, const struct rt_addr *a, struct rt_route *out)
+{
+	const struct fam *f = &t->f4;
+	uint32_t x = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+	             (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+	const struct dent *d = &f->dir[x >> (32 - DIR_BITS)];
+	struct hit h;
+
+	if (d->blk) {
+		unsigned char *b = blk_at(f, d);
+		const uint16_t *pos = blk_pos(b);
+		uint32_t lo = x & 0xffff, i = 0, m = d->nm1 + 1u, cap = blk_cap(m);
+		while (m > 1) {
+			uint32_t half = m / 2;
+			i = pos[i + half] <= lo ? i + half : i;
+			m -= half;
+		}
+		h.nh = *blk_nh(b, cap, i);
+		h.len = blk_len(b, cap)[i];
+		h.metric = *blk_metric(b, cap, i);
+		if (h.nh == NIL) {
+			h.len = d->best_len;
+			h.metric = d->best_metric;
+			h.nh = d->best_nh;
+		}
+	} else if (!lookup(f, &x, &h)) {
+		return RT_E_NOTFOUND;
+	}
+	if (h.nh == NIL)
+		return RT_E_NOTFOUND;
+	if (out) {
+		const struct nh *nh = nh_at(t, h.nh & NH_MASK);
+		uint32_t k = h.len ? x & ~(UINT32_MAX >> (h.len - 1) >> 1) : 0;
+		memset(out, 0, sizeof(*out));
+		out->dst.addr.family = AF_INET;
+		out->dst.addr.bytes[0] = (uint8_t)(k >> 24);
+		out->dst.addr.bytes[1] = (uint8_t)(k >> 16);
+		out->dst.addr.bytes[2] = (uint8_t)(k >> 8);
+		out->dst.addr.bytes[3] = (uint8_t)k;
+		out->dst.len = (uint8_t)h.len;
+		out->gw = nh->key.gw;
+		memcpy(out->dev, nh->key.dev, sizeof(out->dev));
+		out->metric = h.metric;
+		out->origin = (uint8_t)(h.nh >> NH_BITS);
+	}
+	return RT_OK;
+}
+
 int route_table_lookup(const struct route_table *t, const struct rt_addr *a, struct rt_route *out)
 {
 	uint32_t key[4];
@@ -1172,6 +1376,8 @@ int route_table_lookup(const struct route_table *t, const struct rt_addr *a, str
 
 	if (!t || !a)
 		return RT_E_INVALID;
+	if (a->family == AF_INET && t->f4.dir)
+		return lookup4(t, a, out);
 	const struct fam *f = cfam_of(t, a->family);
 	if (!f)
 		return RT_E_INVALID;
@@ -1206,8 +1412,8 @@ size_t route_table_memory(const struct route_table *t)
 		if (fams[i]->dir)
 			m += (sizeof(struct dent) + sizeof(uint32_t)) << DIR_BITS;
 		if (fams[i]->scratch)
-			m += sizeof(struct iv) << DIR_BITS;
-		m += fams[i]->blk_bytes;
+			m += (sizeof(struct iv) << DIR_BITS) + BLK_CLASSES * sizeof(uint32_t);
+		m += fams[i]->arena_cap;
 	}
 	return m;
 }

@@ -468,6 +468,10 @@ struct ref {
 };
 
 static uint64_t rng_state;
+/* Spread IPv4 prefixes over many /16 blocks, so that blocks are created,
+ * grow, shrink and go in the thousands and the block arena fills, grows
+ * and is compacted while the reference watches. */
+static bool rng_wide;
 
 static uint32_t rnd(void)
 {
@@ -502,6 +506,10 @@ static void rnd_addr(uint8_t family, struct rt_addr *a)
 	/* the first bytes from a handful of values */
 	a->bytes[0] = (uint8_t)(rnd() % 3 == 0 ? 10 : 192 + rnd() % 2);
 	a->bytes[1] = (uint8_t)(rnd() % 4);
+	if (rng_wide) {
+		a->bytes[0] = (uint8_t)(rnd() % 8);
+		a->bytes[1] = (uint8_t)rnd();
+	}
 	if (family == AF_INET6 && rnd() % 2)
 		memset(a->bytes + 4, 0, 8);
 }
@@ -633,12 +641,13 @@ static void check_lookup(const struct route_table *t, const struct ref *rf, cons
 
 /* Operations in three phases: grow past the size at which the direct table
  * is built, shrink to empty (the family's memory is released), grow again. */
-static void random_ops(uint8_t family, int ops, uint64_t seed)
+static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 {
 	struct route_table *t = route_table_new();
 	struct ref rf = { NULL, 0, 0 };
 
 	rng_state = seed;
+	rng_wide = wide;
 	for (int op = 0; op < ops; op++) {
 		int phase = op * 3 / ops;
 		unsigned add_pct = phase == 1 ? 20 : 60;
@@ -732,13 +741,19 @@ static void random_ops(uint8_t family, int ops, uint64_t seed)
 
 START_TEST(test_random_ipv4)
 {
-	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i);
+	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i, false);
 }
 END_TEST
 
 START_TEST(test_random_ipv6)
 {
-	random_ops(AF_INET6, 20000, 0xd1b54a32d192ed03ull + (uint64_t)_i);
+	random_ops(AF_INET6, 20000, 0xd1b54a32d192ed03ull + (uint64_t)_i, false);
+}
+END_TEST
+
+START_TEST(test_random_ipv4_wide)
+{
+	random_ops(AF_INET, 20000, 0x2545f4914f6cdd1dull + (uint64_t)_i, true);
 }
 END_TEST
 
@@ -763,6 +778,7 @@ static Suite *route_table_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_random_ipv4, 0, 2);
 	tcase_add_loop_test(tc, test_random_ipv6, 0, 2);
+	tcase_add_loop_test(tc, test_random_ipv4_wide, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

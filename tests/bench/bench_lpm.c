@@ -23,6 +23,8 @@
 #include "proto.h"
 #include "route_table.h"
 
+#define CHUNK 1000000   /* look-ups per timed round */
+
 static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static uint64_t rnd64(void)
@@ -223,35 +225,54 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	printf("          RSS delta %zu bytes = %.1f bytes/route\n", rss1 - rss0,
 	       (double)(rss1 - rss0) / (double)nroutes);
 
+	/* Addresses are converted before the clock starts, so the loop times
+	 * the table and not the benchmark's own bookkeeping.  The look-ups are
+	 * independent, as a forwarding path's are: the CPU may overlap them,
+	 * and a table whose look-up is short gets more of that overlap. */
+	struct rt_addr *addrs = xmalloc(nlookups * sizeof(*addrs));
 	for (int pass = 0; pass < 2; pass++) {
 		const struct pk *as = pass ? hit_a : rand_a;
-		struct rt_addr a;
 		struct rt_route out;
 		size_t hits = 0;
 		uint64_t sum = 0;
 
-		memset(&a, 0, sizeof(a));
-		a.family = v6 ? AF_INET6 : AF_INET;
-		t0 = now();
+		memset(addrs, 0, nlookups * sizeof(*addrs));
 		for (size_t i = 0; i < nlookups; i++) {
+			struct rt_addr *a = &addrs[i];
+			a->family = v6 ? AF_INET6 : AF_INET;
 			for (int b = 0; b < 8; b++)
-				a.bytes[b] = (uint8_t)(as[i].hi >> (56 - 8 * b));
+				a->bytes[b] = (uint8_t)(as[i].hi >> (56 - 8 * b));
 			if (v6)
 				for (int b = 0; b < 8; b++)
-					a.bytes[8 + b] = (uint8_t)(as[i].lo >> (56 - 8 * b));
+					a->bytes[8 + b] = (uint8_t)(as[i].lo >> (56 - 8 * b));
 			else
-				memset(a.bytes + 4, 0, 4);
-			if (route_table_lookup(t, &a, &out) == RT_OK) {
-				hits++;
-				sum += out.dst.len;
-			}
+				memset(a->bytes + 4, 0, 4);
 		}
-		t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		/* Timed in rounds of CHUNK: on a shared machine the fastest
+		 * round is the best estimate of what the table can do, the
+		 * total of what it did meanwhile. */
+		double best = 0, cpu = 0;
+		t0 = now();
+		for (size_t i0 = 0; i0 < nlookups; i0 += CHUNK) {
+			size_t i1 = i0 + CHUNK < nlookups ? i0 + CHUNK : nlookups;
+			double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			for (size_t i = i0; i < i1; i++) {
+				if (route_table_lookup(t, &addrs[i], &out) == RT_OK) {
+					hits++;
+					sum += out.dst.len;
+				}
+			}
+			double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			cpu += c1 - c0;
+			if (c1 > c0 && (double)(i1 - i0) / (c1 - c0) > best)
+				best = (double)(i1 - i0) / (c1 - c0);
+		}
 		w = wall_since();
-		printf("lookup:   %-20s %zu in %.3f s CPU (%.3f s wall) = %.2f M lookups/s "
-		       "(%.1f%% matched, check %" PRIu64 ")\n",
-		       pass ? "inside random routes" : "uniform random", nlookups, t1 - t0, w,
-		       (double)nlookups / (t1 - t0) / 1e6, 100.0 * (double)hits / (double)nlookups, sum);
+		printf("lookup:   %-20s %zu in %.3f s CPU (%.3f s wall) = %.2f M lookups/s, "
+		       "best round %.2f M/s (%.1f%% matched, check %" PRIu64 ")\n",
+		       pass ? "inside random routes" : "uniform random", nlookups, cpu, w,
+		       (double)nlookups / cpu / 1e6, best / 1e6,
+		       100.0 * (double)hits / (double)nlookups, sum);
 	}
 
 	t0 = now();
@@ -267,6 +288,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	w = wall_since();
 	printf("delete:   %zu routes in %.3f s CPU (%.3f s wall) = %.2f M deletes/s; memory after: %zu bytes\n",
 	       nroutes, t1 - t0, w, (double)nroutes / (t1 - t0) / 1e6, route_table_memory(t));
+	free(addrs);
 	free(pfx);
 	free(rand_a);
 	free(hit_a);
