@@ -40,13 +40,35 @@ tally "$top/build-san"; cd "$top"
 step "integration tests with rtmd under valgrind"
 cd build-test
 RTMD_WRAPPER="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
-	make check TESTS="$(cd "$top" && ls tests/integration/*.sh | grep -v lib.sh | tr '\n' ' ')" \
+	make check TESTS="$(cd "$top" && ls tests/integration/*.sh | grep -v lib.sh | tr '\n' ' ') tests/hostile_test" \
 	TEST_SUITE_LOG=valgrind-suite.log || status=1
 if [ -f valgrind-suite.log ]; then
 	p=$(sed -n 's/^# PASS: *//p' valgrind-suite.log); f=$(sed -n 's/^# FAIL: *//p' valgrind-suite.log)
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
 fi
 cd "$top"
+
+step "soak: 1000 subscribers, 4 writers, kill -9 and restart every phase (2 min)"
+if (cd build-test && make soak SOAK_SECONDS=120 >soak.log 2>&1); then
+	pass=$((pass + 1)); tail -1 build-test/soak.log
+else
+	fail=$((fail + 1)); status=1; tail -30 build-test/soak.log
+fi
+
+step "fuzzing: 4 libFuzzer targets x 60 s (clang, ASan+UBSan)"
+if command -v clang >/dev/null 2>&1; then
+	rm -rf build-fuzz && mkdir build-fuzz && cd build-fuzz
+	if ../configure -q CC=clang --enable-fuzzing && make -j"$jobs" >/dev/null &&
+	   make fuzz FUZZ_SECONDS=60; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); status=1
+	fi
+	cd "$top"
+else
+	echo "clang not found: skipped (apt-get install clang libclang-rt-14-dev)"
+	skip=$((skip + 1))
+fi
 
 step "make distcheck"
 if (cd build-test && make -j"$jobs" distcheck >distcheck.log 2>&1); then
