@@ -79,7 +79,7 @@ void config_defaults(struct rtmd_config *c)
 	c->sync_interval_ms = 10;
 	snprintf(c->writer_group, sizeof(c->writer_group), "%s", "rtmd");
 	c->max_clients = 1024;
-	c->max_subscriber_queue = 65536;
+	c->max_subscriber_queue = 1048576;   /* events share messages: ~72 B each, once for all subscribers */
 	c->max_message_size = RT_MSG_MAX_DEFAULT;
 	c->idle_timeout = 0;
 	c->log_level = LOG_INFO;

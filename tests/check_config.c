@@ -102,7 +102,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.sync_interval_ms, 10);
 	ck_assert_str_eq(c.writer_group, "rtmd");
 	ck_assert_uint_eq(c.max_clients, 1024);
-	ck_assert_uint_eq(c.max_subscriber_queue, 65536);
+	ck_assert_uint_eq(c.max_subscriber_queue, 1048576);
 	ck_assert_uint_eq(c.max_message_size, 65536);
 	ck_assert_uint_eq(c.idle_timeout, 0);
 	ck_assert_int_eq(c.log_level, LOG_INFO);

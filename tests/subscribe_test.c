@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 	if (!subs || !pfd || nsub < 2)
 		return 99;
 	testenv_init(&env, "subscribe");
-	testenv_config(&env, "max-subscriber-queue = 65536;  # the default, said aloud\n");
+	testenv_config(&env, "max-subscriber-queue = 65536;  # < 100,000: the stopped subscriber must overflow\n");
 	rtmd = testenv_start_rtmd(&env);
 	for (int i = 0; i < nsub; i++)
 		if (subscribe(&subs[i]) < 0)
