@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,12 +34,17 @@
 /* How often (at most) a reader stats the path to notice a file replaced
  * by a writer that died before it could mark the old one retired. */
 #define RECHECK_NS 1000000000LL
+/* When calls come faster than the coarse clock ticks, it is read only
+ * every CLOCK_EVERY calls; at lower rates on every call. */
+#define CLOCK_EVERY 64
 
 struct arp_reader {
 	char *path;
 	struct store_map m;
 	uint64_t retries;
 	long long next_check;   /* CLOCK_MONOTONIC_COARSE ns */
+	long long last_clock;
+	unsigned skip;          /* calls left before the clock is read again */
 };
 
 static long long now_ns(void)
@@ -106,12 +112,12 @@ void arp_reader_close(struct arp_reader *r)
 
 /* Follow the writer to a new file: when the mapped one says it is retired,
  * or (rarely checked) when the path names another file. */
-static int refresh(struct arp_reader *r)
+static __attribute__((noinline)) int refresh_slow(struct arp_reader *r, bool reopen)
 {
-	bool reopen = store_map_retired(&r->m);
-
 	if (!reopen) {
 		long long now = now_ns();
+		r->skip = now == r->last_clock ? CLOCK_EVERY - 1 : 0;
+		r->last_clock = now;
 		if (now < r->next_check)
 			return 0;
 		r->next_check = now + RECHECK_NS;
@@ -132,47 +138,71 @@ static int refresh(struct arp_reader *r)
 	return 0;
 }
 
-/* A key: the payload words it covers (an ARP payload is 6 words; keys
- * live in the first 5) and the mask of the key bytes in each. */
-#define KEY_WORDS 5
-struct key {
-	uint64_t w[KEY_WORDS], mask[KEY_WORDS];
-};
-
-static void key_set(struct key *k, const uint8_t bytes[KEY_WORDS * 8],
-                    const uint8_t mask[KEY_WORDS * 8])
+/* The common case inline: one load of the header's flags and a counter.
+ * Even the vDSO clock costs more than a look-up's other work between its
+ * two cache misses, so it is read every CLOCK_EVERY calls when calls come
+ * faster than it ticks.  A burst followed by a pause can so delay the stat
+ * by up to CLOCK_EVERY calls: it only covers a writer that died in the
+ * middle of replacing the file. */
+static inline __attribute__((always_inline)) int refresh(struct arp_reader *r)
 {
-	memcpy(k->w, bytes, sizeof(k->w));
-	memcpy(k->mask, mask, sizeof(k->mask));
+	bool retired = store_map_retired(&r->m);
+
+	if (!retired && r->skip) {
+		r->skip--;
+		return 0;
+	}
+	return refresh_slow(r, retired);
 }
 
-/* 1 and the entry in *e if slot holds the key and a valid entry, else 0.
- * The words are loaded inside the seqlock window and compared after it. */
-static int match(struct arp_reader *r, uint32_t slot, const struct key *k, struct rt_neigh *e)
+/* A key: the payload words it covers (an ARP payload is 6 words; keys
+ * live in the first 5), under a mask of the key bytes. */
+#define KEY_WORDS 5
+#define SLOT_SIZE (STORE_SLOT_HEAD + STORE_ARP_PAYLOAD)   /* 64: one cache line */
+union words {
+	uint64_t w[KEY_WORDS];
+	uint8_t b[KEY_WORDS * 8];
+};
+
+enum kind { BY_IP, BY_IP_DEV, BY_MAC };
+
+/* Key masks by kind: payload bytes 0..16, 0..32, 33..38.  Indexed with
+ * constants in an inlined look-up, they fold into the code. */
+static const union words key_mask[] = {
+	[BY_IP] = { .b = { [0 ... STORE_ARP_IPLEN - 1] = 0xff } },
+	[BY_IP_DEV] = { .b = { [0 ... STORE_ARP_KEYLEN - 1] = 0xff } },
+	[BY_MAC] = { .b = { [STORE_ARP_MAC_OFF ... STORE_ARP_MAC_OFF + 5] = 0xff } },
+};
+
+/* One seqlock read of slot p's payload words: false if a write was in
+ * progress or happened meanwhile. */
+static inline __attribute__((always_inline)) bool read_once(const uint8_t *p,
+                                                            uint64_t w[STORE_ARP_PAYLOAD / 8])
 {
-	const uint8_t *p = store_slot_addr(&r->m, slot);
 	const uint32_t *seq = (const uint32_t *)(const void *)p;
 	const uint64_t *wp = (const uint64_t *)(const void *)(p + STORE_SLOT_HEAD);
-	uint64_t w[STORE_ARP_PAYLOAD / 8];
+	uint32_t s1 = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+
+#pragma GCC unroll 6
+	for (size_t i = 0; i < STORE_ARP_PAYLOAD / 8; i++)
+		w[i] = __atomic_load_n(&wp[i], __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return !(s1 & 1) && __atomic_load_n(seq, __ATOMIC_RELAXED) == s1;
+}
+
+/* The slot was being written: retry with the seqlock's patience.  false:
+ * torn for good (a writer died in it). */
+static __attribute__((noinline)) bool read_retry(struct arp_reader *r, const uint8_t *p,
+                                                 uint64_t w[STORE_ARP_PAYLOAD / 8])
+{
 	unsigned tries = 0;
 	long long deadline = 0;
 
-	for (;;) {
-		uint32_t s1 = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
-		if (!(s1 & 1)) {
-			for (size_t i = 0; i < STORE_ARP_PAYLOAD / 8; i++)
-				w[i] = __atomic_load_n(&wp[i], __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(seq, __ATOMIC_RELAXED) == s1)
-				break;
-		}
+	do {
 		if (!store_slot_wait(&tries, &deadline, &r->retries))
-			return 0;       /* torn for good: a writer died in it */
-	}
-	uint64_t diff = 0;
-	for (size_t i = 0; i < KEY_WORDS; i++)
-		diff |= (w[i] ^ k->w[i]) & k->mask[i];
-	return !diff && store_neigh_decode((const uint8_t *)w, e) == 0;
+			return false;
+	} while (!read_once(p, w));
+	return true;
 }
 
 /* A slot can show up twice in one probe if it was freed and reused for
@@ -189,93 +219,159 @@ static bool seen(const struct rt_neigh *out, size_t n, const struct rt_neigh *e)
 
 #define BATCH 8
 
-/* Read the candidate slots (already prefetched) and add the matches. */
-static size_t take(struct arp_reader *r, const uint32_t *cand, unsigned nc, const struct key *k,
-                   struct rt_neigh *out, size_t max, size_t n)
-{
-	for (unsigned c = 0; c < nc; c++) {
-		struct rt_neigh e;
-		if (!match(r, cand[c], k, &e) || (n && seen(out, n < max ? n : max, &e)))
-			continue;
-		if (n < max)
-			out[n] = e;
-		n++;
-	}
-	return n;
-}
-
-/* Walk index's chain for hash: tags first, then the slots. */
-static int lookup(struct arp_reader *r, unsigned index, uint64_t hash, const struct key *k,
-                  struct rt_neigh *out, size_t max)
+/* Walk the chain of the kind's index for hash: tags first, prefetching
+ * each candidate slot, then the slots, compared with the key straight from
+ * the seqlock window and decoded (validated) only on a match.  Inlined per
+ * kind, so that the masks are constants and the key stays in registers:
+ * nothing between two look-ups' cache misses may wait for them, so that
+ * the CPU overlaps the misses of consecutive look-ups. */
+static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, enum kind kind,
+                                                        uint64_t hash, const uint64_t key[KEY_WORDS],
+                                                        struct rt_neigh *out, size_t max)
 {
 	const struct store_map *m = &r->m;
+	unsigned index = kind == BY_MAC;
 	uint32_t cand[BATCH];
-	unsigned nc = 0;
 	size_t n = 0;
 
 	if (index >= m->nindex)
 		return 0;
 	const uint64_t *b = store_buckets(m, index);
+	const uint8_t *slots = store_slot_addr(m, 0);
 	uint32_t mask = m->nbuckets - 1, pos = (uint32_t)hash & mask, cap = m->capacity;
-	uint32_t tag = (uint32_t)(hash >> 32);
-	for (uint32_t steps = m->nbuckets; steps; steps--, pos = (pos + 1) & mask) {
-		uint64_t v = __atomic_load_n(&b[pos], __ATOMIC_ACQUIRE);
-		if (v == STORE_IDX_EMPTY)
-			break;
-		uint32_t slot = (uint32_t)v - 1;
-		/* A tombstone or a hostile value fails the bound. */
-		if ((uint32_t)(v >> 32) != tag || slot >= cap)
-			continue;
-		__builtin_prefetch(store_slot_addr(m, slot));
-		cand[nc++] = slot;
-		if (nc == BATCH) {
-			n = take(r, cand, nc, k, out, max, n);
-			nc = 0;
+	uint32_t tag = (uint32_t)(hash >> 32), steps = m->nbuckets;
+	bool more = true;
+	while (more) {
+		unsigned nc = 0;
+		more = false;
+		for (; steps; steps--, pos = (pos + 1) & mask) {
+			uint64_t v = __atomic_load_n(&b[pos], __ATOMIC_ACQUIRE);
+			if (v == STORE_IDX_EMPTY)
+				break;
+			uint32_t slot = (uint32_t)v - 1;
+			/* A tombstone or a hostile value fails the bound. */
+			if ((uint32_t)(v >> 32) != tag || slot >= cap)
+				continue;
+			__builtin_prefetch(slots + (size_t)slot * SLOT_SIZE);
+			cand[nc++] = slot;
+			if (nc == BATCH) {
+				more = true;
+				steps--;
+				pos = (pos + 1) & mask;
+				break;
+			}
+		}
+		for (unsigned c = 0; c < nc; c++) {
+			const uint8_t *p = slots + (size_t)cand[c] * SLOT_SIZE;
+			uint64_t w[STORE_ARP_PAYLOAD / 8], diff = 0;
+			if (!read_once(p, w) && !read_retry(r, p, w))
+				continue;
+#pragma GCC unroll 5
+			for (size_t i = 0; i < KEY_WORDS; i++)
+				diff |= (w[i] ^ key[i]) & key_mask[kind].w[i];
+			if (diff)
+				continue;
+			struct rt_neigh tmp, *e = n < max ? &out[n] : &tmp;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			if (store_neigh_from_words(w[0], w[1], w[2], w[3], w[4], w[5], e) < 0)
+#else
+			if (store_neigh_decode((const uint8_t *)w, e) < 0)
+#endif
+				continue;
+			if (!(n && seen(out, n < max ? n : max, e)))
+				n++;
 		}
 	}
-	n = take(r, cand, nc, k, out, max, n);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
-/* Key masks: (IP) payload bytes 0..16, (IP, dev) 0..32, MAC 33..38. */
-static const uint8_t mask_ip[KEY_WORDS * 8] = { [0 ... STORE_ARP_IPLEN - 1] = 0xff };
-static const uint8_t mask_ip_dev[KEY_WORDS * 8] = { [0 ... STORE_ARP_KEYLEN - 1] = 0xff };
-static const uint8_t mask_mac[KEY_WORDS * 8] = {
-	[STORE_ARP_MAC_OFF ... STORE_ARP_MAC_OFF + 5] = 0xff,
-};
-
+/* Keys are built in registers from the caller's memory (hashed in place:
+ * an rt_addr is the family byte then the address, as in the payload),
+ * never staged through byte stores that a wider load would have to wait
+ * for. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev,
                       struct rt_neigh *out, size_t max)
 {
-	uint8_t kb[KEY_WORDS * 8] = { 0 };
-	struct key k;
+	const uint8_t *a = (const uint8_t *)ip;
+	bool v4 = ip->family == AF_INET;
+	uint64_t k[KEY_WORDS] = { 0 };
+
+	if (refresh(r) < 0)
+		return -1;
+	if (!v4 && ip->family != AF_INET6)
+		return 0;
+	memcpy(&k[0], a, 8);
+	if (v4) {
+		k[0] &= 0xffffffffffull;        /* family and 4 address bytes */
+	} else {
+		memcpy(&k[1], a + 8, 8);
+		k[2] = a[16];
+	}
+	/* The IP index hashes the family and the address bytes. */
+	uint64_t hash = XXH3_64bits(a, v4 ? 5 : STORE_ARP_IPLEN);
+	if (!dev)
+		return lookup(r, BY_IP, hash, k, out, max);
+	uint64_t d0 = 0, d1 = 0;
+	unsigned i = 0;
+	for (; i < RT_IFNAMSIZ && dev[i]; i++) {
+		uint64_t c = (uint8_t)dev[i];
+		if (i < 8)
+			d0 |= c << (8 * i);
+		else
+			d1 |= c << (8 * (i - 8));
+	}
+	if (i == RT_IFNAMSIZ)
+		return 0;
+	k[2] |= d0 << 8;                        /* dev: payload bytes 17..32 */
+	k[3] = d0 >> 56 | d1 << 8;
+	k[4] = d1 >> 56;
+	return lookup(r, BY_IP_DEV, hash, k, out, max);
+}
+
+int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out,
+                       size_t max)
+{
+	uint64_t k[KEY_WORDS] = { 0 }, m = 0;
+
+	if (refresh(r) < 0)
+		return -1;
+	memcpy(&m, mac, 6);
+	k[4] = m << 8;                          /* payload bytes 33..38 */
+	return lookup(r, BY_MAC, XXH3_64bits(mac, 6), k, out, max);
+}
+#else
+/* Other byte orders: the key as payload bytes, then as words. */
+int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev,
+                      struct rt_neigh *out, size_t max)
+{
+	union words k = { .w = { 0 } };
 	size_t alen = rt_addr_bytes(ip->family), dlen = 0;
 
 	if (refresh(r) < 0)
 		return -1;
 	if (!alen || (dev && (dlen = strnlen(dev, RT_IFNAMSIZ)) >= RT_IFNAMSIZ))
 		return 0;
-	/* The key bytes of the payload: family and address, then the dev. */
-	kb[0] = ip->family;
-	memcpy(kb + 1, ip->bytes, alen);
-	memcpy(kb + STORE_ARP_IPLEN, dev ? dev : "", dlen);
-	key_set(&k, kb, dev ? mask_ip_dev : mask_ip);
-	/* The IP index hashes payload bytes 0..16: store_hash_ip(ip). */
-	return lookup(r, 0, XXH3_64bits(kb, STORE_ARP_IPLEN), &k, out, max);
+	k.b[0] = ip->family;
+	memcpy(k.b + 1, ip->bytes, alen);
+	uint64_t hash = XXH3_64bits(k.b, 1 + alen);
+	if (!dev)
+		return lookup(r, BY_IP, hash, k.w, out, max);
+	memcpy(k.b + STORE_ARP_IPLEN, dev, dlen);
+	return lookup(r, BY_IP_DEV, hash, k.w, out, max);
 }
 
 int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out,
                        size_t max)
 {
-	uint8_t kb[KEY_WORDS * 8] = { 0 };
-	struct key k;
+	union words k = { .w = { 0 } };
 
 	if (refresh(r) < 0)
 		return -1;
-	memcpy(kb + STORE_ARP_MAC_OFF, mac, 6);
-	key_set(&k, kb, mask_mac);
-	return lookup(r, 1, XXH3_64bits(mac, 6), &k, out, max);
+	memcpy(k.b + STORE_ARP_MAC_OFF, mac, 6);
+	return lookup(r, BY_MAC, XXH3_64bits(mac, 6), k.w, out, max);
 }
+#endif
 
 int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, uint64_t *version)
 {

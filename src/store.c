@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Inline: recovery hashes every slot three times. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "log.h"
@@ -45,9 +47,11 @@ struct store_hdr {
 };
 
 _Static_assert(offsetof(struct store_hdr, hdr_crc) == 64, "header layout");
+_Static_assert(offsetof(struct store_hdr, flags) == 68, "store_map_retired() reads it there");
 _Static_assert(offsetof(struct store_hdr, extent) == 72, "header layout");
 _Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "header fits its page");
 _Static_assert(sizeof(struct rt_addr) == 17, "rt_addr is family + 16 bytes");
+_Static_assert(STORE_AF_INET == AF_INET && STORE_AF_INET6 == AF_INET6, "address families");
 
 #define PAGE 4096u
 #define READ_SPINS 64
@@ -234,12 +238,14 @@ void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]
 
 int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 {
-	/* rt_neigh_check()'s rules, open-coded: it formats messages and walks
-	 * bytes, and readers decode on every look-up. */
-	uint64_t tail;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w[STORE_ARP_PAYLOAD / 8];
 
-	memcpy(&tail, in + 40, 8);
-	if (tail || in[39] > RT_ORIGIN_CONFIG)
+	memcpy(w, in, sizeof(w));
+	return store_neigh_from_words(w[0], w[1], w[2], w[3], w[4], w[5], n);
+#else
+	/* rt_neigh_check()'s rules, open-coded: it formats messages. */
+	if (!zero(in + 40, STORE_ARP_PAYLOAD - 40) || in[39] > RT_ORIGIN_CONFIG)
 		return -1;
 	if (in[0] == AF_INET) {
 		if (!zero(in + 5, 12))
@@ -254,6 +260,7 @@ int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 	memcpy(n->lladdr, in + 33, 6);
 	n->origin = in[39];
 	return 0;
+#endif
 }
 
 void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD])
@@ -286,12 +293,17 @@ int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r
 	return rt_route_check(r, err) < 0 ? -1 : 0;
 }
 
+/* The IP index hashes the family byte and the address bytes of that
+ * family (5 or 17: payload bytes 0..4 or 0..16); the MAC index the 6 MAC
+ * bytes.  IPv4 keys are short on purpose: XXH3 of up to 8 bytes is a
+ * fraction of the cost of 17, and readers hash on every look-up. */
 uint64_t store_hash_ip(const struct rt_addr *ip)
 {
 	uint8_t key[STORE_ARP_IPLEN] = { 0 };
+	size_t n = rt_addr_bytes(ip->family);
 
 	put_addr(key, ip);
-	return XXH3_64bits(key, sizeof(key));
+	return XXH3_64bits(key, 1 + n);
 }
 
 uint64_t store_hash_mac(const uint8_t mac[6])
@@ -299,11 +311,9 @@ uint64_t store_hash_mac(const uint8_t mac[6])
 	return XXH3_64bits(mac, 6);
 }
 
-/* The IP index hashes the payload's first 17 bytes (family + address),
- * which is exactly what store_hash_ip() hashes for a canonical address. */
 static uint64_t arp_hash(const uint8_t *payload, unsigned i)
 {
-	return i == 0 ? XXH3_64bits(payload, STORE_ARP_IPLEN)
+	return i == 0 ? XXH3_64bits(payload, 1 + rt_addr_bytes(payload[0]))
 	              : XXH3_64bits(payload + STORE_ARP_MAC_OFF, 6);
 }
 
@@ -494,11 +504,6 @@ void store_map_release(struct store_map *m)
 uint32_t store_map_flags(const struct store_map *m)
 {
 	return __atomic_load_n(&hdr_of(m)->flags, __ATOMIC_ACQUIRE);
-}
-
-bool store_map_retired(const struct store_map *m)
-{
-	return (store_map_flags(m) & STORE_F_RETIRED) != 0;
 }
 
 /* ---- Slots ------------------------------------------------------------- */
@@ -959,8 +964,14 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 		         strerror(errno));
 		return -1;
 	}
+	size_t old_len = st->m.len;
 	st->m.base = base;
 	st->m.len = nm.len;
+#ifdef MADV_POPULATE_WRITE
+	/* One call maps the new pages writable, instead of a fault each as
+	 * the slots fill (best effort: older kernels say EINVAL). */
+	madvise(st->m.base + old_len, nm.len - old_len, MADV_POPULATE_WRITE);
+#endif
 	uint64_t *extent = &hdr_of(&st->m)->extent;
 	uint64_t old = *extent;
 	__atomic_store_n(extent, extent_of(st->m.generation, cap), __ATOMIC_RELEASE);
@@ -974,8 +985,28 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 	return 0;
 }
 
+/* Recovery's scratch arrays (tens of MiB at a million slots, read at
+ * random): anonymous memory in huge pages where the kernel allows, so that
+ * neither first-touch faults nor TLB misses dominate.  Zeroed. */
+static void *scratch_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, n, MADV_HUGEPAGE);   /* best effort */
+	return p;
+}
+
+static void scratch_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
+}
+
 /* Per-slot results of the recovery scan, freed when the open is done. */
 struct scan {
+	uint32_t cap;
 	uint8_t *state;                         /* enum store_slot_state */
 	uint64_t *khash;                        /* key hash of a USED slot */
 	uint64_t *ihash[STORE_MAX_INDEX];       /* index hashes of a USED slot */
@@ -983,10 +1014,10 @@ struct scan {
 
 static void scan_free(struct scan *sc)
 {
-	free(sc->state);
-	free(sc->khash);
+	scratch_free(sc->state, sc->cap);
+	scratch_free(sc->khash, (size_t)sc->cap * sizeof(uint64_t));
 	for (unsigned i = 0; i < STORE_MAX_INDEX; i++)
-		free(sc->ihash[i]);
+		scratch_free(sc->ihash[i], (size_t)sc->cap * sizeof(uint64_t));
 }
 
 /* Classify every slot, in file order (sequential reads, which the kernel's
@@ -1037,7 +1068,7 @@ static long dedup(struct store *st, struct scan *sc)
 {
 	const struct store_map *m = &st->m;
 	uint32_t cap = m->capacity, nb = buckets_for(cap), mask = nb - 1;
-	uint64_t *tab = calloc(nb, sizeof(uint64_t));
+	uint64_t *tab = scratch_alloc((size_t)nb * sizeof(uint64_t));
 	long dups = 0;
 
 	if (!tab)
@@ -1078,7 +1109,7 @@ static long dedup(struct store *st, struct scan *sc)
 			st->nused++;
 		}
 	}
-	free(tab);
+	scratch_free(tab, (size_t)nb * sizeof(uint64_t));
 	st->count = st->nused;
 	return dups;
 }
@@ -1163,12 +1194,13 @@ static int recover(struct store *st, uint32_t *dropped, char *err, size_t errlen
 {
 	const struct store_map *m = &st->m;
 	uint32_t cap = m->capacity;
-	struct scan sc = { .state = malloc(cap), .khash = malloc(cap * sizeof(uint64_t)) };
+	struct scan sc = { .cap = cap, .state = scratch_alloc(cap),
+	                   .khash = scratch_alloc((size_t)cap * sizeof(uint64_t)) };
 	bool ok = sc.state && sc.khash;
 	int rc = 0;
 
 	for (unsigned i = 0; i < m->nindex; i++)
-		ok = ok && (sc.ihash[i] = malloc(cap * sizeof(uint64_t))) != NULL;
+		ok = ok && (sc.ihash[i] = scratch_alloc((size_t)cap * sizeof(uint64_t))) != NULL;
 	if (!ok) {
 		scan_free(&sc);
 		snprintf(err, errlen, "%s %s: out of memory for recovery", st->ops->what, st->path);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -73,12 +74,70 @@ uint32_t store_crc32c_sw(uint32_t crc, const void *p, size_t n);
 #define STORE_ROUTE_PAYLOAD 80
 #define STORE_ROUTE_KEYLEN 22
 #define STORE_PAYLOAD_MAX 80
+/* The kernel's values, which the file stores (no <sys/socket.h> here). */
+#define STORE_AF_INET 2
+#define STORE_AF_INET6 10
 
 void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]);
 /* 0, or -1 if the payload is not a valid neighbour (free, or bad fields).
  * Same rules as rt_neigh_check(), without its cost: readers decode on every
  * look-up. */
 int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n);
+/* The same on the payload's six 64-bit words, branch-light, for the
+ * reader's look-ups (inline: it runs between two cache misses, where every
+ * instruction counts).  Little-endian hosts; others use the byte form. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint8_t store_v16 __attribute__((vector_size(16)));
+typedef uint64_t store_v2 __attribute__((vector_size(16)));
+
+/* An interface name in words d0, d1 (bytes 0..7, 8..15): at least one
+ * character, NUL-terminated, zero padding, no byte outside 0x21..0x7e or
+ * among " / : \, not "." or "..": rt_ifname_check()'s rules, as a few
+ * vector compares (SSE2, NEON) instead of a loop of unpredictable length.
+ * Everything stays in registers: a load that spans several smaller stores
+ * cannot be forwarded and would stall until every older instruction,
+ * cache misses included, has retired. */
+static inline __attribute__((always_inline)) bool store_dev_ok(uint64_t d0, uint64_t d1)
+{
+	store_v16 v = (store_v16)(store_v2){ d0, d1 };
+	store_v16 z = v == 0;
+	store_v2 b = (store_v2)(((v < 0x21) | (v > 0x7e) | (v == '"') | (v == '/') | (v == ':') |
+	                         (v == '\\')) & ~z);
+	store_v2 zm = (store_v2)z;
+	uint64_t z0 = zm[0], z1 = zm[1];
+	/* The zero bytes must be a suffix of 1..15 bytes: ~0 << 8n as 128 bits. */
+	bool suffix = z0 ? z1 == ~0ull && !(z0 & 0xff) && z0 + (z0 & -z0) == 0
+	                 : z1 && z1 + (z1 & -z1) == 0;
+	bool dots = (z0 == ~0ull << 8 && (d0 & 0xff) == '.') ||
+	            (z0 == ~0ull << 16 && (d0 & 0xffff) == 0x2e2e);
+	return !(b[0] | b[1]) & suffix & !dots;
+}
+
+/* Payload bytes: family 0, address 1..16, dev 17..32, MAC 33..38,
+ * origin 39, zero 40..47.  Writes n from registers only (see above). */
+static inline __attribute__((always_inline))
+int store_neigh_from_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+                           uint64_t w5, struct rt_neigh *n)
+{
+	uint8_t family = (uint8_t)w0;
+	uint64_t d0 = w2 >> 8 | w3 << 56, d1 = w3 >> 8 | w4 << 56, mac = w4 >> 8;
+	bool v4 = family == STORE_AF_INET;
+
+	if (w5 || (w4 >> 56) > RT_ORIGIN_CONFIG || (!v4 && family != STORE_AF_INET6) ||
+	    (v4 && ((w0 >> 40) | w1 | (w2 & 0xff))) || !store_dev_ok(d0, d1))
+		return -1;
+	uint8_t *ip = (uint8_t *)&n->ip;
+	memcpy(ip, &w0, 8);                                     /* bytes 0..16 */
+	memcpy(ip + 8, &w1, 8);
+	ip[16] = (uint8_t)w2;
+	memcpy(n->dev, &d0, 8);
+	memcpy(n->dev + 8, &d1, 8);
+	memcpy(n->lladdr, &mac, 6);
+	n->origin = (uint8_t)(w4 >> 56);
+	return 0;
+}
+#endif
+
 void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD]);
 int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r);
 /* Index hashes of an ARP payload or of the key parts. */
@@ -127,7 +186,13 @@ int store_map_fd(int fd, const char *path, const struct store_ops *ops, bool wri
                  struct store_map *m, char *err, size_t errlen);
 void store_map_release(struct store_map *m);
 uint32_t store_map_flags(const struct store_map *m);
-bool store_map_retired(const struct store_map *m);
+/* The header's flags word (offset 68), one acquire load: readers check it
+ * on every call. */
+static inline bool store_map_retired(const struct store_map *m)
+{
+	return __atomic_load_n((const uint32_t *)(const void *)(m->base + 68), __ATOMIC_ACQUIRE) &
+	       STORE_F_RETIRED;
+}
 
 enum store_slot_state {
 	STORE_SLOT_FREE = 0,

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include "arp_reader.h"
 #include "arp_store.h"
 #include "proto.h"
@@ -750,11 +748,15 @@ START_TEST(test_reader_hostile_index)
 	size_t len;
 	unsigned char *buf = slurp(path, &len);
 	off_t idx = STORE_HDR_SIZE + (off_t)((cap * 64 + 4095) / 4096 * 4096);
-	size_t nidx = (len - (size_t)idx) / 4;
-	uint32_t *vals = malloc(nidx * 4);
+	size_t nidx = (len - (size_t)idx) / 8;
+	uint64_t *vals = malloc(nidx * 8);
+	/* Never EMPTY; tags that match the entry's hashes with slot numbers
+	 * out of range, or tombstones. */
+	uint64_t hip = store_hash_ip(&e.ip), hmac = store_hash_mac(e.lladdr);
 	for (size_t i = 0; i < nidx; i++)
-		vals[i] = i % 2 ? 0x7ffffff0u : (uint32_t)(cap + 1 + i);  /* never EMPTY */
-	poke(path, idx, vals, nidx * 4);
+		vals[i] = i % 3 == 0 ? STORE_IDX_TOMB :
+		          store_bucket(i % 2 ? hip : hmac, (uint32_t)(cap + i % 1000));
+	poke(path, idx, vals, nidx * 8);
 	free(vals);
 	free(buf);
 
@@ -866,6 +868,146 @@ START_TEST(test_reader_no_torn_reads)
 	s = open_arp(8, &dropped);
 	ck_assert_uint_le(dropped, 1);
 	ck_assert_uint_eq(arp_store_count(s), 1 - dropped);
+	arp_store_close(s);
+}
+END_TEST
+
+/* ---- Format primitives --------------------------------------------------- */
+
+START_TEST(test_crc32c)
+{
+	/* The standard check value of CRC-32C. */
+	ck_assert_uint_eq(store_crc32c(0, "123456789", 9), 0xE3069283u);
+	ck_assert_uint_eq(store_crc32c_sw(0, "123456789", 9), 0xE3069283u);
+	/* Hardware and table agree on every length and alignment, and
+	 * continuing a CRC equals one pass. */
+	uint8_t buf[300];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (size_t off = 0; off < 9; off++)
+		for (size_t n = 0; n + off <= sizeof(buf); n += 7) {
+			uint32_t hw = store_crc32c(0, buf + off, n);
+			ck_assert_uint_eq(hw, store_crc32c_sw(0, buf + off, n));
+			ck_assert_uint_eq(store_crc32c(store_crc32c(0, buf + off, n / 2), buf + off + n / 2,
+			                               n - n / 2), hw);
+		}
+}
+END_TEST
+
+/* The open-coded decoder accepts exactly what rt_neigh_check() accepts:
+ * random payloads built around valid ones, byte by byte. */
+START_TEST(test_decode_matches_check)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	const uint8_t interesting[] = { 0, 1, 2, 10, ' ', '!', '"', '.', '/', '0', ':', 'a', '\\',
+	                                '~', 0x7f, 0x80, 0xff };
+	unsigned accepted = 0, refused = 0;
+
+	for (int round = 0; round < 200000; round++) {
+		struct rt_neigh n, got;
+		uint8_t p[STORE_ARP_PAYLOAD];
+		char err[RT_ERRLEN];
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = neigh(x & 1 ? "192.0.2.1" : "2001:db8::1", "02:00:00:00:00:01",
+		          (const char *[]){ "eth0", "a", "..x", "lo", "enp0s31f6",
+		                            "fifteen-chars-x" }[x % 6]);
+		store_neigh_encode(&n, p);
+		/* Mutate one to three bytes; interesting values most of the time. */
+		for (unsigned k = 0; k <= (x >> 8) % 3; k++) {
+			unsigned at = (unsigned)((x >> (16 + 8 * k)) % STORE_ARP_PAYLOAD);
+			uint8_t v = (x >> (40 + k)) & 3 ? interesting[(x >> (44 + k)) % sizeof(interesting)]
+			                                  : (uint8_t)(x >> (48 + k));
+			p[at] = v;
+		}
+		int rc = store_neigh_decode(p, &got);
+		/* The reference: the same fields through rt_neigh_check(), plus
+		 * the canonical form (zero padding) the key comparison needs. */
+		struct rt_neigh ref;
+		memset(&ref, 0, sizeof(ref));
+		ref.ip.family = p[0];
+		memcpy(ref.ip.bytes, p + 1, 16);
+		memcpy(ref.dev, p + 17, 16);
+		memcpy(ref.lladdr, p + 33, 6);
+		ref.origin = p[39];
+		bool tail_zero = true;
+		for (int i = 40; i < STORE_ARP_PAYLOAD; i++)
+			tail_zero = tail_zero && !p[i];
+		int want = tail_zero && rt_neigh_check(&ref, err) == 0 ? 0 : -1;
+		ck_assert_msg(rc == want, "round %d: decode %d, rt_neigh_check %d", round, rc, want);
+		if (rc == 0) {
+			ck_assert(neigh_eq(&got, &ref));
+			accepted++;
+		} else {
+			refused++;
+		}
+	}
+	ck_assert_uint_gt(accepted, 1000);
+	ck_assert_uint_gt(refused, 1000);
+}
+END_TEST
+
+/* A kill -9 leaves the indexes stale (they are never synced): the next
+ * open mends them in place, same file, and readers find every entry. */
+START_TEST(test_index_mended_in_place)
+{
+	struct arp_store *s = open_arp(64, NULL);
+	char ip[32];
+	struct stat st0, st1;
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "10.1.0.%d", i);
+		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	arp_store_close(s);
+	ck_assert_int_eq(stat(path, &st0), 0);
+
+	/* Wipe some buckets and point others at the wrong slot. */
+	size_t cap = 64, nb = 128;
+	off_t idx = STORE_HDR_SIZE + (off_t)((cap * 64 + 4095) / 4096 * 4096);
+	uint64_t *b = malloc(nb * 8);
+	peek(path, idx, b, nb * 8);
+	unsigned wiped = 0, moved = 0;
+	for (size_t k = 0; k < nb; k++) {
+		if (b[k] == STORE_IDX_EMPTY)
+			continue;
+		if (k % 3 == 0) {
+			b[k] = STORE_IDX_EMPTY;
+			wiped++;
+		} else if (k % 3 == 1) {
+			b[k] = store_bucket(b[k], (uint32_t)b[k] % 40);     /* wrong slot, same tag */
+			moved++;
+		}
+	}
+	poke(path, idx, b, nb * 8);
+	free(b);
+	ck_assert_uint_gt(wiped, 0);
+	ck_assert_uint_gt(moved, 0);
+
+	uint32_t dropped = 9;
+	s = open_arp(64, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(arp_store_count(s), 40);
+	ck_assert_int_eq(stat(path, &st1), 0);
+	ck_assert_msg(st0.st_ino == st1.st_ino, "mended in place, not rewritten");
+	struct arp_reader *r;
+	char err[ERRSZ];
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	for (int i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "10.1.0.%d", i);
+		struct rt_addr a = addr(ip);
+		struct rt_neigh got[2];
+		ck_assert_int_eq(arp_store_find(s, &a, "eth0", NULL, NULL), 0);
+		ck_assert_int_eq(arp_reader_get_ip(r, &a, NULL, got, 2), 1);
+		ck_assert_int_eq(arp_reader_get_ip(r, &a, "eth0", got, 2), 1);
+	}
+	uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	struct rt_neigh all[64];
+	ck_assert_int_eq(arp_reader_get_mac(r, mac, all, 64), 40);
+	arp_reader_close(r);
 	arp_store_close(s);
 }
 END_TEST
@@ -1013,6 +1155,68 @@ START_TEST(test_route_crash_mid_update)
 }
 END_TEST
 
+/* The route store grows in place: same file, slot numbers kept, and a
+ * growth interrupted after extending the file (longer than its capacity)
+ * is accepted; a corrupt capacity word is refused untouched. */
+START_TEST(test_route_grow_in_place)
+{
+	struct route_store *s = open_routes(4, NULL);
+	struct stat st0, st1;
+	char dst[32];
+	uint32_t slots[300];
+
+	ck_assert_int_eq(stat(path, &st0), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(dst, sizeof(dst), "172.16.%d.%d/32", i / 256, i % 256);
+		struct rt_route r = route(dst, "192.0.2.1", NULL, (uint32_t)i);
+		ck_assert_int_eq(route_store_put(s, &r, &slots[i]), 0);
+		ck_assert_uint_eq(slots[i], (uint32_t)i);
+	}
+	ck_assert_uint_ge(route_store_capacity(s), 300);
+	route_store_close(s);
+	ck_assert_int_eq(stat(path, &st1), 0);
+	ck_assert_msg(st0.st_ino == st1.st_ino, "grown in place, not rewritten");
+
+	/* Interrupted growth: a longer file, capacity unchanged. */
+	ck_assert_int_eq(truncate(path, st1.st_size + 3 * 4096), 0);
+	uint32_t dropped = 9;
+	s = open_routes(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(route_store_count(s), 300);
+	for (int i = 300; i < 700; i++) {          /* grows over the tail */
+		snprintf(dst, sizeof(dst), "172.17.%d.%d/32", i / 256, i % 256);
+		struct rt_route r = route(dst, "192.0.2.1", NULL, 0);
+		ck_assert_int_eq(route_store_put(s, &r, NULL), 0);
+	}
+	route_store_close(s);
+	s = open_routes(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	struct rcoll c = { .count = 0 };
+	ck_assert_int_eq(route_store_load(s, rcollect, &c), 0);
+	ck_assert_int_eq(c.count, 700);
+	for (int i = 0; i < 64; i++) {
+		ck_assert_uint_eq(c.slot[i], (uint32_t)i);
+		ck_assert_uint_eq(c.r[i].metric, (uint32_t)i);
+	}
+	route_store_close(s);
+
+	/* The capacity word has its own check. */
+	uint64_t extent;
+	peek(path, 72, &extent, 8);
+	extent ^= 1;
+	poke(path, 72, &extent, 8);
+	size_t len0, len1;
+	unsigned char *before = slurp(path, &len0);
+	char err[ERRSZ];
+	ck_assert_int_eq(route_store_open(path, 4, &s, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "capacity checksum") && strstr(err, path), "%s", err);
+	unsigned char *after = slurp(path, &len1);
+	ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1051,11 +1255,20 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_reader_no_torn_reads);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("format");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_crc32c);
+	tcase_add_test(tc, test_decode_matches_check);
+	tcase_add_test(tc, test_index_mended_in_place);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("route");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_route_ops);
 	tcase_add_test(tc, test_route_crash_mid_update);
+	tcase_add_test(tc, test_route_grow_in_place);
 	suite_add_tcase(s, tc);
 	return s;
 }
