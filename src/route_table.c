@@ -79,7 +79,14 @@ struct dent {
 	uint32_t best_nh;    /* NIL: no match above the block */
 	uint16_t nm1;        /* intervals in blk, minus one */
 	uint8_t best_len;
+	uint8_t dense;       /* too many intervals for a block: the trie serves it */
 };
+
+/* A block is patched by rewriting it, so its size bounds the cost of every
+ * change in its /16.  Past this many intervals (dense host routes: 65,536
+ * /32s with differing next hops made each insert O(n)), the /16 drops its
+ * block and look-ups there walk the trie until the /16 empties. */
+#define BLK_MAX_IV 1024
 
 /* An interval while a block is (re)built. */
 struct iv {
@@ -549,6 +556,11 @@ static void blk_store(struct fam *f, uint32_t e, uint32_t k)
 	struct dent *d = &f->dir[e];
 	uint32_t cap = blk_cap(k);
 
+	if (k > BLK_MAX_IV) {
+		blk_drop(f, e);
+		d->dense = 1;
+		return;
+	}
 	if (!d->blk || blk_lines(blk_cap(d->nm1 + 1u)) != blk_lines(cap)) {
 		blk_drop(f, e);
 		d->blk = arena_take(f, blk_lines(cap));
@@ -619,8 +631,11 @@ static void blk_rebuild(struct fam *f, uint32_t e)
 		return;
 	if (start == NIL) {
 		blk_drop(f, e);
+		f->dir[e].dense = 0;
 		return;
 	}
+	if (f->dir[e].dense)
+		return;
 	const uint32_t *x = node(f, start);
 	uint32_t hi = (x[N_KEY] & 0xffff) + span16(x[N_LEN]);
 	iv_emit(f->scratch, &k, 0, &iv_none);
@@ -642,7 +657,8 @@ static void blk_raise(struct fam *f, uint32_t n)
 	struct iv nv;
 
 	if (!d->blk) {
-		blk_rebuild(f, e);
+		if (!d->dense)
+			blk_rebuild(f, e);
 		return;
 	}
 	iv_of_node(f, x, &nv);
@@ -675,7 +691,8 @@ static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
 	struct iv nv = iv_none;
 
 	if (!d->blk) {
-		blk_rebuild(f, e);
+		if (!d->dense)
+			blk_rebuild(f, e);
 		return;
 	}
 	for (uint32_t n = f->starts[e]; n != NIL;) {

@@ -739,6 +739,71 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 	route_table_free(t);
 }
 
+/* A dense /16: more /32s with differing next hops than a block may hold.
+ * Look-ups must stay right on both sides of the limit, through deletes, and
+ * after the /16 empties and fills again.  (Before the limit, 65,536 such
+ * routes took a minute to insert: every insert rewrote the block.) */
+START_TEST(test_dense_block)
+{
+	struct route_table *t = route_table_new();
+	char a[32], gw[32], want[64];
+	const uint32_t n = 3000;
+
+	add_ok(t, "10.0.0.0/16", 7, 99999);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rt_route r;
+
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
+		snprintf(gw, sizeof(gw), "192.0.2.%u", i % 200 + 1);
+		r = mk(a, gw, NULL, i % 3);
+		ck_assert_int_eq(route_table_add(t, &r, i), RT_OK);
+		if (i % 97 == 0 || i == n - 1) {
+			for (uint32_t j = 0; j <= i; j += 53) {
+				snprintf(a, sizeof(a), "10.0.%u.%u", j / 256, j % 256);
+				snprintf(want, sizeof(want), "%s %u", a, j % 3);
+				ck_lookup(t, a, want);
+			}
+			snprintf(a, sizeof(a), "10.0.%u.%u", (i + 1) / 256, (i + 1) % 256);
+			ck_lookup(t, a, "10.0.0.0/16 7");
+		}
+	}
+	for (uint32_t i = 0; i < n; i += 2) {
+		struct rt_prefix p;
+
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
+		p = pfx(a);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+	}
+	for (uint32_t i = 0; i < n; i += 7) {
+		snprintf(a, sizeof(a), "10.0.%u.%u", i / 256, i % 256);
+		if (i % 2)
+			snprintf(want, sizeof(want), "%s %u", a, i % 3);
+		else
+			snprintf(want, sizeof(want), "10.0.0.0/16 7");
+		ck_lookup(t, a, want);
+	}
+	/* Empty the /16, then a few routes: the block comes back. */
+	for (uint32_t i = 1; i < n; i += 2) {
+		struct rt_prefix p;
+
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
+		p = pfx(a);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+	}
+	{
+		struct rt_prefix p = pfx("10.0.0.0/16");
+		ck_assert_int_eq(route_table_delete(t, &p, 7, NULL, NULL), RT_OK);
+	}
+	add_ok(t, "10.0.1.0/24", 1, 1);
+	add_ok(t, "10.0.1.128/25", 2, 2);
+	ck_lookup(t, "10.0.1.1", "10.0.1.0/24 1");
+	ck_lookup(t, "10.0.1.200", "10.0.1.128/25 2");
+	ck_lookup(t, "10.0.2.1", "none");
+	ck_assert_uint_eq(route_table_count(t, 0), 2);
+	route_table_free(t);
+}
+END_TEST
+
 START_TEST(test_random_ipv4)
 {
 	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i, false);
@@ -770,6 +835,7 @@ static Suite *route_table_suite(void)
 	tcase_add_test(tc, test_delete_middle);
 	tcase_add_test(tc, test_walk_filters);
 	tcase_add_test(tc, test_memory_reuse);
+	tcase_add_test(tc, test_dense_block);
 	tcase_set_timeout(tc, 120);   /* valgrind on a busy machine */
 	suite_add_tcase(s, tc);
 
