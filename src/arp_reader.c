@@ -252,7 +252,10 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
 			/* A tombstone or a hostile value fails the bound. */
 			if ((uint32_t)(v >> 32) != tag || slot >= cap)
 				continue;
-			__builtin_prefetch(slots + (size_t)slot * SLOT_SIZE);
+			/* The first candidate is read right after the walk; the
+			 * others (a MAC's several IPs) overlap their misses. */
+			if (nc)
+				__builtin_prefetch(slots + (size_t)slot * SLOT_SIZE);
 			cand[nc++] = slot;
 			if (nc == BATCH) {
 				more = true;
