@@ -244,6 +244,24 @@ int arp_store_walk(const struct arp_store *s, arp_visit_fn fn, void *ctx)
 	return visit(v, n, fn, ctx);
 }
 
+int arp_store_walk_unordered(const struct arp_store *s, arp_visit_fn fn, void *ctx)
+{
+	const uint64_t *b = store_buckets(&s->st.m, IDX_IP);
+	size_t seen = 0;
+	int rc = 0;
+
+	for (uint32_t k = 0; k < s->st.m.nbuckets && seen < s->st.count && !rc; k++) {
+		struct rt_neigh n;
+
+		if (b[k] == STORE_IDX_EMPTY || store_bucket_tomb(b[k]))
+			continue;
+		get(s, (uint32_t)b[k] - 1, &n);
+		rc = fn(&n, (uint32_t)b[k] - 1, ctx);
+		seen++;
+	}
+	return rc;
+}
+
 static int walk_index(const struct arp_store *s, unsigned index, uint64_t hash,
                       const struct rt_addr *ip, const uint8_t *mac, arp_visit_fn fn, void *ctx)
 {

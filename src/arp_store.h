@@ -48,6 +48,9 @@ typedef int (*arp_visit_fn)(const struct rt_neigh *n, uint32_t slot, void *ctx);
 int arp_store_walk(const struct arp_store *s, arp_visit_fn fn, void *ctx);
 int arp_store_walk_ip(const struct arp_store *s, const struct rt_addr *ip, arp_visit_fn fn, void *ctx);
 int arp_store_walk_mac(const struct arp_store *s, const uint8_t mac[6], arp_visit_fn fn, void *ctx);
+/* Every entry in no particular order, without the sorted snapshot: for
+ * internal passes over a large table.  fn must not change the store. */
+int arp_store_walk_unordered(const struct arp_store *s, arp_visit_fn fn, void *ctx);
 
 size_t arp_store_count(const struct arp_store *s);
 size_t arp_store_capacity(const struct arp_store *s);

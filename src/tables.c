@@ -14,6 +14,7 @@ struct tables {
 	struct route_store *rstore;
 	struct arp_store *arp;
 	uint64_t event_seq;
+	size_t config_routes;   /* routes of origin config: reconciling */
 	tables_event_fn emit;
 	void *emit_ctx;
 };
@@ -47,6 +48,8 @@ static int load_route(const struct rt_route *r, uint32_t slot, void *ctx)
 	char buf[RT_ROUTESTRLEN];
 	int rc = route_table_add(lc->t->routes, r, slot);
 
+	if (rc == RT_OK && r->origin == RT_ORIGIN_CONFIG)
+		lc->t->config_routes++;
 	if (rc != RT_OK) {
 		/* A stored route that the table refuses (duplicate after a crash the
 		 * store could not resolve, or no memory): keep the store consistent
@@ -142,6 +145,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, b
 		rc = route_table_replace(t->routes, r, slot, &existed, NULL, NULL);
 		if (rc != RT_OK)
 			return rc;   /* cannot fail for an existing key: no allocation */
+		t->config_routes += (r->origin == RT_ORIGIN_CONFIG) - (old.origin == RT_ORIGIN_CONFIG);
 		if (changed)
 			*changed = true;
 		emit_route(t, RT_EV_CHANGE, r);
@@ -155,6 +159,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, b
 		route_store_free(t->rstore, slot);
 		return rc;
 	}
+	t->config_routes += r->origin == RT_ORIGIN_CONFIG;
 	if (changed)
 		*changed = true;
 	emit_route(t, RT_EV_ADD, r);
@@ -169,6 +174,7 @@ int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t met
 
 	if (rc != RT_OK)
 		return rc;
+	t->config_routes -= old.origin == RT_ORIGIN_CONFIG;
 	rc = route_store_free(t->rstore, slot);
 	if (rc != RT_OK)
 		log_err("route store: freeing slot %u failed: %s", slot, rt_err_str(rc));
@@ -326,6 +332,7 @@ void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *
 {
 	struct key_list kl = { .config_only = true };
 	char buf[RT_ROUTESTRLEN];
+	size_t kept = 0;        /* the file's routes now in the table as config */
 	int rc;
 
 	*added = *changed = *removed = *failed = 0;
@@ -346,9 +353,11 @@ void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *
 		if (rc != RT_OK) {
 			log_err("config route %s: %s", buf, rt_err_str(rc));
 			(*failed)++;
-		} else if (ch) {
-			(*(existed ? changed : added))++;
+			continue;
 		}
+		kept++;
+		if (ch)
+			(*(existed ? changed : added))++;
 	}
 	for (size_t i = 0; i < c->n_neighs; i++) {
 		const struct rt_neigh *n = &c->neighs[i];
@@ -371,8 +380,10 @@ void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *
 			(*(existed ? changed : added))++;
 		}
 	}
-	/* Remove config entries the file no longer lists. */
-	if (route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl) == 0)
+	/* Remove config entries the file no longer lists.  A million-route
+	 * table with no config entries (the usual case) costs no walk. */
+	if (t->config_routes > kept &&
+	    route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl) == 0)
 		for (size_t i = 0; i < kl.n; i++)
 			if (!config_has_route(c, &kl.routes[i]) &&
 			    tables_route_del(t, &kl.routes[i].dst, kl.routes[i].metric) == RT_OK)
@@ -380,7 +391,7 @@ void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *
 	free(kl.routes);
 	memset(&kl, 0, sizeof(kl));
 	kl.config_only = true;
-	if (arp_store_walk(t->arp, collect_neigh, &kl) == 0)
+	if (arp_store_walk_unordered(t->arp, collect_neigh, &kl) == 0)
 		for (size_t i = 0; i < kl.n; i++)
 			if (!config_has_neigh(c, &kl.neighs[i]) &&
 			    tables_arp_del(t, &kl.neighs[i].ip, kl.neighs[i].dev) == RT_OK)
