@@ -223,8 +223,8 @@ int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev)
 	return RT_OK;
 }
 
-/* Collect keys first: neither the table nor the store may change under a
- * walk. */
+/* Collect entries first: neither the table nor the store may change under
+ * a walk.  One list holds either routes or neighbours. */
 struct key_list {
 	struct rt_route *routes;
 	struct rt_neigh *neighs;
@@ -232,36 +232,30 @@ struct key_list {
 	bool config_only;
 };
 
-static int grow(struct key_list *kl, size_t size)
+/* arr with room for one more element of size, or NULL (arr kept). */
+static void *reserve(struct key_list *kl, void *arr, size_t size)
 {
-	void **arr = kl->routes ? (void **)&kl->routes : (void **)&kl->neighs;
 	size_t cap = kl->cap ? kl->cap * 2 : 1024;
 	void *p;
 
 	if (kl->n < kl->cap)
-		return 0;
-	p = realloc(*arr, cap * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	kl->cap = cap;
-	return 0;
+		return arr;
+	p = realloc(arr, cap * size);
+	if (p)
+		kl->cap = cap;
+	return p;
 }
 
 static int collect_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
 	struct key_list *kl = ctx;
+	struct rt_route *v;
 
 	if (kl->config_only && r->origin != RT_ORIGIN_CONFIG)
 		return 0;
-	if (!kl->routes) {
-		kl->routes = malloc(1024 * sizeof(*kl->routes));
-		if (!kl->routes)
-			return -1;
-		kl->cap = 1024;
-	}
-	if (grow(kl, sizeof(*kl->routes)) < 0)
+	if (!(v = reserve(kl, kl->routes, sizeof(*v))))
 		return -1;
+	kl->routes = v;
 	kl->routes[kl->n++] = *r;
 	return 0;
 }
@@ -269,17 +263,13 @@ static int collect_route(const struct rt_route *r, uint32_t tag, void *ctx)
 static int collect_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 {
 	struct key_list *kl = ctx;
+	struct rt_neigh *v;
 
 	if (kl->config_only && n->origin != RT_ORIGIN_CONFIG)
 		return 0;
-	if (!kl->neighs) {
-		kl->neighs = malloc(1024 * sizeof(*kl->neighs));
-		if (!kl->neighs)
-			return -1;
-		kl->cap = 1024;
-	}
-	if (grow(kl, sizeof(*kl->neighs)) < 0)
+	if (!(v = reserve(kl, kl->neighs, sizeof(*v))))
 		return -1;
+	kl->neighs = v;
 	kl->neighs[kl->n++] = *n;
 	return 0;
 }
