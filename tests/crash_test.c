@@ -145,54 +145,50 @@ struct seen {
 	int bad;
 };
 
-static int list(uint16_t type, struct seen *s)
+/* Record what one reply message of a list holds. */
+static int take_listed(const struct rt_hdr *h, const uint8_t *msg, void *ctx)
 {
-	struct rt_client c;
-	struct rt_msgbuf mb;
-	char err[512];
-	struct rt_hdr h;
-	const uint8_t *msg;
+	struct seen *s = ctx;
+	char err[RT_ERRLEN];
 
-	if (rt_client_connect(&c, env.sock, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 4096) < 0)
-		return -1;
-	rt_msg_begin(&mb, type, 1, 0);
-	if (rt_client_send(&c, &mb) < 0)
-		return -1;
-	do {
-		if (rt_client_recv(&c, &h, &msg, err, sizeof(err)) <= 0) {
-			fprintf(stderr, "list: %s\n", err);
+	for (uint32_t k = 0; k < h->count; k++) {
+		struct rt_route r;
+		struct rt_neigh n;
+
+		if (h->type == RT_MSG_ROUTES) {
+			if (rt_msg_get_route(h, msg, k, &r, err) != 0) {
+				s->bad++;
+				continue;
+			}
+			uint32_t i = (uint32_t)r.dst.addr.bytes[1] << 16 |
+			             (uint32_t)r.dst.addr.bytes[2] << 8 | r.dst.addr.bytes[3];
+			if (i >= MAX_OPS || r.dst.len != 32 || strcmp(r.dev, "eth0")) {
+				s->bad++;
+				continue;
+			}
+			s->routes[i] = 1;
+			s->nroutes++;
+		} else if (h->type == RT_MSG_NEIGHS) {
+			if (rt_msg_get_neigh(h, msg, k, &n, err) != 0 || n.ip.bytes[3] >= ARP_KEYS ||
+			    (mac_gen(&n) / 4) % ARP_KEYS != n.ip.bytes[3] || mac_gen(&n) % 4 != 3) {
+				s->bad++;   /* an entry no acknowledged or in-flight op wrote */
+				continue;
+			}
+			s->arp[n.ip.bytes[3]] = (int32_t)mac_gen(&n);
+			s->narp++;
+		} else {
 			return -1;
 		}
-		for (uint32_t k = 0; k < h.count; k++) {
-			struct rt_route r;
-			struct rt_neigh n;
+	}
+	return 0;
+}
 
-			if (type == RT_MSG_ROUTE_LIST) {
-				if (rt_msg_get_route(&h, msg, k, &r, err) != 0) {
-					s->bad++;
-					continue;
-				}
-				uint32_t i = (uint32_t)r.dst.addr.bytes[1] << 16 |
-				             (uint32_t)r.dst.addr.bytes[2] << 8 | r.dst.addr.bytes[3];
-				if (i >= MAX_OPS || r.dst.len != 32 || strcmp(r.dev, "eth0")) {
-					s->bad++;
-					continue;
-				}
-				s->routes[i] = 1;
-				s->nroutes++;
-			} else {
-				if (rt_msg_get_neigh(&h, msg, k, &n, err) != 0 || n.ip.bytes[3] >= ARP_KEYS ||
-				    (mac_gen(&n) / 4) % ARP_KEYS != n.ip.bytes[3] || mac_gen(&n) % 4 != 3) {
-					s->bad++;   /* an entry no acknowledged or in-flight op wrote */
-					continue;
-				}
-				s->arp[n.ip.bytes[3]] = (int32_t)mac_gen(&n);
-				s->narp++;
-			}
-		}
-	} while (h.flags & RT_F_MORE);
-	rt_msgbuf_free(&mb);
-	rt_client_close(&c);
+static int list(uint16_t type, struct seen *s)
+{
+	if (test_query(env.sock, type, take_listed, s) < 0) {
+		fprintf(stderr, "list: the exchange with rtmd failed\n");
+		return -1;
+	}
 	return 0;
 }
 

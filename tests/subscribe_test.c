@@ -170,36 +170,35 @@ static int pump(struct sub *s)
 	return 0;
 }
 
+struct answer {
+	struct rt_status *st;
+	uint8_t *table;
+};
+
+/* A status reply, or one message of a route list (into table by id). */
+static int take_answer(const struct rt_hdr *h, const uint8_t *msg, void *ctx)
+{
+	struct answer *a = ctx;
+	char err[RT_ERRLEN];
+
+	if (h->type == RT_MSG_STATUS_REPLY)
+		return rt_msg_get_status(h, msg, a->st, err) != 0 ? -1 : 0;
+	for (uint32_t i = 0; h->type == RT_MSG_ROUTES && i < h->count; i++) {
+		struct rt_route r;
+		int id;
+
+		if (rt_msg_get_route(h, msg, i, &r, err) != 0 || (id = id_of(&r)) < 0)
+			return -1;
+		a->table[id] = r.gw.bytes[3];
+	}
+	return h->type == RT_MSG_STATUS_REPLY || h->type == RT_MSG_ROUTES ? 0 : -1;
+}
+
 static int query(uint16_t type, struct rt_status *st, uint8_t *table)
 {
-	struct rt_client c;
-	struct rt_msgbuf mb;
-	char err[512];
-	struct rt_hdr h;
-	const uint8_t *msg;
+	struct answer a = { .st = st, .table = table };
 
-	if (rt_client_connect(&c, env.sock, err, sizeof(err)) < 0 || rt_msgbuf_init(&mb, 1024) < 0)
-		return -1;
-	rt_msg_begin(&mb, type, 1, 0);
-	if (rt_client_send(&c, &mb) < 0)
-		return -1;
-	do {
-		if (rt_client_recv(&c, &h, &msg, err, sizeof(err)) <= 0)
-			return -1;
-		if (h.type == RT_MSG_STATUS_REPLY && rt_msg_get_status(&h, msg, st, err) != 0)
-			return -1;
-		for (uint32_t i = 0; h.type == RT_MSG_ROUTES && i < h.count; i++) {
-			struct rt_route r;
-			int id;
-
-			if (rt_msg_get_route(&h, msg, i, &r, err) != 0 || (id = id_of(&r)) < 0)
-				return -1;
-			table[id] = r.gw.bytes[3];
-		}
-	} while (h.flags & RT_F_MORE);
-	rt_msgbuf_free(&mb);
-	rt_client_close(&c);
-	return 0;
+	return test_query(env.sock, type, take_answer, &a);
 }
 
 int main(int argc, char **argv)

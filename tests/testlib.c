@@ -145,3 +145,32 @@ int test_request(struct rt_client *c, struct rt_msgbuf *mb)
 	}
 	return -1;
 }
+
+int test_query(const char *sock, uint16_t type, test_reply_fn fn, void *ctx)
+{
+	struct rt_client c;
+	struct rt_msgbuf mb;
+	char err[512];
+	struct rt_hdr h;
+	const uint8_t *msg;
+	int rc = 0;
+
+	if (rt_client_connect(&c, sock, err, sizeof(err)) < 0)
+		return -1;
+	if (rt_msgbuf_init(&mb, 1024) < 0) {
+		rt_client_close(&c);
+		return -1;
+	}
+	rt_msg_begin(&mb, type, 1, 0);
+	if (rt_client_send(&c, &mb) < 0)
+		rc = -1;
+	while (rc == 0) {
+		if (rt_client_recv(&c, &h, &msg, err, sizeof(err)) <= 0 || fn(&h, msg, ctx) != 0)
+			rc = -1;
+		else if (!(h.flags & RT_F_MORE))
+			break;
+	}
+	rt_msgbuf_free(&mb);
+	rt_client_close(&c);
+	return rc;
+}

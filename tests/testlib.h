@@ -31,4 +31,10 @@ bool testenv_wrapped(void);
 /* Send mb, wait for the final reply: 0 ack, an rt_err code, -1 lost. */
 int test_request(struct rt_client *c, struct rt_msgbuf *mb);
 
+/* On a new connection to sock, send a bodiless request of this type and
+ * give each reply message to fn until one without RT_F_MORE.  0, or -1 if
+ * the exchange failed or fn returned non-zero. */
+typedef int (*test_reply_fn)(const struct rt_hdr *h, const uint8_t *msg, void *ctx);
+int test_query(const char *sock, uint16_t type, test_reply_fn fn, void *ctx);
+
 #endif
