@@ -34,6 +34,8 @@
  * however large, still goes out whole (the check follows each message). */
 #define BACKLOG_PAUSE (256u << 10)
 #define MAX_GROUPS 256
+/* Connections past max-clients kept for root and writers. */
+#define WRITER_RESERVE 8
 /* Bounds of one group commit (see gather_group). */
 #define GROUP_MAX_MS 10
 #define GROUP_MAX_CHANGES 200000
@@ -63,8 +65,8 @@ static void lookup_writer_group(struct server *s)
 	if (gr)
 		s->writer_gid = gr->gr_gid;
 	else
-		log_notice("writer group \"%s\" does not exist: only root may change the tables",
-		           s->cfg->writer_group);
+		log_notice("writer group \"%s\" does not exist: only root%s may change the tables",
+		           s->cfg->writer_group, geteuid() ? " and rtmd's own user" : "");
 }
 
 int server_init(struct server *s, struct rtmd_config *cfg, const char *config_path,
@@ -133,12 +135,28 @@ static bool peer_in_group(int fd, gid_t primary, gid_t want)
 	return false;
 }
 
+/* One log line per second at most for refused connections: a local user
+ * hammering a full daemon must not fill the journal. */
+static void log_refused(struct server *s)
+{
+	uint64_t now = now_ms();
+
+	s->refused++;
+	if (now - s->refused_logged_ms < 1000)
+		return;
+	log_warn("refused %lu connection(s): %zu clients, max-clients is %u (%u more kept for writers)",
+	         s->refused, s->n_clients, s->cfg->max_clients, WRITER_RESERVE);
+	s->refused = 0;
+	s->refused_logged_ms = now;
+}
+
 static void accept_clients(struct server *s)
 {
 	for (int i = 0; i < 64; i++) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		struct client *c;
+		bool can_write;
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -147,14 +165,20 @@ static void accept_clients(struct server *s)
 				log_err("accept on %s: %s", s->socket_path, strerror(errno));
 			return;
 		}
-		if (s->n_clients >= s->cfg->max_clients) {
-			log_warn("refusing a connection: %zu clients, max-clients is %u",
-			         s->n_clients, s->cfg->max_clients);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_err("SO_PEERCRED: %s", strerror(errno));
 			close(fd);
 			continue;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-			log_err("SO_PEERCRED: %s", strerror(errno));
+		/* Root, rtmd's own user (a private rtmd run by hand belongs to
+		 * whoever started it) and the writer group may change. */
+		can_write = cred.uid == 0 || cred.uid == geteuid() ||
+		            (s->have_writer_gid && peer_in_group(fd, cred.gid, s->writer_gid));
+		/* Readers cannot lock writers out: a few slots past max-clients
+		 * are kept for those who may change the tables. */
+		if (s->n_clients >= s->cfg->max_clients &&
+		    (!can_write || s->n_clients >= (size_t)s->cfg->max_clients + WRITER_RESERVE)) {
+			log_refused(s);
 			close(fd);
 			continue;
 		}
@@ -167,8 +191,7 @@ static void accept_clients(struct server *s)
 		c->fd = fd;
 		c->pid = cred.pid;
 		c->uid = cred.uid;
-		c->can_write = cred.uid == 0 ||
-		               (s->have_writer_gid && peer_in_group(fd, cred.gid, s->writer_gid));
+		c->can_write = can_write;
 		c->evmask = EPOLLIN;
 		if (ep_ctl(s, EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
 			log_err("epoll_ctl: %s", strerror(errno));
@@ -318,7 +341,7 @@ static void handle_change(struct server *s, struct client *c, const struct rt_hd
 	bool force = h->flags & RT_F_FORCE;
 
 	if (!c->can_write) {
-		log_warn("refused a change from pid %ld uid %u: not root and not in group \"%s\"",
+		log_warn("refused a change from pid %ld uid %u: not root, not rtmd's user, not in group \"%s\"",
 		         (long)c->pid, c->uid, s->cfg->writer_group);
 		reply_error(s, c, h, RT_E_PERM, 0, 0, 0,
 		            "changes need root or membership of group \"%s\"", s->cfg->writer_group);

@@ -73,6 +73,8 @@ struct server {
 	bool stopping, reload;
 	uint64_t msyncs, msync_usec;
 	size_t unsynced;        /* changes applied since the last sync */
+	unsigned long refused;  /* connections refused since the last log line */
+	uint64_t refused_logged_ms;
 };
 
 /* Set up signals, timers and epoll around an already-listening socket.

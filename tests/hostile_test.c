@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -766,11 +768,16 @@ static void class_fairness(void)
 
 /* ---- max-clients exhaustion (rtmd restarted with a small limit) ---- */
 
-static void class_exhaustion(int limit)
+/* Connections past max-clients that rtmd keeps for writers (server.c). */
+#define WRITER_RESERVE 8
+
+/* Open n connections, each asking for status: how many were served and
+ * how many closed at once.  The connections stay open. */
+static void exhaust(int *fds, int n, int *served, int *refused)
 {
-	int fds[128], served = 0, refused = 0, n = limit + 6;
 	uint8_t b[RT_HDR_SIZE], rbuf[RT_HDR_SIZE + RT_WIRE_STATUS];
 
+	*served = *refused = 0;
 	put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, RT_MSG_STATUS, RT_HDR_SIZE, 1, 0, 0);
 	for (int i = 0; i < n; i++) {
 		ssize_t r;
@@ -781,20 +788,68 @@ static void class_exhaustion(int limit)
 		send(fds[i], b, sizeof(b), MSG_NOSIGNAL);
 		r = recv(fds[i], rbuf, sizeof(rbuf), 0);
 		if (r > 0)
-			served++;
+			(*served)++;
 		else if (r == 0 || errno == ECONNRESET)   /* closed unread: reset */
-			refused++;
+			(*refused)++;
 		else
 			fail("max-clients: connection %d neither served nor refused within %d ms", i,
 			     reply_timeout_ms);
 	}
-	printf("  max-clients %d: %d connections served, %d refused (closed at once)\n", limit,
-	       served, refused);
-	if (served != limit || refused != n - limit)
+}
+
+/* Readers fill max-clients; a writer must still get in (a few slots are
+ * kept for writers), so no local user can lock root out.  As root the
+ * readers are a child that became nobody; otherwise the test's own user is
+ * rtmd's user, a writer, and gets the reserve too. */
+static void class_exhaustion(int limit)
+{
+	int fds[128], res[2], hold[2], served = 0, refused = 0, n = limit + WRITER_RESERVE + 4;
+	bool as_reader = geteuid() == 0;
+	int want_served = as_reader ? limit : limit + WRITER_RESERVE;
+	pid_t pid;
+
+	if (as_reader && chmod(env.dir, 0755) < 0)
+		fail("chmod %s: %s", env.dir, strerror(errno));
+	if (pipe(res) < 0 || pipe(hold) < 0)
+		fail("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+
+		if (as_reader && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(3);
+		exhaust(fds, n, &served, &refused);
+		if (write(res[1], &served, sizeof(served)) < 0 || write(res[1], &refused, sizeof(refused)) < 0)
+			_exit(4);
+		close(hold[1]);
+		if (read(hold[0], &c, 1) < 0)   /* keep the connections until told */
+			_exit(5);
+		_exit(0);
+	}
+	close(res[1]);
+	close(hold[0]);
+	if (read(res[0], &served, sizeof(served)) != sizeof(served) ||
+	    read(res[0], &refused, sizeof(refused)) != sizeof(refused))
+		fail("max-clients: the connecting child failed");
+	printf("  max-clients %d: %d connections by %s served, %d refused (closed at once)\n", limit,
+	       served, as_reader ? "a reader (nobody)" : "rtmd's own user (a writer)", refused);
+	if (served != want_served || refused != n - want_served)
 		fail("max-clients %d: %d served and %d refused, wanted %d and %d", limit, served,
-		     refused, limit, n - limit);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
+		     refused, want_served, n - want_served);
+	if (as_reader) {
+		int w, wr;
+
+		exhaust(&w, 1, &wr, &(int){ 0 });
+		if (wr != 1)
+			fail("max-clients: root was locked out by readers");
+		printf("  max-clients %d: root still served with every reader slot taken\n", limit);
+		close(w);
+	}
+	close(hold[1]);        /* the child closes its connections and exits */
+	waitpid(pid, NULL, 0);
+	close(res[0]);
 	check_healthy("max-clients exhaustion");
 }
 
