@@ -672,6 +672,7 @@ static int end_turn(struct server *s)
 		}
 		update_events(s, c);
 	}
+	dump_cache_trim(s);
 	return 0;
 }
 
@@ -847,6 +848,7 @@ void server_free(struct server *s)
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	free(s->rbuf);
+	dump_cache_clear(s);
 	rt_msgbuf_free(&s->mb);
 	rt_msgbuf_free(&s->evmb);
 }

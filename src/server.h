@@ -73,6 +73,13 @@ struct server {
 	bool stopping, reload;
 	uint64_t msyncs, msync_usec;
 	size_t unsynced;        /* changes applied since the last sync */
+	struct {                /* the last dump, shared by subscribers (subscribers.c) */
+		struct shmsg **msgs;
+		size_t n;
+		uint64_t seq;
+		uint32_t tables;
+		bool valid;
+	} dump;
 	unsigned long refused;  /* connections refused since the last log line */
 	uint64_t refused_logged_ms;
 };
@@ -103,6 +110,8 @@ void server_on_event(void *ctx, const struct rt_event *ev);
 void server_publish(struct server *s);
 /* Start a subscription: HELLO, the dump as add events (unless RT_F_NO_DUMP),
  * SYNC; 0 or an rt_err. */
+void dump_cache_clear(struct server *s);
+void dump_cache_trim(struct server *s);
 int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h);
 
 #endif

@@ -168,22 +168,62 @@ void server_on_event(void *ctx, const struct rt_event *ev)
 	s->evtable = tf;
 }
 
+/* ---- dumps ----------------------------------------------------------------
+ * A dump is encoded once per (tables, event_seq) and shared by every
+ * subscriber that asks for it before the next change: after a restart a
+ * hundred rtmon reconnecting at once cost one dump, not a hundred. */
+
+void dump_cache_clear(struct server *s)
+{
+	for (size_t i = 0; i < s->dump.n; i++)
+		shmsg_unref(s->dump.msgs[i]);
+	free(s->dump.msgs);
+	memset(&s->dump, 0, sizeof(s->dump));
+}
+
+/* Free the cached dump once every subscriber has sent it on: only the
+ * cache still holds its messages. */
+void dump_cache_trim(struct server *s)
+{
+	for (size_t i = 0; i < s->dump.n; i++)
+		if (s->dump.msgs[i]->refs > 1)
+			return;
+	if (s->dump.n)
+		dump_cache_clear(s);
+}
+
 struct dump_ctx {
 	struct server *s;
-	struct client *c;
-	struct rt_msgbuf *mb;
-	uint8_t table;
 	int err;
 };
 
+static int dump_keep(struct server *s)
+{
+	struct shmsg *m, **v;
+
+	if (!rt_msg_count(&s->mb))
+		return 0;
+	v = realloc(s->dump.msgs, (s->dump.n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	s->dump.msgs = v;
+	m = shmsg_new(&s->mb, 0);   /* a dump is state, not events: no queue charge */
+	if (!m)
+		return -1;
+	s->dump.msgs[s->dump.n++] = m;
+	return 0;
+}
+
 static int dump_put(struct dump_ctx *d, const struct rt_event *ev)
 {
-	if (rt_msg_put_event(d->mb, ev) == 0)
+	struct server *s = d->s;
+
+	if (rt_msg_put_event(&s->mb, ev) == 0)
 		return 0;
-	if (client_queue(d->c, d->mb) < 0)
+	if (dump_keep(s) < 0)
 		return d->err = RT_E_FULL;
-	rt_msg_begin(d->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
-	if (rt_msg_put_event(d->mb, ev) < 0)
+	rt_msg_begin(&s->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
+	if (rt_msg_put_event(&s->mb, ev) < 0)
 		return d->err = RT_E_FULL;
 	return 0;
 }
@@ -204,12 +244,39 @@ static int dump_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 	return dump_put(ctx, &ev);
 }
 
+/* The dump of these tables as they are now, built if the cache is stale. */
+static int dump_build(struct server *s, uint32_t tables, uint64_t seq)
+{
+	struct dump_ctx d = { .s = s };
+
+	if (s->dump.valid && s->dump.seq == seq && s->dump.tables == tables)
+		return RT_OK;
+	dump_cache_clear(s);
+	/* Encoded between two requests: no change can fall between the dump
+	 * and the stream that follows it. */
+	rt_msg_begin(&s->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
+	if (tables & RT_F_TABLE_ROUTE)
+		route_table_walk(tables_routes(s->tables), RT_FILTER_ALL, NULL, dump_route, &d);
+	if (!d.err && (tables & RT_F_TABLE_ARP))
+		arp_store_walk(tables_arp(s->tables), dump_neigh, &d);
+	if (!d.err && dump_keep(s) < 0)
+		d.err = RT_E_FULL;
+	if (d.err) {
+		dump_cache_clear(s);
+		return d.err;
+	}
+	s->dump.valid = true;
+	s->dump.seq = seq;
+	s->dump.tables = tables;
+	return RT_OK;
+}
+
 int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h)
 {
 	struct rt_hello hello = { .event_seq = tables_event_seq(s->tables) };
 	struct rt_sync sync = { .event_seq = hello.event_seq };
-	struct dump_ctx d = { .s = s, .c = c, .mb = &s->mb };
 	uint32_t tables = h->flags & RT_F_TABLE_ALL;
+	int rc;
 
 	if (c->subscriber)
 		return RT_E_INVALID;
@@ -223,17 +290,12 @@ int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h)
 	if (rt_msg_put_hello(&s->mb, &hello) < 0 || client_queue(c, &s->mb) < 0)
 		return RT_E_FULL;
 	if (!(h->flags & RT_F_NO_DUMP)) {
-		/* The dump is encoded now, in one piece, between two requests: no
-		 * change can fall between it and the stream that follows. */
-		rt_msg_begin(&s->mb, RT_MSG_EVENTS, 0, RT_F_MORE);
-		if (tables & RT_F_TABLE_ROUTE)
-			route_table_walk(tables_routes(s->tables), RT_FILTER_ALL, NULL, dump_route, &d);
-		if (!d.err && (tables & RT_F_TABLE_ARP))
-			arp_store_walk(tables_arp(s->tables), dump_neigh, &d);
-		if (d.err)
-			return d.err;
-		if (rt_msg_count(&s->mb) && client_queue(c, &s->mb) < 0)
-			return RT_E_FULL;
+		rc = dump_build(s, tables, hello.event_seq);
+		if (rc != RT_OK)
+			return rc;
+		for (size_t i = 0; i < s->dump.n; i++)
+			if (client_queue_shared(c, s->dump.msgs[i]) < 0)
+				return RT_E_FULL;
 	}
 	rt_msg_begin(&s->mb, RT_MSG_SYNC, h->seq, 0);
 	if (rt_msg_put_sync(&s->mb, &sync) < 0 || client_queue(c, &s->mb) < 0)
