@@ -81,6 +81,7 @@ void config_defaults(struct rtmd_config *c)
 	c->max_clients = 1024;
 	c->max_subscriber_queue = 1048576;   /* events share messages: ~72 B each, once for all subscribers */
 	c->max_message_size = RT_MSG_MAX_DEFAULT;
+	c->max_reply_memory = 256;
 	c->idle_timeout = 0;
 	c->log_level = LOG_INFO;
 	c->route_capacity = 4096;
@@ -838,6 +839,8 @@ static const struct setting settings[] = {
 	/* Above 1 MiB a message no longer fits a default socket buffer. */
 	{ "max-message-size", parse_u32,
 	  offsetof(struct rtmd_config, max_message_size), RT_MSG_MIN_MAX, 1048576 },
+	{ "max-reply-memory", parse_u32,
+	  offsetof(struct rtmd_config, max_reply_memory), 1, 1048576 },
 	/* In milliseconds it must still fit poll()'s int timeout. */
 	{ "idle-timeout", parse_u32, offsetof(struct rtmd_config, idle_timeout), 0, INT_MAX / 1000 },
 	{ "log-level", parse_log_level, 0, 0, 0 },

@@ -26,6 +26,7 @@ struct rtmd_config {
 	uint32_t max_clients;             /* "max-clients", default 1024 */
 	uint32_t max_subscriber_queue;    /* "max-subscriber-queue" (events), default 65536 */
 	uint32_t max_message_size;        /* "max-message-size" bytes, default 65536 */
+	uint32_t max_reply_memory;        /* "max-reply-memory" MiB of readers' listings, default 256 */
 	uint32_t idle_timeout;            /* "idle-timeout" seconds, 0 = never (default) */
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */

@@ -177,6 +177,7 @@ const char *rt_err_str(int code)
 		[RT_E_SKIPPED] = "skipped after an earlier failure",
 		[RT_E_TOOBIG] = "message too big",
 		[RT_E_INTERNAL] = "internal error",
+		[RT_E_BUSY] = "busy, try again",
 	};
 
 	if (code < 0 || code >= RT_E_MAX)

@@ -73,6 +73,7 @@ enum rt_err {
 	RT_E_SKIPPED = 7,     /* batch stopped at an earlier failure */
 	RT_E_TOOBIG = 8,
 	RT_E_INTERNAL = 9,    /* I/O error in rtmd (store, msync) */
+	RT_E_BUSY = 10,       /* a limit on pending replies: try again later */
 	RT_E_MAX
 };
 const char *rt_err_str(int code);   /* "exists", "not found", ... */

@@ -428,6 +428,29 @@ static int list_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 	return 0;
 }
 
+/* Whether a listing of about n records of size each may be queued for c:
+ * writers always; readers while the replies waiting to be read stay under
+ * max-reply-memory.  A list of a million routes is ~56 MiB, and a reader
+ * that asks and never reads must not multiply that by max-clients. */
+static bool list_allowed(struct server *s, struct client *c, const struct rt_hdr *h,
+                         size_t n, size_t size)
+{
+	size_t queued = 0;
+
+	if (c->can_write)
+		return true;
+	for (struct client *o = s->clients; o; o = o->next)
+		if (!o->subscriber)
+			queued += o->q.bytes;
+	if (queued + n * size <= (size_t)s->cfg->max_reply_memory << 20)
+		return true;
+	log_notice("pid %ld uid %u: listing refused, %zu MiB of replies wait to be read",
+	           (long)c->pid, c->uid, queued >> 20);
+	reply_error(s, c, h, RT_E_BUSY, 0, 0, 0, "%zu MiB of listings wait to be read by clients",
+	            queued >> 20);
+	return false;
+}
+
 static void handle_route_query(struct server *s, struct client *c, const struct rt_hdr *h,
                                const uint8_t *msg)
 {
@@ -457,6 +480,9 @@ static void handle_route_query(struct server *s, struct client *c, const struct 
 	if (h->count)
 		mode = (h->flags & RT_F_LIST_ROOT) ? RT_FILTER_ROOT :
 		       (h->flags & RT_F_LIST_MATCH) ? RT_FILTER_MATCH : RT_FILTER_EXACT;
+	if ((mode == RT_FILTER_ALL || mode == RT_FILTER_ROOT) &&
+	    !list_allowed(s, c, h, route_table_count(tables_routes(s->tables), 0), RT_WIRE_ROUTE))
+		return;
 	rt_msg_begin(&s->mb, RT_MSG_ROUTES, h->seq, 0);
 	route_table_walk(tables_routes(s->tables), mode, h->count ? &key.dst : NULL, list_route, &l);
 	if (l.err)
@@ -474,6 +500,8 @@ static void handle_arp_query(struct server *s, struct client *c, const struct rt
 	struct rt_neigh key;
 	int rc;
 
+	if (h->type == RT_MSG_ARP_LIST && !list_allowed(s, c, h, arp_store_count(as), RT_WIRE_NEIGH))
+		return;
 	rt_msg_begin(&s->mb, RT_MSG_NEIGHS, h->seq, 0);
 	if (h->type == RT_MSG_ARP_LIST) {
 		arp_store_walk(as, list_neigh, &l);

@@ -104,6 +104,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.max_clients, 1024);
 	ck_assert_uint_eq(c.max_subscriber_queue, 1048576);
 	ck_assert_uint_eq(c.max_message_size, 65536);
+	ck_assert_uint_eq(c.max_reply_memory, 256);
 	ck_assert_uint_eq(c.idle_timeout, 0);
 	ck_assert_int_eq(c.log_level, LOG_INFO);
 	ck_assert_uint_eq(c.route_capacity, 4096);
@@ -178,6 +179,7 @@ START_TEST(test_every_setting)
 	           "idle-timeout = 600;\n"
 	           "log-level = \"debug\";\n"
 	           "route-capacity = 100000;\n"
+	           "max-reply-memory = 64;\n"
 	           "arp-capacity = 0x100;\n"
 	           "routes = ();\n"
 	           "arp = [];\n");
@@ -192,6 +194,7 @@ START_TEST(test_every_setting)
 	ck_assert_uint_eq(c.max_clients, 77);
 	ck_assert_uint_eq(c.max_subscriber_queue, 1000);
 	ck_assert_uint_eq(c.max_message_size, 8192);
+	ck_assert_uint_eq(c.max_reply_memory, 64);
 	ck_assert_uint_eq(c.idle_timeout, 600);
 	ck_assert_int_eq(c.log_level, LOG_DEBUG);
 	ck_assert_uint_eq(c.route_capacity, 100000);

@@ -104,4 +104,29 @@ expect 1 "user removed from the group is refused again" -- urtctl add 10.12.0.0/
 expect 0 "writer group as primary group: add" -- \
 	setpriv --reuid="$TU" --regid="$TG" --clear-groups "$RTCTL" -s "$SOCK" add 10.12.0.0/16 dev eth0
 stop_rtmd
+
+# max-reply-memory: a reader that asks for a list and does not read it
+# holds memory in rtmd; past the limit other readers' lists are "busy",
+# while root's are not limited.  30,000 routes list to ~1.7 MiB.
+printf 'writer-group = "%s";\nmax-reply-memory = 2;\n' "$TG" > "$CONF"
+start_rtmd
+awk 'BEGIN { for (i = 0; i < 30000; i++) printf "add 10.%d.%d.0/24 dev eth0\n", int(i / 256), i % 256 }' > "$T/many"
+rtctl flush route >/dev/null
+expect 0 "root loads 30,000 routes" -- rtctl -b "$T/many"
+expect 0 "a reader may list when nothing waits" -- urtctl list
+same "the reader got the whole table" "$(echo "$OUT" | wc -l)" "30000"
+# A reader whose output nobody reads: rtctl stops reading the socket.
+as_user sh -c "'$RTCTL' -s '$SOCK' list | sleep 15" &
+STUCK=$!
+sleep 1
+expect 1 "another reader's list is refused while replies wait" -- urtctl list
+contains "refusal says busy" "$ERR" "busy, try again"
+expect 0 "root's list is not limited" -- rtctl list --json
+contains "rtmd logged the refusal" "$(cat "$T/rtmd.log")" "listing refused"
+# The stuck rtctl is a grandchild; its command line names our private socket.
+pkill -f -- "-s $SOCK list" 2>/dev/null; wait "$STUCK" 2>/dev/null
+ok_after=0
+for _ in $(seq 1 50); do urtctl list >/dev/null 2>&1 && { ok_after=1; break; }; sleep 0.1; done
+same "readers may list again once the replies are gone" "$ok_after" "1"
+stop_rtmd
 finish
