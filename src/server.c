@@ -341,8 +341,12 @@ static void handle_change(struct server *s, struct client *c, const struct rt_hd
 	bool force = h->flags & RT_F_FORCE;
 
 	if (!c->can_write) {
-		log_warn("refused a change from pid %ld uid %u: not root, not rtmd's user, not in group \"%s\"",
-		         (long)c->pid, c->uid, s->cfg->writer_group);
+		/* Once per connection: a peer repeating refused requests must
+		 * not fill the journal. */
+		if (!c->refusal_logged)
+			log_warn("refused a change from pid %ld uid %u: not root, not rtmd's user, not in group \"%s\"",
+			         (long)c->pid, c->uid, s->cfg->writer_group);
+		c->refusal_logged = true;
 		reply_error(s, c, h, RT_E_PERM, 0, 0, 0,
 		            "changes need root or membership of group \"%s\"", s->cfg->writer_group);
 		return;

@@ -43,6 +43,7 @@ struct client {
 	bool subscriber;
 	uint32_t tables;        /* RT_F_TABLE_* of a subscription */
 	bool batch_failed;      /* an RT_F_BATCH message failed: skip until BATCH_START */
+	bool refusal_logged;    /* a refused change was logged for this connection */
 	uint32_t evmask;        /* events registered with epoll */
 	bool reading_paused;    /* output backlog too large: stop reading requests */
 	bool dead;              /* close at end of turn */

@@ -117,6 +117,14 @@ check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nog
 check "rtctl status" 0 -- rtctl status
 check "rtmon (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtmon --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
 check "man rtmon shows our page (section 1)" 0 -- sh -c 'man -w 1 rtmon | grep -q "man1/rtmon.1"'
+# idle-timeout: rtmd stops by itself when idle; the socket starts it again.
+check "set idle-timeout = 2" 0 -- sh -c 'echo "idle-timeout = 2;" >> /etc/rtmd/rtmd.conf'
+check "restart with the idle timeout" 0 -- systemctl restart rtmd.service
+check "rtmd exits by itself when idle" 0 -- sh -c 'for i in $(seq 1 50); do systemctl is-active -q rtmd.service || exit 0; sleep 0.2; done; exit 1'
+same "the idle exit was clean" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
+same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+check "remove idle-timeout" 0 -- sed -i '/^idle-timeout = 2;$/d' /etc/rtmd/rtmd.conf
+check "restart without it" 0 -- systemctl restart rtmd.service
 check "systemctl stop rtmd" 0 -- systemctl stop rtmd.service
 same "rtmd exited cleanly" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
 check "the first request after stop activates it again" 0 -- rtctl list
