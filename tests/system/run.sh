@@ -20,13 +20,17 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no o
 
 W=$(mktemp -d /tmp/rtmd-system.XXXXXX)
 NSPID=
+CTPID=
 PASS=0
 FAIL=0
 cleanup() {
 	if [ -n "$NSPID" ]; then
-		in_ct systemctl poweroff >/dev/null 2>&1
+		[ -n "${CTPID:-}" ] && timeout 10 nsenter -t "$CTPID" -m -u -i -n -p -- \
+			systemctl poweroff >/dev/null 2>&1
 		for _ in $(seq 1 50); do kill -0 "$NSPID" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL "$NSPID" 2>/dev/null
+		# SIGKILL on nspawn would orphan the container's init: end it too.
+		[ -n "${CTPID:-}" ] && kill -KILL "$CTPID" 2>/dev/null
 	fi
 	umount "$W/root" 2>/dev/null || umount -l "$W/root" 2>/dev/null
 	rm -rf "$W"
