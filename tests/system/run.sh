@@ -40,7 +40,7 @@ trap cleanup EXIT INT TERM
 ok()  { PASS=$((PASS + 1)); echo "ok $PASS - $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 # Run a command inside the container: its init's namespaces.
-in_ct() { nsenter -t "$CTPID" -m -u -i -n -p -- "$@"; }
+in_ct() { timeout 60 nsenter -t "$CTPID" -m -u -i -n -p -- "$@"; }
 check() {  # check DESC WANT_RC -- command (inside the container)
 	desc=$1 want=$2; shift 3
 	out=$(in_ct "$@" 2>&1); rc=$?
