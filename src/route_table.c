@@ -645,25 +645,17 @@ static void blk_rebuild(struct fam *f, uint32_t e)
 	blk_store(f, e, k);
 }
 
-/* Node n (IPv4, length >= DIR_BITS) has a new or changed head route: it
- * now wins in its range wherever nothing longer does.  Cheaper than a
- * rebuild, which matters when a million routes are loaded. */
-static void blk_raise(struct fam *f, uint32_t n)
+/* Rewrite entry e's block with nv over [lo, hi] wherever it takes over:
+ * raising a prefix of length len, it beats what is no longer than it;
+ * lowering one, it replaces what that prefix had won.  Equal neighbours
+ * were merged, so intervals are split at the range's edges. */
+static void blk_patch(struct fam *f, uint32_t e, uint32_t lo, uint32_t hi, const struct iv *nv,
+                      uint32_t len, bool raise)
 {
-	const uint32_t *x = node(f, n);
-	uint32_t e = dir_top(x), len = x[N_LEN];
-	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(len), k = 0;
 	const struct dent *d = &f->dir[e];
-	struct iv nv;
-
-	if (!d->blk) {
-		if (!d->dense)
-			blk_rebuild(f, e);
-		return;
-	}
-	iv_of_node(f, x, &nv);
 	unsigned char *b = blk_at(f, d);
-	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
+	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt), k = 0;
+
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
 		uint32_t s0 = blk_pos(b)[i], end = i + 1 < cnt ? blk_pos(b)[i + 1] - 1u : 0xffff;
@@ -673,12 +665,32 @@ static void blk_raise(struct fam *f, uint32_t n)
 		}
 		if (s0 < lo)
 			iv_emit(f->scratch, &k, s0, &old);
-		bool wins = old.nh == NIL || old.len <= len;
-		iv_emit(f->scratch, &k, s0 > lo ? s0 : lo, wins ? &nv : &old);
+		bool take = raise ? old.nh == NIL || old.len <= len : old.nh != NIL && old.len == len;
+		iv_emit(f->scratch, &k, s0 > lo ? s0 : lo, take ? nv : &old);
 		if (end > hi)
 			iv_emit(f->scratch, &k, hi + 1, &old);
 	}
 	blk_store(f, e, k);
+}
+
+/* Node n (IPv4, length >= DIR_BITS) has a new or changed head route: it
+ * now wins in its range wherever nothing longer does.  Cheaper than a
+ * rebuild, which matters when a million routes are loaded. */
+static void blk_raise(struct fam *f, uint32_t n)
+{
+	const uint32_t *x = node(f, n);
+	uint32_t e = dir_top(x), len = x[N_LEN];
+	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(len);
+	const struct dent *d = &f->dir[e];
+	struct iv nv;
+
+	if (!d->blk) {
+		if (!d->dense)
+			blk_rebuild(f, e);
+		return;
+	}
+	iv_of_node(f, x, &nv);
+	blk_patch(f, e, lo, hi, &nv, len, true);
 }
 
 /* Node (key, len) of block e, IPv4, len >= DIR_BITS, has lost its routes:
@@ -687,7 +699,7 @@ static void blk_raise(struct fam *f, uint32_t n)
 static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
 {
 	const struct dent *d = &f->dir[e];
-	uint32_t lo = key & 0xffff, hi = lo + span16(len), k = 0;
+	uint32_t lo = key & 0xffff, hi = lo + span16(len);
 	struct iv nv = iv_none;
 
 	if (!d->blk) {
@@ -703,24 +715,7 @@ static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
 			iv_of_node(f, x, &nv);
 		n = x[key_bit(&key, x[N_LEN])];
 	}
-	unsigned char *b = blk_at(f, d);
-	uint32_t cnt = d->nm1 + 1u, cap = blk_cap(cnt);
-	for (uint32_t i = 0; i < cnt; i++) {
-		struct iv old = { *blk_metric(b, cap, i), *blk_nh(b, cap, i), 0, blk_len(b, cap)[i] };
-		uint32_t s0 = blk_pos(b)[i], end = i + 1 < cnt ? blk_pos(b)[i + 1] - 1u : 0xffff;
-		if (end < lo || s0 > hi) {
-			iv_emit(f->scratch, &k, s0, &old);
-			continue;
-		}
-		/* equal neighbours were merged: split at the range's edges */
-		if (s0 < lo)
-			iv_emit(f->scratch, &k, s0, &old);
-		bool mine = old.nh != NIL && old.len == len;
-		iv_emit(f->scratch, &k, s0 > lo ? s0 : lo, mine ? &nv : &old);
-		if (end > hi)
-			iv_emit(f->scratch, &k, hi + 1, &old);
-	}
-	blk_store(f, e, k);
+	blk_patch(f, e, lo, hi, &nv, len, false);
 }
 
 static void dir_set(struct fam *f, uint32_t lo, uint32_t hi, uint32_t start_e, uint32_t start,
