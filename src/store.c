@@ -855,8 +855,10 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	uint32_t nused = 0;
 	if (st->m.base) {
 		memcpy(used, st->used, bitmap_words(st->m.capacity) * sizeof(uint64_t));
-		for (size_t i = 0; i < st->npending; i++)
+		for (size_t i = 0; i < st->npending; i++) {
 			bit_clear(used, st->pending[i]);
+			bit_clear(st->pend_bits, st->pending[i]);
+		}
 		for (uint32_t s = 0; s < st->m.capacity; s++) {
 			if (!bit_get(used, s))
 				continue;
@@ -1309,6 +1311,7 @@ void store_close(struct store *st)
 	store_map_release(&st->m);
 	free(st->used);
 	free(st->pending);
+	free(st->pend_bits);
 	free(st->path);
 	memset(st, 0, sizeof(*st));
 	st->m.fd = -1;
@@ -1399,6 +1402,7 @@ void store_release(struct store *st, uint32_t slot)
 	memcpy(key, store_payload(st, slot), st->ops->keylen);
 	for (size_t i = 0; i < st->npending;) {
 		if (memcmp(store_payload(st, st->pending[i]), key, st->ops->keylen) == 0) {
+			bit_clear(st->pend_bits, st->pending[i]);
 			store_free_now(st, st->pending[i]);
 			st->pending[i] = st->pending[--st->npending];
 		} else {
@@ -1410,6 +1414,18 @@ void store_release(struct store *st, uint32_t slot)
 
 int store_free_later(struct store *st, uint32_t slot)
 {
+	size_t need = bitmap_words(st->m.capacity);
+
+	if (st->pend_words < need) {
+		uint64_t *b = realloc(st->pend_bits, need * sizeof(*b));
+		if (!b) {
+			store_free_now(st, slot);
+			return 0;
+		}
+		memset(b + st->pend_words, 0, (need - st->pend_words) * sizeof(*b));
+		st->pend_bits = b;
+		st->pend_words = need;
+	}
 	if (st->npending == st->pending_cap) {
 		size_t ncap = st->pending_cap ? st->pending_cap * 2 : 64;
 		uint32_t *p = realloc(st->pending, ncap * sizeof(*p));
@@ -1422,6 +1438,7 @@ int store_free_later(struct store *st, uint32_t slot)
 		st->pending_cap = ncap;
 	}
 	st->pending[st->npending++] = slot;
+	bit_set(st->pend_bits, slot);
 	return 0;
 }
 
@@ -1429,10 +1446,7 @@ bool store_slot_live(const struct store *st, uint32_t slot)
 {
 	if (slot >= st->m.capacity || !bit_get(st->used, slot))
 		return false;
-	for (size_t i = 0; i < st->npending; i++)
-		if (st->pending[i] == slot)
-			return false;
-	return true;
+	return slot / 64 >= st->pend_words || !bit_get(st->pend_bits, slot);
 }
 
 const uint8_t *store_payload(const struct store *st, uint32_t slot)
@@ -1523,8 +1537,10 @@ int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 		st->dirty_lo = st->dirty_hi = 0;
 	}
 	/* The replacements are durable now: their originals may go. */
-	for (size_t i = 0; i < st->npending; i++)
+	for (size_t i = 0; i < st->npending; i++) {
+		bit_clear(st->pend_bits, st->pending[i]);
 		store_free_now(st, st->pending[i]);
+	}
 	st->npending = 0;
 	if (usec)
 		*usec = spent;
@@ -1534,5 +1550,5 @@ int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 size_t store_memory(const struct store *st)
 {
 	return sizeof(*st) + bitmap_words(st->m.capacity) * sizeof(uint64_t) +
-	       st->pending_cap * sizeof(uint32_t) + (st->path ? strlen(st->path) + 1 : 0);
+	       st->pending_cap * sizeof(uint32_t) + st->pend_words * sizeof(uint64_t) + (st->path ? strlen(st->path) + 1 : 0);
 }

@@ -255,6 +255,10 @@ struct store {
 	 * of the two. */
 	uint32_t *pending;
 	size_t npending, pending_cap;
+	/* The same set as a bitmap (sized on demand), so that asking whether
+	 * a slot is live stays O(1) with thousands of frees pending. */
+	uint64_t *pend_bits;
+	size_t pend_words;
 	/* One dirty byte range of the slot region: one msync call per sync,
 	 * because each call costs a device flush; the kernel skips the clean
 	 * pages inside the range. */
