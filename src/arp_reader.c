@@ -291,32 +291,16 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
 /* Keys are built in registers from the caller's memory (hashed in place:
  * an rt_addr is the family byte then the address, as in the payload),
  * never staged through byte stores that a wider load would have to wait
- * for. */
+ * for.  ip_key() and mac_key() fill the key words and return its hash;
+ * ip_key() returns false for a family no entry can have. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev,
-                      struct rt_neigh *out, size_t max)
+/* An interface name as key words 2..4 (payload bytes 17..32); false if it
+ * is too long to match anything. */
+static bool dev_key(const char *dev, uint64_t k[KEY_WORDS])
 {
-	const uint8_t *a = (const uint8_t *)ip;
-	bool v4 = ip->family == AF_INET;
-	uint64_t k[KEY_WORDS] = { 0 };
-
-	if (refresh(r) < 0)
-		return -1;
-	if (!v4 && ip->family != AF_INET6)
-		return 0;
-	memcpy(&k[0], a, 8);
-	if (v4) {
-		k[0] &= 0xffffffffffull;        /* family and 4 address bytes */
-	} else {
-		memcpy(&k[1], a + 8, 8);
-		k[2] = a[16];
-	}
-	/* The IP index hashes the family and the address bytes. */
-	uint64_t hash = XXH3_64bits(a, v4 ? 5 : STORE_ARP_IPLEN);
-	if (!dev)
-		return lookup(r, BY_IP, hash, k, out, max);
 	uint64_t d0 = 0, d1 = 0;
 	unsigned i = 0;
+
 	for (; i < RT_IFNAMSIZ && dev[i]; i++) {
 		uint64_t c = (uint8_t)dev[i];
 		if (i < 8)
@@ -324,57 +308,238 @@ int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char
 		else
 			d1 |= c << (8 * (i - 8));
 	}
-	if (i == RT_IFNAMSIZ)
-		return 0;
-	k[2] |= d0 << 8;                        /* dev: payload bytes 17..32 */
+	k[2] = d0 << 8;
 	k[3] = d0 >> 56 | d1 << 8;
 	k[4] = d1 >> 56;
+	return i < RT_IFNAMSIZ;
+}
+
+/* dk: the dev's words from dev_key() (zero for any dev). */
+static inline __attribute__((always_inline)) bool ip_key(const struct rt_addr *ip,
+                                                         const uint64_t dk[KEY_WORDS],
+                                                         uint64_t k[KEY_WORDS], uint64_t *hash)
+{
+	const uint8_t *a = (const uint8_t *)ip;
+	bool v4 = ip->family == AF_INET;
+
+	if (!v4 && ip->family != AF_INET6)
+		return false;
+	memcpy(&k[0], a, 8);
+	if (v4) {
+		k[0] &= 0xffffffffffull;        /* family and 4 address bytes */
+		k[1] = 0;
+		k[2] = dk[2];
+	} else {
+		memcpy(&k[1], a + 8, 8);
+		k[2] = a[16] | dk[2];
+	}
+	k[3] = dk[3];
+	k[4] = dk[4];
+	/* The IP index hashes the family and the address bytes. */
+	*hash = XXH3_64bits(a, v4 ? 5 : STORE_ARP_IPLEN);
+	return true;
+}
+
+static inline __attribute__((always_inline)) uint64_t mac_key(const uint8_t mac[6],
+                                                              uint64_t k[KEY_WORDS])
+{
+	uint64_t m = 0;
+
+	memcpy(&m, mac, 6);
+	k[0] = k[1] = k[2] = k[3] = 0;
+	k[4] = m << 8;                          /* payload bytes 33..38 */
+	return XXH3_64bits(mac, 6);
+}
+#else
+/* Other byte orders: the key as payload bytes, then as words. */
+static bool dev_key(const char *dev, uint64_t k[KEY_WORDS])
+{
+	union words u = { .w = { 0 } };
+	size_t dlen = strnlen(dev, RT_IFNAMSIZ);
+
+	if (dlen >= RT_IFNAMSIZ)
+		return false;
+	memcpy(u.b + STORE_ARP_IPLEN, dev, dlen);
+	memcpy(k, u.w, sizeof(u.w));
+	return true;
+}
+
+static bool ip_key(const struct rt_addr *ip, const uint64_t dk[KEY_WORDS], uint64_t k[KEY_WORDS],
+                   uint64_t *hash)
+{
+	union words u;
+	size_t alen = rt_addr_bytes(ip->family);
+
+	if (!alen)
+		return false;
+	memcpy(u.w, dk, sizeof(u.w));
+	u.b[0] = ip->family;
+	memcpy(u.b + 1, ip->bytes, alen);
+	*hash = XXH3_64bits(u.b, 1 + alen);
+	memcpy(k, u.w, sizeof(u.w));
+	return true;
+}
+
+static uint64_t mac_key(const uint8_t mac[6], uint64_t k[KEY_WORDS])
+{
+	union words u = { .w = { 0 } };
+
+	memcpy(u.b + STORE_ARP_MAC_OFF, mac, 6);
+	memcpy(k, u.w, sizeof(u.w));
+	return XXH3_64bits(mac, 6);
+}
+#endif
+
+static const uint64_t any_dev[KEY_WORDS];
+
+int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev,
+                      struct rt_neigh *out, size_t max)
+{
+	uint64_t k[KEY_WORDS], dk[KEY_WORDS], hash;
+
+	if (refresh(r) < 0)
+		return -1;
+	if (!dev) {
+		if (!ip_key(ip, any_dev, k, &hash))
+			return 0;
+		return lookup(r, BY_IP, hash, k, out, max);
+	}
+	if (!dev_key(dev, dk) || !ip_key(ip, dk, k, &hash))
+		return 0;
 	return lookup(r, BY_IP_DEV, hash, k, out, max);
 }
 
 int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out,
                        size_t max)
 {
-	uint64_t k[KEY_WORDS] = { 0 }, m = 0;
+	uint64_t k[KEY_WORDS];
 
 	if (refresh(r) < 0)
 		return -1;
-	memcpy(&m, mac, 6);
-	k[4] = m << 8;                          /* payload bytes 33..38 */
-	return lookup(r, BY_MAC, XXH3_64bits(mac, 6), k, out, max);
+	uint64_t hash = mac_key(mac, k);
+	return lookup(r, BY_MAC, hash, k, out, max);
 }
-#else
-/* Other byte orders: the key as payload bytes, then as words. */
-int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev,
-                      struct rt_neigh *out, size_t max)
-{
-	union words k = { .w = { 0 } };
-	size_t alen = rt_addr_bytes(ip->family), dlen = 0;
 
-	if (refresh(r) < 0)
-		return -1;
-	if (!alen || (dev && (dlen = strnlen(dev, RT_IFNAMSIZ)) >= RT_IFNAMSIZ))
-		return 0;
-	k.b[0] = ip->family;
-	memcpy(k.b + 1, ip->bytes, alen);
-	uint64_t hash = XXH3_64bits(k.b, 1 + alen);
+/* ---- Batched look-ups ----------------------------------------------------
+ *
+ * A look-up is two dependent misses (bucket, then slot) and a few hundred
+ * instructions; one call at a time leaves the CPU waiting for one miss at
+ * a time.  The batch is a software pipeline over the keys, AHEAD keys
+ * between its stages, so that about 2 x AHEAD misses are in flight:
+ *   A  key i:           build the key, hash it, prefetch its bucket line;
+ *   B  key i - AHEAD:   walk its (now cached) buckets a few steps and
+ *                       prefetch the slots whose tags match;
+ *   C  key i - 2 AHEAD: the single call's lookup(), on cached lines.
+ * Stage C is the very code of the single calls (seqlock read, key compare,
+ * validation), so a batch answers exactly as n single calls would; A and B
+ * only prefetch, computing addresses from the current mapping, and C
+ * recomputes everything itself, so a mapping replaced in between costs a
+ * wasted prefetch, never a wrong answer.  The file is checked (refresh())
+ * once per key, as in single calls. */
+#define AHEAD 8
+#define RING (2 * AHEAD)        /* C frees an entry before A refills it */
+#define WALK 8                  /* buckets stage B looks at */
+
+struct pending {
+	uint64_t hash;
+	uint64_t key[KEY_WORDS];
+	bool ok;                    /* a key that can match */
+};
+
+static inline __attribute__((always_inline)) void prefetch_bucket(const struct store_map *m,
+                                                                  unsigned index, uint64_t hash)
+{
+	if (index < m->nindex)
+		__builtin_prefetch(store_buckets(m, index) + ((uint32_t)hash & (m->nbuckets - 1)));
+}
+
+static inline __attribute__((always_inline)) void prefetch_slots(const struct store_map *m,
+                                                                 unsigned index, uint64_t hash)
+{
+	if (index >= m->nindex)
+		return;
+	const uint64_t *b = store_buckets(m, index);
+	const uint8_t *slots = store_slot_addr(m, 0);
+	uint32_t mask = m->nbuckets - 1, pos = (uint32_t)hash & mask, tag = (uint32_t)(hash >> 32);
+
+	for (unsigned s = 0; s < WALK; s++, pos = (pos + 1) & mask) {
+		uint64_t v = __atomic_load_n(&b[pos], __ATOMIC_RELAXED);
+		uint32_t slot = (uint32_t)v - 1;
+		if (v == STORE_IDX_EMPTY)
+			break;
+		if ((uint32_t)(v >> 32) == tag && slot < m->capacity)
+			__builtin_prefetch(slots + (size_t)slot * SLOT_SIZE);
+	}
+}
+
+/* keys: n rt_addr (BY_IP, BY_IP_DEV, with dk the dev's key words) or n MACs. */
+static inline __attribute__((always_inline)) ssize_t
+lookup_many(struct arp_reader *r, enum kind kind, const void *keys, const uint64_t dk[KEY_WORDS],
+            size_t n, struct rt_neigh *out, int *found)
+{
+	struct pending ring[RING];
+	unsigned index = kind == BY_MAC;
+	size_t hits = 0;
+
+	for (size_t i = 0; i < n + 2 * AHEAD; i++) {
+		if (refresh(r) < 0)
+			return -1;
+		if (i >= 2 * AHEAD) {
+			size_t j = i - 2 * AHEAD;
+			struct pending *p = &ring[j % RING];
+			int got = p->ok ? lookup(r, kind, p->hash, p->key, &out[j], 1) : 0;
+			if (!got)
+				out[j].ip.family = 0;
+			if (found)
+				found[j] = got;
+			hits += got > 0;
+		}
+		if (i >= AHEAD && i - AHEAD < n) {
+			const struct pending *p = &ring[(i - AHEAD) % RING];
+			if (p->ok)
+				prefetch_slots(&r->m, index, p->hash);
+		}
+		if (i < n) {
+			struct pending *p = &ring[i % RING];
+			if (kind == BY_MAC) {
+				p->hash = mac_key((const uint8_t *)keys + 6 * i, p->key);
+				p->ok = true;
+			} else {
+				p->ok = ip_key((const struct rt_addr *)keys + i, dk, p->key, &p->hash);
+			}
+			if (p->ok)
+				prefetch_bucket(&r->m, index, p->hash);
+		}
+	}
+	return (ssize_t)hits;
+}
+
+ssize_t arp_reader_get_ip_many(struct arp_reader *r, const struct rt_addr *ips, size_t n,
+                               const char *dev, struct rt_neigh *out, int *found)
+{
+	uint64_t dk[KEY_WORDS];
+
 	if (!dev)
-		return lookup(r, BY_IP, hash, k.w, out, max);
-	memcpy(k.b + STORE_ARP_IPLEN, dev, dlen);
-	return lookup(r, BY_IP_DEV, hash, k.w, out, max);
-}
-
-int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out,
-                       size_t max)
-{
-	union words k = { .w = { 0 } };
-
-	if (refresh(r) < 0)
+		return lookup_many(r, BY_IP, ips, any_dev, n, out, found);
+	if (dev_key(dev, dk))
+		return lookup_many(r, BY_IP_DEV, ips, dk, n, out, found);
+	/* A name too long for any entry: nothing matches (but the file is
+	 * still checked, as a single call would). */
+	if (n && refresh(r) < 0)
 		return -1;
-	memcpy(k.b + STORE_ARP_MAC_OFF, mac, 6);
-	return lookup(r, BY_MAC, XXH3_64bits(mac, 6), k.w, out, max);
+	for (size_t i = 0; i < n; i++) {
+		out[i].ip.family = 0;
+		if (found)
+			found[i] = 0;
+	}
+	return 0;
 }
-#endif
+
+ssize_t arp_reader_get_mac_many(struct arp_reader *r, const uint8_t (*macs)[6], size_t n,
+                                struct rt_neigh *out, int *found)
+{
+	return lookup_many(r, BY_MAC, macs, any_dev, n, out, found);
+}
 
 int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, uint64_t *version)
 {

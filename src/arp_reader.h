@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "addr.h"
 
@@ -26,6 +27,23 @@ void arp_reader_close(struct arp_reader *r);
 int arp_reader_get_ip(struct arp_reader *r, const struct rt_addr *ip, const char *dev /* NULL: any */,
                       struct rt_neigh *out, size_t max);
 int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_neigh *out, size_t max);
+/* Batched look-ups, for throughput (a consumer resolving many keys): the
+ * same answers as n single calls
+ *     found[i] = arp_reader_get_ip(r, &ips[i], dev, &out[i], 1)
+ *     found[i] = arp_reader_get_mac(r, macs[i], &out[i], 1)
+ * with the same guarantees (never a torn or invalid entry, the file
+ * followed across growth), several times faster on a large table: the
+ * index buckets and slots of consecutive keys are fetched from memory
+ * together instead of one after another.  For each key, out[i] is one
+ * matching entry, with out[i].ip.family 0 (AF_UNSPEC) if there is none;
+ * found[i] (found may be NULL) is the number of matching entries, as a
+ * single call returns.  dev (NULL: any) applies to every key.  Returns the
+ * number of keys with at least one match, or -1 with errno as above (out
+ * and found then hold the answers of some first keys only). */
+ssize_t arp_reader_get_ip_many(struct arp_reader *r, const struct rt_addr *ips, size_t n,
+                               const char *dev, struct rt_neigh *out, int *found);
+ssize_t arp_reader_get_mac_many(struct arp_reader *r, const uint8_t (*macs)[6], size_t n,
+                                struct rt_neigh *out, int *found);
 /* Read one slot: 1 and *out if it holds a valid entry, 0 if free, -1 with
  * errno on error.  *version (may be NULL) receives the slot's write version. */
 int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, uint64_t *version);

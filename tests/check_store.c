@@ -723,6 +723,165 @@ START_TEST(test_reader_lookups)
 }
 END_TEST
 
+/* Batched look-ups answer key by key as the single calls do.  n: keys. */
+static void check_many(struct arp_reader *r, const struct rt_addr *ips, const uint8_t (*macs)[6],
+                       size_t n, const char *dev)
+{
+	struct rt_neigh *out = calloc(n + 1, sizeof(*out));
+	int *found = calloc(n + 1, sizeof(*found));
+	ssize_t hits = 0;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(found);
+	for (int pass = 0; pass < 2; pass++) {
+		bool mac = pass == 1;
+		if (mac && !macs)
+			break;
+		memset(out, 0xa5, (n + 1) * sizeof(*out));     /* garbage: must be overwritten */
+		out[n].ip.family = 0x5a;                        /* guard */
+		ssize_t got = mac ? arp_reader_get_mac_many(r, macs, n, out, found)
+		                  : arp_reader_get_ip_many(r, ips, n, dev, out, found);
+		ck_assert_int_ge(got, 0);
+		ck_assert_uint_eq(out[n].ip.family, 0x5a);
+		hits = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct rt_neigh all[16];
+			int want = mac ? arp_reader_get_mac(r, macs[i], all, 16)
+			               : arp_reader_get_ip(r, &ips[i], dev, all, 16);
+			ck_assert_int_ge(want, 0);
+			ck_assert_msg(found[i] == want, "key %zu (%s): %d found, single call %d", i,
+			              mac ? "mac" : "ip", found[i], want);
+			if (!want) {
+				ck_assert_uint_eq(out[i].ip.family, 0);
+				continue;
+			}
+			hits++;
+			bool match = false;
+			for (int k = 0; k < want && k < 16; k++)
+				match |= neigh_eq(&out[i], &all[k]);
+			ck_assert_msg(match, "key %zu: entry not among the single call's", i);
+		}
+		ck_assert_int_eq(got, hits);
+		/* found is optional. */
+		memset(out, 0xa5, n * sizeof(*out));
+		got = mac ? arp_reader_get_mac_many(r, macs, n, out, NULL)
+		          : arp_reader_get_ip_many(r, ips, n, dev, out, NULL);
+		ck_assert_int_eq(got, hits);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(out[i].ip.family != 0, found[i] > 0);
+	}
+	free(out);
+	free(found);
+}
+
+START_TEST(test_reader_many)
+{
+	struct arp_store *s = open_arp(16, NULL);
+	struct arp_reader *r;
+	char err[ERRSZ], ip[64], mac[32];
+	enum { N = 1500 };
+	struct rt_addr *ips = calloc(N, sizeof(*ips));
+	uint8_t (*macs)[6] = calloc(N, sizeof(*macs));
+	const char *devs[] = { "eth0", "eth1", "wlan0" };
+
+	ck_assert_ptr_nonnull(ips);
+	ck_assert_ptr_nonnull(macs);
+	/* One IP on three devs, one MAC on three IPs, then IPv4 and IPv6
+	 * entries with their own MACs, on eth0 or eth1. */
+	for (int i = 0; i < 3; i++) {
+		struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", devs[i]);
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 10 + i);
+		e = neigh(ip, "02:aa:bb:cc:dd:ee", "eth0");
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	sync_arp(s);
+	/* Opened on the small file: the adds below grow it (rewrite and
+	 * rename) several times, which the batch must follow. */
+	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
+		ck_abort_msg("reader: %s", err);
+	for (int i = 0; i < 600; i++) {
+		if (i % 3 == 2)
+			snprintf(ip, sizeof(ip), "2001:db8::%x", i);
+		else
+			snprintf(ip, sizeof(ip), "10.1.%d.%d", i / 256, i % 256);
+		snprintf(mac, sizeof(mac), "02:00:00:01:%02x:%02x", i / 256, i % 256);
+		struct rt_neigh e = neigh(ip, mac, devs[i % 2]);
+		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
+	}
+	sync_arp(s);
+
+	/* Keys: present and missing IPv4 and IPv6 addresses, the multi-dev IP,
+	 * an address family no entry has; MACs likewise. */
+	for (size_t i = 0; i < N; i++) {
+		unsigned k = (unsigned)(i * 7919u % 1200u);
+		if (i % 97 == 0) {
+			ips[i] = addr("192.0.2.1");
+		} else if (i % 89 == 0) {
+			memset(&ips[i], 0x11, sizeof(ips[i]));
+			ips[i].family = 77;
+		} else {
+			if (k % 3 == 2)
+				snprintf(ip, sizeof(ip), "2001:db8::%x", k);
+			else
+				snprintf(ip, sizeof(ip), "10.1.%u.%u", k / 256, k % 256);
+			ips[i] = addr(ip);
+		}
+		if (i % 101 == 0) {
+			static const uint8_t shared[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+			memcpy(macs[i], shared, 6);
+		} else {
+			uint8_t m[6] = { 0x02, 0, 0, 1, (uint8_t)(k / 256), (uint8_t)k };
+			memcpy(macs[i], m, 6);
+		}
+	}
+	/* Sizes below, at and across the pipeline's depth. */
+	static const size_t sizes[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 33, 100, N };
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++)
+		check_many(r, ips, macs, sizes[t], NULL);
+	check_many(r, ips, NULL, N, "eth1");
+	check_many(r, ips, NULL, N, "wlan0");
+	check_many(r, ips, NULL, N, "eth9");
+	check_many(r, ips, NULL, 20, "a-name-longer-than-ifnamsiz");
+
+	/* Half the keys are present: the count says so. */
+	struct rt_neigh out[N];
+	ssize_t hits = arp_reader_get_ip_many(r, ips, N, NULL, out, NULL);
+	ck_assert_int_gt(hits, N / 3);
+	ck_assert_int_lt(hits, N);
+
+	/* Deletes and replaces show at once, and a growth between two batches
+	 * is followed. */
+	struct rt_addr one = addr("10.1.0.1");
+	ck_assert_int_eq(arp_store_delete(s, &one, "eth1", NULL, NULL), 0);
+	struct rt_neigh e = neigh("10.1.0.4", "02:00:00:00:77:77", "eth0");
+	ck_assert_int_eq(arp_store_replace(s, &e, NULL, NULL, NULL, NULL), 0);
+	for (int i = 0; i < 1200; i++) {
+		snprintf(ip, sizeof(ip), "10.2.%d.%d", i / 256, i % 256);
+		struct rt_neigh f = neigh(ip, "02:00:00:02:00:00", "eth2");
+		ck_assert_int_eq(arp_store_add(s, &f, NULL), 0);
+	}
+	struct rt_addr two[3] = { one, e.ip, addr("10.2.4.175") };
+	int found[3];
+	ck_assert_int_eq(arp_reader_get_ip_many(r, two, 3, NULL, out, found), 2);
+	ck_assert_int_eq(found[0], 0);
+	ck_assert_uint_eq(out[0].ip.family, 0);
+	ck_assert_int_eq(found[1], 1);
+	ck_assert(neigh_eq(&out[1], &e));
+	ck_assert_int_eq(found[2], 1);
+	ck_assert_str_eq(out[2].dev, "eth2");
+	uint8_t many[1][6] = { { 0x02, 0, 0, 0x02, 0, 0 } };
+	ck_assert_int_eq(arp_reader_get_mac_many(r, (const uint8_t (*)[6])many, 1, out, found), 1);
+	ck_assert_int_eq(found[0], 1200);
+	check_many(r, ips, macs, N, NULL);
+
+	arp_reader_close(r);
+	arp_store_close(s);
+	free(ips);
+	free(macs);
+}
+END_TEST
+
 START_TEST(test_reader_missing)
 {
 	struct arp_reader *r = NULL;
@@ -1250,6 +1409,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reader_lookups);
+	tcase_add_test(tc, test_reader_many);
 	tcase_add_test(tc, test_reader_missing);
 	tcase_add_test(tc, test_reader_hostile_index);
 	tcase_add_test(tc, test_reader_no_torn_reads);

@@ -1,9 +1,10 @@
 /* reader_test.c - a process reads rtmd's ARP mapping continuously, through
- * the library reader, while a writer makes tens of thousands of changes
- * (adds that grow the table several times, replaces, deletes).  Every
- * entry a writer stores satisfies an invariant linking its MAC to its IP
- * and interface; a torn read would break it.  The test fails on any torn
- * read and reports the counts.
+ * the library reader (single and batched look-ups, slot reads), while a
+ * writer makes tens of thousands of changes (adds that grow the table
+ * several times, replaces, deletes).  Every entry a writer stores
+ * satisfies an invariant linking its MAC to its IP and interface; a torn
+ * read would break it.  The test fails on any torn read and reports the
+ * counts.
  *
  * Usage: reader_test [CHANGES]   (top_builddir in the environment)
  */
@@ -23,6 +24,7 @@
 
 #define KEYS 20000          /* distinct IPs: grows a 4096-slot store 3 times */
 #define PER_MSG 100
+#define BATCH 64            /* keys per batched look-up */
 
 static void make_neigh(uint32_t key, uint8_t gen, struct rt_neigh *n)
 {
@@ -99,7 +101,7 @@ int main(int argc, char **argv)
 	struct testenv e;
 	struct arp_reader *r = NULL;
 	char path[300], err[512];
-	uint64_t reads = 0, entries = 0, torn = 0;
+	uint64_t reads = 0, entries = 0, batched = 0, torn = 0;
 	pid_t rtmd, w;
 	int status = 0;
 
@@ -121,6 +123,44 @@ int main(int argc, char **argv)
 		if (i % 1024 == 0 && waitpid(w, &status, WNOHANG) == w)
 			break;
 		make_neigh((i * 7919u) % KEYS, 0, &probe);
+		if (i % 4 >= 2) {
+			/* The batched calls, over BATCH keys (whose MACs are those
+			 * of generation 0: found until the first replace round). */
+			struct rt_addr ips[BATCH];
+			uint8_t macs[BATCH][6];
+			struct rt_neigh got[BATCH];
+			int found[BATCH];
+			ssize_t hits;
+			for (uint32_t k = 0; k < BATCH; k++) {
+				struct rt_neigh kn;
+				make_neigh((i * 7919u + k * 104729u) % KEYS, 0, &kn);
+				ips[k] = kn.ip;
+				memcpy(macs[k], kn.lladdr, 6);
+			}
+			hits = i % 4 == 2 ? arp_reader_get_ip_many(r, ips, BATCH, NULL, got, found)
+			                  : arp_reader_get_mac_many(r, (const uint8_t (*)[6])macs, BATCH,
+			                                            got, found);
+			reads += BATCH;
+			if (hits < 0) {
+				perror("reader batched lookup");
+				torn++;
+				continue;
+			}
+			for (uint32_t k = 0; k < BATCH; k++) {
+				if (found[k] < 0 || (found[k] > 0) != (got[k].ip.family != 0)) {
+					fprintf(stderr, "batched lookup: found %d, family %u\n", found[k],
+					        got[k].ip.family);
+					torn++;
+				}
+				if (found[k] > 0) {
+					entries++;
+					batched++;
+					if (!consistent(&got[k]))
+						torn++;
+				}
+			}
+			continue;
+		}
 		n = i % 2 ? arp_reader_get_ip(r, &probe.ip, NULL, out, 8)
 		          : arp_reader_get_mac(r, probe.lladdr, out, 8);
 		reads++;
@@ -141,9 +181,11 @@ int main(int argc, char **argv)
 				torn++;
 		}
 	}
-	printf("reader test: %u changes written, %llu reads, %llu entries read, %llu torn reads, %llu seqlock retries\n",
+	printf("reader test: %u changes written, %llu reads, %llu entries read (%llu by batched "
+	       "calls), %llu torn reads, %llu seqlock retries\n",
 	       changes, (unsigned long long)reads, (unsigned long long)entries,
-	       (unsigned long long)torn, (unsigned long long)arp_reader_retries(r));
+	       (unsigned long long)batched, (unsigned long long)torn,
+	       (unsigned long long)arp_reader_retries(r));
 	arp_reader_close(r);
 	kill(rtmd, SIGTERM);
 	waitpid(rtmd, NULL, 0);
@@ -151,8 +193,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "writer failed (status %d)\n", status);
 		return 1;
 	}
-	if (entries == 0) {
-		fprintf(stderr, "the reader never found an entry: the test proved nothing\n");
+	if (entries == 0 || batched == 0) {
+		fprintf(stderr, "the reader never found an entry%s: the test proved nothing\n",
+		        entries ? " with a batched call" : "");
 		return 1;
 	}
 	testenv_cleanup(&e);
