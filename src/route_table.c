@@ -133,8 +133,19 @@ struct nh {
 	uint32_t hnext;
 };
 
+/* Routes queued by route_table_stage() for route_table_build(), per family:
+ * STG_WORDS(kw) words each, key words then length, metric, next-hop word
+ * and tag.  The next hop is interned at staging (one reference each). */
+struct stage {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+#define STG_WORDS(kw) ((kw) + 4)
+
 struct route_table {
 	struct fam f4, f6;
+	struct stage s4, s6;
 	struct pool nhs;     /* struct nh, free list through word 0 when refs == 0 */
 	uint32_t *buckets;
 	uint32_t nbuckets;   /* power of two, or 0 */
@@ -255,6 +266,30 @@ static void pool_give(struct pool *p, uint32_t i)
 	memcpy(pool_at(p, i), &p->free_head, sizeof(uint32_t));
 	p->free_head = i;
 	p->nfree++;
+}
+
+/* Give back what a bulk build reserved beyond what it used, keeping room
+ * for the inserts that follow.  A mapping is cut at its tail, in place;
+ * failure only keeps the slack. */
+static void pool_fit(struct pool *p)
+{
+	size_t cap = (size_t)p->used + p->used / 16 + 16;
+	size_t old = (size_t)p->cap * p->esz, n = cap * p->esz;
+
+	if (p->free_head != NIL || cap >= p->cap)
+		return;
+	if (old >= HUGE_MIN && n >= HUGE_MIN) {
+		if (huge_round(n) < huge_round(old))
+			unmap(p->base + huge_round(n), huge_round(old) - huge_round(n));
+	} else {
+		unsigned char *b = mem_alloc(n);
+		if (!b)
+			return;
+		memcpy(b, p->base, (size_t)p->used * p->esz);
+		mem_free(p->base, old);
+		p->base = b;
+	}
+	p->cap = (uint32_t)cap;
 }
 
 static size_t pool_bytes(const struct pool *p)
@@ -984,6 +1019,8 @@ void route_table_free(struct route_table *t)
 		return;
 	fam_release(&t->f4);
 	fam_release(&t->f6);
+	free(t->s4.v);
+	free(t->s6.v);
 	pool_release(&t->nhs);
 	free(t->buckets);
 	free(t);
@@ -1217,6 +1254,276 @@ int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint3
 	}
 	if (f->count == 0)
 		fam_release(f);        /* give a flushed family's memory back */
+	return RT_OK;
+}
+
+/* ---- public: bulk load ---------------------------------------------------------------- */
+
+/* Rebuilding a million routes one insert at a time costs a trie walk with
+ * a dependent miss per level and a block rewrite per route.  Sorted, the
+ * routes arrive in the trie's pre-order: each new node hangs off the path
+ * to the previous one, which a stack holds, so the trie is built in one
+ * pass with no walk from the top, and the direct table and every /16 block
+ * are then built once, from nodes that now lie in memory in address order. */
+
+int route_table_stage(struct route_table *t, const struct rt_route *r, uint32_t tag)
+{
+	if (!t || !route_valid(r))
+		return RT_E_INVALID;
+	struct fam *f = fam_of(t, r->dst.addr.family);
+	struct stage *s = f == &t->f4 ? &t->s4 : &t->s6;
+	uint32_t w = STG_WORDS(f->kw);
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint32_t *v = realloc(s->v, cap * w * sizeof(uint32_t));
+		if (!v)
+			return RT_E_FULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (nh_reserve(t) < 0)
+		return RT_E_FULL;
+	uint32_t *e = s->v + s->n * w;
+	key_from_bytes(e, r->dst.addr.bytes, f->kw);
+	e[f->kw] = r->dst.len;
+	e[f->kw + 1] = r->metric;
+	e[f->kw + 2] = nh_get(t, r) | (uint32_t)r->origin << NH_BITS;
+	e[f->kw + 3] = tag;
+	s->n++;
+	return RT_OK;
+}
+
+struct stg_sort {
+	const uint32_t *v;
+	uint32_t kw;
+};
+
+/* Trie pre-order: address, then length, then metric; then staging order,
+ * so that of two routes with the same key the first staged is kept. */
+static int stg_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct stg_sort *ss = ctx;
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y, w = STG_WORDS(ss->kw);
+	const uint32_t *a = ss->v + (size_t)i * w, *b = ss->v + (size_t)j * w;
+
+	for (uint32_t k = 0; k < ss->kw + 2; k++)
+		if (a[k] != b[k])
+			return a[k] < b[k] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/* IPv4: address, length and staging index fit one 64-bit word, so a
+ * radix sort does in a few linear passes what qsort does in twenty; equal
+ * (address, length) runs, nearly always of one route, are then put in
+ * metric order. */
+#define IDX_BITS 26
+
+static uint32_t *stg_order4(const struct stage *s)
+{
+	uint64_t *a = malloc(s->n * sizeof(uint64_t)), *b = malloc(s->n * sizeof(uint64_t));
+	uint32_t *ord = malloc(s->n * sizeof(uint32_t));
+	size_t cnt[1024];
+
+	if (!a || !b || !ord) {
+		free(a);
+		free(b);
+		free(ord);
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		a[i] = (uint64_t)s->v[i * 5] << 32 | (uint64_t)s->v[i * 5 + 1] << IDX_BITS | i;
+	/* the index bits are in staging order already */
+	for (uint32_t shift = IDX_BITS; shift < 64; shift += 10) {
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < s->n; i++)
+			cnt[(a[i] >> shift) & 1023]++;
+		size_t sum = 0;
+		for (size_t d = 0; d < 1024; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < s->n; i++)
+			b[cnt[(a[i] >> shift) & 1023]++] = a[i];
+		uint64_t *tmp = a;
+		a = b;
+		b = tmp;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t x = (uint32_t)(a[i] & ((1u << IDX_BITS) - 1));
+		size_t j = i;
+		/* insertion by metric within the run; stable */
+		while (j > 0 && a[j - 1] >> IDX_BITS == a[i] >> IDX_BITS &&
+		       s->v[ord[j - 1] * 5 + 2] > s->v[x * 5 + 2]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = x;
+	}
+	free(a);
+	free(b);
+	return ord;
+}
+
+static uint32_t *stg_order(const struct fam *f, const struct stage *s)
+{
+	if (f->kw == 1 && s->n < (1u << IDX_BITS))
+		return stg_order4(s);
+	if (s->n > UINT32_MAX)
+		return NULL;
+	uint32_t *ord = malloc(s->n * sizeof(uint32_t));
+	struct stg_sort ss = { s->v, f->kw };
+
+	if (!ord)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		ord[i] = (uint32_t)i;
+	qsort_r(ord, s->n, sizeof(uint32_t), stg_cmp, &ss);
+	return ord;
+}
+
+static void stg_route(const struct route_table *t, const struct fam *f, const uint32_t *e,
+                      struct rt_route *r)
+{
+	route_out_key(t, f, e, e[f->kw], e[f->kw + 1], e[f->kw + 2], r);
+}
+
+/* Staged entry e is not loaded: tell the caller, drop its next-hop
+ * reference. */
+static void stg_reject(struct route_table *t, const struct fam *f, const uint32_t *e, int err,
+                       route_reject_fn reject, void *ctx)
+{
+	struct rt_route r;
+
+	if (reject) {
+		stg_route(t, f, e, &r);
+		reject(&r, e[f->kw + 3], err, ctx);
+	}
+	nh_put(t, e[f->kw + 2] & NH_MASK);
+}
+
+/* Into a family that has routes already, or without memory to sort: one
+ * route at a time, in the given order. */
+static void stg_add_each(struct route_table *t, struct fam *f, const struct stage *s,
+                         const uint32_t *ord, route_reject_fn reject, void *ctx)
+{
+	uint32_t w = STG_WORDS(f->kw);
+
+	for (size_t i = 0; i < s->n; i++) {
+		const uint32_t *e = s->v + (size_t)(ord ? ord[i] : i) * w;
+		struct rt_route r;
+		stg_route(t, f, e, &r);
+		int rc = route_table_add(t, &r, e[f->kw + 3]);
+		if (rc != RT_OK)
+			stg_reject(t, f, e, rc, reject, ctx);
+		else
+			nh_put(t, e[f->kw + 2] & NH_MASK);
+	}
+}
+
+/* Into an empty family, in sorted order.  Each step leaves a valid trie,
+ * so running out of memory half way rejects the rest and keeps the rest. */
+static void stg_build(struct route_table *t, struct fam *f, const struct stage *s,
+                      const uint32_t *ord, route_reject_fn reject, void *ctx)
+{
+	uint32_t w = STG_WORDS(f->kw), kw = f->kw, stack[132], sp = 0, cur = NIL;
+	const uint32_t *prev = NULL;
+
+	/* Reserved once (a trie of n prefixes has at most 2n - 1 nodes), the
+	 * pools grow without copies and touch only what they use; the slack
+	 * goes back at the end. */
+	if (s->n < NIL / 2) {
+		(void)pool_reserve(&f->routes, (uint32_t)s->n);
+		(void)pool_reserve(&f->nodes, (uint32_t)(2 * s->n));
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const uint32_t *e = s->v + (size_t)ord[i] * w;
+		/* the staged routes are read in sorted order, that is at random:
+		 * start the misses well ahead so that they overlap */
+		if (i + 16 < s->n)
+			__builtin_prefetch(s->v + (size_t)ord[i + 16] * w);
+		uint32_t len = e[kw];
+		bool same_node = prev && memcmp(prev, e, (kw + 1) * sizeof(uint32_t)) == 0;
+		if (same_node && prev[kw + 1] == e[kw + 1]) {
+			stg_reject(t, f, e, RT_E_EXISTS, reject, ctx);
+			continue;
+		}
+		if (pool_reserve(&f->routes, 1) < 0 || (!same_node && pool_reserve(&f->nodes, 2) < 0)) {
+			stg_reject(t, f, e, RT_E_FULL, reject, ctx);
+			continue;
+		}
+		prev = e;
+		if (!same_node) {
+			uint32_t n = new_node(f, e, len);
+			while (sp) {
+				const uint32_t *x = node(f, stack[sp - 1]);
+				if (x[N_LEN] < len && key_match(x + N_KEY, e, x[N_LEN]))
+					break;
+				sp--;
+			}
+			uint32_t *link = sp ? &node(f, stack[sp - 1])[key_bit(e, node(f, stack[sp - 1])[N_LEN])]
+			                    : &f->root;
+			/* What the link holds, if anything, is the popped child: in
+			 * pre-order nothing else can lie between the path and n. */
+			if (*link != NIL) {
+				uint32_t l = *link, *lx = node(f, l), ll = lx[N_LEN];
+				uint32_t c = key_common(e, lx + N_KEY, len < ll ? len : ll, kw);
+				if (c == len) {
+					node(f, n)[key_bit(lx + N_KEY, len)] = l;
+					*link = n;
+				} else {
+					uint32_t b = new_node(f, e, c);
+					node(f, b)[key_bit(e, c)] = n;
+					node(f, b)[key_bit(node(f, l) + N_KEY, c)] = l;
+					*link = b;
+					stack[sp++] = b;
+				}
+			} else {
+				*link = n;
+			}
+			stack[sp++] = n;
+			cur = n;
+		}
+		/* metrics ascend within a node: append */
+		uint32_t ri = pool_take(&f->routes);
+		struct rrec *rr = rrec(f, ri);
+		rr->metric = e[kw + 1];
+		rr->nh = e[kw + 2];
+		rr->tag = e[kw + 3];
+		rr->next = NIL;
+		uint32_t *link = &node(f, cur)[N_RT];
+		while (*link != NIL)
+			link = &rrec(f, *link)->next;
+		*link = ri;
+		f->count++;
+	}
+	pool_fit(&f->nodes);
+	pool_fit(&f->routes);
+	dir_maybe_build(f);
+}
+
+int route_table_build(struct route_table *t, route_reject_fn reject, void *ctx)
+{
+	if (!t)
+		return RT_E_INVALID;
+	for (int fi = 0; fi < 2; fi++) {
+		struct fam *f = fi ? &t->f6 : &t->f4;
+		struct stage *s = fi ? &t->s6 : &t->s4;
+		uint32_t *ord = NULL;
+
+		if (!s->n)
+			continue;
+		if (f->count == 0 && !f->dir)
+			ord = stg_order(f, s);
+		if (ord)
+			stg_build(t, f, s, ord, reject, ctx);
+		else
+			stg_add_each(t, f, s, NULL, reject, ctx);
+		free(ord);
+		free(s->v);
+		memset(s, 0, sizeof(*s));
+	}
 	return RT_OK;
 }
 

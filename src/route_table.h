@@ -31,6 +31,17 @@ int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_
                         bool *existed, struct rt_route *old, uint32_t *old_tag);
 int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
                        struct rt_route *old, uint32_t *old_tag);
+/* Bulk load, for rebuilding the table at start-up: stage every route, then
+ * build once.  route_table_stage() checks and queues a route (0,
+ * RT_E_INVALID or RT_E_FULL); staged routes are not visible until
+ * route_table_build(), which sorts them and builds the table in one pass
+ * when their family is empty (else adds them one by one).  Each staged
+ * route the build does not keep is passed to reject with why: RT_E_EXISTS
+ * (same key as one staged earlier or already in the table; the earliest
+ * staged is kept) or RT_E_FULL.  Returns 0. */
+typedef void (*route_reject_fn)(const struct rt_route *r, uint32_t tag, int err, void *ctx);
+int route_table_stage(struct route_table *t, const struct rt_route *r, uint32_t tag);
+int route_table_build(struct route_table *t, route_reject_fn reject, void *ctx);
 /* Exact look-up by key. */
 int route_table_find(const struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
                      struct rt_route *out, uint32_t *tag);

@@ -42,24 +42,38 @@ struct load_ctx {
 	size_t failed;
 };
 
+/* A stored route that the table refuses (duplicate after a crash the store
+ * could not resolve, or no memory): keep the store consistent with what is
+ * served. */
+static void load_drop(struct load_ctx *lc, const struct rt_route *r, uint32_t slot, int rc)
+{
+	char buf[RT_ROUTESTRLEN];
+
+	rt_route_format(r, buf, sizeof(buf));
+	log_warn("route store: dropping stored route %s: %s", buf, rt_err_str(rc));
+	route_store_free(lc->t->rstore, slot);
+	lc->failed++;
+}
+
 static int load_route(const struct rt_route *r, uint32_t slot, void *ctx)
 {
 	struct load_ctx *lc = ctx;
-	char buf[RT_ROUTESTRLEN];
-	int rc = route_table_add(lc->t->routes, r, slot);
+	int rc = route_table_stage(lc->t->routes, r, slot);
 
-	if (rc == RT_OK && r->origin == RT_ORIGIN_CONFIG)
+	if (rc != RT_OK)
+		load_drop(lc, r, slot, rc);
+	else if (r->origin == RT_ORIGIN_CONFIG)
 		lc->t->config_routes++;
-	if (rc != RT_OK) {
-		/* A stored route that the table refuses (duplicate after a crash the
-		 * store could not resolve, or no memory): keep the store consistent
-		 * with what is served. */
-		rt_route_format(r, buf, sizeof(buf));
-		log_warn("route store: dropping stored route %s: %s", buf, rt_err_str(rc));
-		route_store_free(lc->t->rstore, slot);
-		lc->failed++;
-	}
 	return 0;
+}
+
+static void load_reject(const struct rt_route *r, uint32_t slot, int err, void *ctx)
+{
+	struct load_ctx *lc = ctx;
+
+	if (r->origin == RT_ORIGIN_CONFIG)
+		lc->t->config_routes--;
+	load_drop(lc, r, slot, err);
 }
 
 int tables_open(struct tables **out, const char *state_dir, uint32_t route_capacity,
@@ -84,7 +98,10 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 		goto fail;
 	if (dropped)
 		log_warn("%s: dropped %u torn or corrupt route slot(s) left by a crash", path, dropped);
+	/* staged, then built in one pass: a million routes added one by one
+	 * took most of the start-up */
 	route_store_load(t->rstore, load_route, &lc);
+	route_table_build(t->routes, load_reject, &lc);
 	dropped = 0;
 	snprintf(path, sizeof(path), "%s/arp.store", state_dir);
 	if (arp_store_open(path, arp_capacity, &t->arp, &dropped, err, errlen) < 0)

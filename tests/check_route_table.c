@@ -639,15 +639,127 @@ static void check_lookup(const struct route_table *t, const struct ref *rf, cons
 	ck_assert(route_eq(&out, &want->r));
 }
 
+static void ref_push(struct ref *rf, const struct rt_route *r, uint32_t tag)
+{
+	if (rf->n == rf->cap) {
+		rf->cap = rf->cap ? rf->cap * 2 : 256;
+		rf->v = realloc(rf->v, rf->cap * sizeof(*rf->v));
+		ck_assert_ptr_nonnull(rf->v);
+	}
+	rf->v[rf->n].r = *r;
+	rf->v[rf->n++].tag = tag;
+}
+
+static void check_walks(const struct route_table *t, const struct ref *rf, uint8_t family)
+{
+	struct rt_prefix p;
+
+	check_walk(t, rf, RT_FILTER_ALL, NULL);
+	for (int k = 0; k < 20; k++) {
+		uint8_t fam = family ? family : (k % 4 < 2 ? AF_INET : AF_INET6);
+		rnd_prefix(fam, &p);
+		if (rf->n && k % 2)
+			p = rf->v[rnd() % rf->n].r.dst;
+		check_walk(t, rf, (enum route_filter)(1 + k % 3), &p);
+	}
+}
+
+/* What a bulk build must reject: the staged routes whose key was staged
+ * before them or was in the table, each exactly once. */
+struct rejects {
+	struct ref want;
+	bool *seen;
+	size_t got;
+	int bad;
+};
+
+static void reject_fn(const struct rt_route *r, uint32_t tag, int err, void *ctx)
+{
+	struct rejects *rj = ctx;
+
+	rj->got++;
+	if (err != RT_E_EXISTS) {
+		rj->bad++;
+		return;
+	}
+	for (size_t i = 0; i < rj->want.n; i++) {
+		if (!rj->seen[i] && rj->want.v[i].tag == tag && route_eq(&rj->want.v[i].r, r)) {
+			rj->seen[i] = true;
+			return;
+		}
+	}
+	rj->bad++;
+}
+
+static uint8_t pick_family(uint8_t family)
+{
+	return family ? family : rnd() % 2 ? AF_INET : AF_INET6;
+}
+
+/* Stage n random routes, a share of them repeating an earlier key with
+ * another next hop and tag, and build. */
+static void bulk_load(struct route_table *t, struct ref *rf, uint8_t family, size_t n)
+{
+	struct rejects rj;
+	struct ref staged = { NULL, 0, 0 };
+	size_t before = route_table_count(t, 0);
+
+	memset(&rj, 0, sizeof(rj));
+	for (size_t i = 0; i < n; i++) {
+		struct rt_route r;
+		uint32_t tag = rnd();
+		rnd_route(pick_family(family), &r);
+		if (staged.n && rnd() % 8 == 0) {
+			struct rt_route other = r;
+			r = staged.v[rnd() % staged.n].r;
+			r.gw = other.gw;
+			if (r.gw.family)
+				r.gw.family = r.dst.addr.family;
+			memcpy(r.dev, other.dev, sizeof(r.dev));
+		}
+		ck_assert_int_eq(route_table_stage(t, &r, tag), RT_OK);
+		ref_push(&staged, &r, tag);
+		if (ref_find(rf, &r.dst, r.metric))
+			ref_push(&rj.want, &r, tag);
+		else
+			ref_push(rf, &r, tag);
+	}
+	/* nothing staged is visible before the build */
+	ck_assert_uint_eq(route_table_count(t, 0), before);
+	{
+		struct rt_route bad = staged.n ? staged.v[0].r : (struct rt_route){ 0 };
+		bad.dst.len = 200;
+		ck_assert_int_eq(route_table_stage(t, &bad, 1), RT_E_INVALID);
+		ck_assert_int_eq(route_table_stage(t, NULL, 1), RT_E_INVALID);
+	}
+	rj.seen = calloc(rj.want.n + 1, sizeof(bool));
+	ck_assert_ptr_nonnull(rj.seen);
+	ck_assert_int_eq(route_table_build(t, reject_fn, &rj), RT_OK);
+	ck_assert_int_eq(rj.bad, 0);
+	ck_assert_uint_eq(rj.got, rj.want.n);
+	ck_assert_uint_eq(route_table_count(t, 0), rf->n);
+	/* a second build with nothing staged changes nothing */
+	ck_assert_int_eq(route_table_build(t, reject_fn, &rj), RT_OK);
+	ck_assert_uint_eq(rj.got, rj.want.n);
+	check_walks(t, rf, family);
+	free(rj.seen);
+	free(rj.want.v);
+	free(staged.v);
+}
+
 /* Operations in three phases: grow past the size at which the direct table
- * is built, shrink to empty (the family's memory is released), grow again. */
-static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
+ * is built, shrink to empty (the family's memory is released), grow again.
+ * family 0: both, mixed.  bulk: that many routes are loaded in bulk first,
+ * and a quarter as many again half way, into a table that has routes. */
+static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t bulk)
 {
 	struct route_table *t = route_table_new();
 	struct ref rf = { NULL, 0, 0 };
 
 	rng_state = seed;
 	rng_wide = wide;
+	if (bulk)
+		bulk_load(t, &rf, family, bulk);
 	for (int op = 0; op < ops; op++) {
 		int phase = op * 3 / ops;
 		unsigned add_pct = phase == 1 ? 20 : 60;
@@ -655,9 +767,12 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 		struct rt_addr a;
 		uint32_t tag = rnd(), got_tag;
 		unsigned what = rnd() % 100;
+		uint8_t fam = pick_family(family);
 
+		if (bulk && op == ops / 2)
+			bulk_load(t, &rf, family, bulk / 4);
 		if (what < add_pct) {
-			rnd_route(family, &r);
+			rnd_route(fam, &r);
 			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
 			if (rnd() % 3 == 0) {
 				bool existed;
@@ -674,22 +789,15 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 			} else {
 				ck_assert_int_eq(route_table_add(t, &r, tag), e ? RT_E_EXISTS : RT_OK);
 			}
-			if (!e) {
-				if (rf.n == rf.cap) {
-					rf.cap = rf.cap ? rf.cap * 2 : 256;
-					rf.v = realloc(rf.v, rf.cap * sizeof(*rf.v));
-					ck_assert_ptr_nonnull(rf.v);
-				}
-				rf.v[rf.n].r = r;
-				rf.v[rf.n++].tag = tag;
-			}
+			if (!e)
+				ref_push(&rf, &r, tag);
 		} else if (what < 90) {
 			/* delete, mostly something that exists */
 			if (rf.n && rnd() % 8) {
 				size_t i = rnd() % rf.n;
 				r = rf.v[i].r;
 			} else {
-				rnd_route(family, &r);
+				rnd_route(fam, &r);
 			}
 			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
 			int rc = route_table_delete(t, &r.dst, r.metric, &out, &got_tag);
@@ -700,7 +808,7 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 				*e = rf.v[--rf.n];
 			}
 		} else {
-			rnd_route(family, &r);
+			rnd_route(fam, &r);
 			if (rf.n && rnd() % 2)
 				r = rf.v[rnd() % rf.n].r;
 			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
@@ -713,26 +821,18 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide)
 		}
 		ck_assert_uint_eq(route_table_count(t, family), rf.n);
 
-		rnd_addr(family, &a);
+		rnd_addr(fam, &a);
 		check_lookup(t, &rf, &a);
 		if (rf.n) {
 			/* an address inside, or just past, an existing prefix */
 			const struct rt_prefix *d = &rf.v[rnd() % rf.n].r.dst;
 			a = d->addr;
 			if (rnd() % 2)
-				a.bytes[(family == AF_INET ? 3 : 15) - rnd() % 2] ^= (uint8_t)rnd();
+				a.bytes[(d->addr.family == AF_INET ? 3 : 15) - rnd() % 2] ^= (uint8_t)rnd();
 			check_lookup(t, &rf, &a);
 		}
-		if (op % 1000 == 999) {
-			struct rt_prefix p;
-			check_walk(t, &rf, RT_FILTER_ALL, NULL);
-			for (int k = 0; k < 20; k++) {
-				rnd_prefix(family, &p);
-				if (rf.n && k % 2)
-					p = rf.v[rnd() % rf.n].r.dst;
-				check_walk(t, &rf, (enum route_filter)(1 + k % 3), &p);
-			}
-		}
+		if (op % 1000 == 999)
+			check_walks(t, &rf, family);
 	}
 	check_walk(t, &rf, RT_FILTER_ALL, NULL);
 	free(rf.v);
@@ -804,21 +904,133 @@ START_TEST(test_dense_block)
 }
 END_TEST
 
+/* The bulk path on a dense /16 (past the block's interval cap), prefixes
+ * shorter than /16 above it, IPv6 beside it, then changes after the build. */
+START_TEST(test_bulk_dense)
+{
+	struct route_table *t = route_table_new();
+	char a[48], gw[32], want[64];
+	const uint32_t n = 3000;
+	struct rt_route r;
+
+	/* staged in an order far from sorted, with a duplicate of each /32 */
+	for (uint32_t k = 0; k < 2 * n; k++) {
+		uint32_t i = (k * 7919u) % n;
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
+		snprintf(gw, sizeof(gw), "192.0.2.%u", i % 200 + 1);
+		r = mk(a, gw, NULL, i % 3);
+		ck_assert_int_eq(route_table_stage(t, &r, k < n ? i : 100000 + i), RT_OK);
+	}
+	r = mk("10.0.0.0/16", NULL, "eth0", 7);
+	ck_assert_int_eq(route_table_stage(t, &r, 99999), RT_OK);
+	r = mk("10.0.0.0/8", NULL, "eth1", 1);
+	ck_assert_int_eq(route_table_stage(t, &r, 99998), RT_OK);
+	r = mk("0.0.0.0/0", NULL, "eth2", 5);
+	ck_assert_int_eq(route_table_stage(t, &r, 99997), RT_OK);
+	r = mk("2001:db8::/32", NULL, "eth3", 1);
+	ck_assert_int_eq(route_table_stage(t, &r, 99996), RT_OK);
+	struct rejects rj;
+	memset(&rj, 0, sizeof(rj));
+	rj.seen = calloc(1, sizeof(bool));
+	ck_assert_int_eq(route_table_build(t, reject_fn, &rj), RT_OK);
+	/* every rejection is a duplicate the test did not list: bad */
+	ck_assert_uint_eq(rj.got, n);
+	ck_assert_uint_eq(route_table_count(t, AF_INET), n + 3);
+	ck_assert_uint_eq(route_table_count(t, AF_INET6), 1);
+	for (uint32_t j = 0; j < n; j += 37) {
+		uint32_t tag;
+		snprintf(a, sizeof(a), "10.0.%u.%u", j / 256, j % 256);
+		snprintf(want, sizeof(want), "%s %u", a, j % 3);
+		ck_lookup(t, a, want);
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", j / 256, j % 256);
+		struct rt_prefix p = pfx(a);
+		ck_assert_int_eq(route_table_find(t, &p, j % 3, NULL, &tag), RT_OK);
+		ck_assert_uint_eq(tag, j);   /* the first staged is kept */
+	}
+	snprintf(a, sizeof(a), "10.0.%u.%u", n / 256, n % 256);
+	ck_lookup(t, a, "10.0.0.0/16 7");
+	ck_lookup(t, "10.1.0.1", "10.0.0.0/8 1");
+	ck_lookup(t, "11.0.0.1", "default 5");
+	ck_lookup(t, "2001:db8::1", "2001:db8::/32 1");
+	/* then the /16 thins out below the cap and changes one by one */
+	for (uint32_t i = 0; i < n; i += 3) {
+		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
+		struct rt_prefix p = pfx(a);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+	}
+	add_ok(t, "10.0.0.0/24", 0, 1);
+	for (uint32_t i = 0; i < n; i += 11) {
+		snprintf(a, sizeof(a), "10.0.%u.%u", i / 256, i % 256);
+		if (i % 3)
+			snprintf(want, sizeof(want), "%s %u", a, i % 3);
+		else if (i < 256)
+			snprintf(want, sizeof(want), "10.0.0.0/24 0");
+		else
+			snprintf(want, sizeof(want), "10.0.0.0/16 7");
+		ck_lookup(t, a, want);
+	}
+	free(rj.seen);
+	route_table_free(t);
+}
+END_TEST
+
+/* Staged routes left unbuilt are freed with the table. */
+START_TEST(test_bulk_unbuilt)
+{
+	struct route_table *t = route_table_new();
+	struct rt_route r = mk("10.0.0.0/8", "192.0.2.1", NULL, 1);
+
+	ck_assert_int_eq(route_table_stage(t, &r, 1), RT_OK);
+	r = mk("2001:db8::/32", NULL, "eth0", 1);
+	ck_assert_int_eq(route_table_stage(t, &r, 2), RT_OK);
+	ck_assert_uint_eq(route_table_count(t, 0), 0);
+	route_table_free(t);
+	/* and a build without a reject callback */
+	t = route_table_new();
+	r = mk("10.0.0.0/8", "192.0.2.1", NULL, 1);
+	ck_assert_int_eq(route_table_stage(t, &r, 1), RT_OK);
+	ck_assert_int_eq(route_table_stage(t, &r, 2), RT_OK);
+	ck_assert_int_eq(route_table_build(t, NULL, NULL), RT_OK);
+	ck_assert_uint_eq(route_table_count(t, 0), 1);
+	ck_lookup(t, "10.1.2.3", "10.0.0.0/8 1");
+	route_table_free(t);
+}
+END_TEST
+
+START_TEST(test_bulk_mixed)
+{
+	random_ops(0, 20000, 0x6a09e667f3bcc908ull + (uint64_t)_i, false, 3000);
+}
+END_TEST
+
+START_TEST(test_bulk_small)
+{
+	/* below the size at which the direct table is built */
+	random_ops(0, 3000, 0xbb67ae8584caa73bull + (uint64_t)_i, false, 150);
+}
+END_TEST
+
+START_TEST(test_bulk_ipv4_wide)
+{
+	random_ops(AF_INET, 20000, 0x3c6ef372fe94f82bull + (uint64_t)_i, true, 6000);
+}
+END_TEST
+
 START_TEST(test_random_ipv4)
 {
-	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i, false);
+	random_ops(AF_INET, 20000, 0x9e3779b97f4a7c15ull + (uint64_t)_i, false, 0);
 }
 END_TEST
 
 START_TEST(test_random_ipv6)
 {
-	random_ops(AF_INET6, 20000, 0xd1b54a32d192ed03ull + (uint64_t)_i, false);
+	random_ops(AF_INET6, 20000, 0xd1b54a32d192ed03ull + (uint64_t)_i, false, 0);
 }
 END_TEST
 
 START_TEST(test_random_ipv4_wide)
 {
-	random_ops(AF_INET, 20000, 0x2545f4914f6cdd1dull + (uint64_t)_i, true);
+	random_ops(AF_INET, 20000, 0x2545f4914f6cdd1dull + (uint64_t)_i, true, 0);
 }
 END_TEST
 
@@ -836,6 +1048,8 @@ static Suite *route_table_suite(void)
 	tcase_add_test(tc, test_walk_filters);
 	tcase_add_test(tc, test_memory_reuse);
 	tcase_add_test(tc, test_dense_block);
+	tcase_add_test(tc, test_bulk_dense);
+	tcase_add_test(tc, test_bulk_unbuilt);
 	tcase_set_timeout(tc, 120);   /* valgrind on a busy machine */
 	suite_add_tcase(s, tc);
 
@@ -845,6 +1059,9 @@ static Suite *route_table_suite(void)
 	tcase_add_loop_test(tc, test_random_ipv4, 0, 2);
 	tcase_add_loop_test(tc, test_random_ipv6, 0, 2);
 	tcase_add_loop_test(tc, test_random_ipv4_wide, 0, 2);
+	tcase_add_loop_test(tc, test_bulk_mixed, 0, 2);
+	tcase_add_loop_test(tc, test_bulk_small, 0, 3);
+	tcase_add_loop_test(tc, test_bulk_ipv4_wide, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

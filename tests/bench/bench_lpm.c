@@ -4,6 +4,8 @@
  *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc tests/bench/bench_lpm.c \
  *       src/route_table.c src/addr.c $(pkg-config --cflags --libs libxxhash) -o bench_lpm
  *   ./bench_lpm [ipv4-routes [ipv6-routes [lookups [seed]]]]
+ * Each family: random-order inserts, look-ups, deletes, then the same
+ * routes through the bulk path (stage + build) and look-ups again.
  * Defaults: 1000000 IPv4 routes (lengths 8..32, a quarter of them /24),
  * 200000 IPv6 routes (lengths 16..64, /48 and /128 mixed in), 20000000
  * look-ups per pass, single-threaded, so rates are per core.  Prefixes are
@@ -178,6 +180,71 @@ static void pk_to_route(const struct pk *p, bool v6, uint32_t i, struct rt_route
 	r->metric = 100;
 }
 
+/* Addresses are converted before the clock starts, so the loop times
+ * the table and not the benchmark's own bookkeeping.  The look-ups are
+ * independent, as a forwarding path's are: the CPU may overlap them,
+ * and a table whose look-up is short gets more of that overlap. */
+static void lookups(const struct route_table *t, bool v6, const struct pk *rand_a,
+                    const struct pk *hit_a, size_t nlookups, const char *what)
+{
+	double w;
+	struct rt_addr *addrs = xmalloc(nlookups * sizeof(*addrs));
+	for (int pass = 0; pass < 2; pass++) {
+		const struct pk *as = pass ? hit_a : rand_a;
+		struct rt_route out;
+		size_t hits = 0;
+		uint64_t sum = 0;
+
+		memset(addrs, 0, nlookups * sizeof(*addrs));
+		for (size_t i = 0; i < nlookups; i++) {
+			struct rt_addr *a = &addrs[i];
+			a->family = v6 ? AF_INET6 : AF_INET;
+			for (int b = 0; b < 8; b++)
+				a->bytes[b] = (uint8_t)(as[i].hi >> (56 - 8 * b));
+			if (v6)
+				for (int b = 0; b < 8; b++)
+					a->bytes[8 + b] = (uint8_t)(as[i].lo >> (56 - 8 * b));
+			else
+				memset(a->bytes + 4, 0, 4);
+		}
+		/* Timed in rounds of CHUNK: on a shared machine the fastest
+		 * round is the best estimate of what the table can do, the
+		 * total of what it did meanwhile. */
+		double best = 0, cpu = 0;
+		(void)now();
+		for (size_t i0 = 0; i0 < nlookups; i0 += CHUNK) {
+			size_t i1 = i0 + CHUNK < nlookups ? i0 + CHUNK : nlookups;
+			double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			for (size_t i = i0; i < i1; i++) {
+				if (route_table_lookup(t, &addrs[i], &out) == RT_OK) {
+					hits++;
+					sum += out.dst.len;
+				}
+			}
+			double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			cpu += c1 - c0;
+			if (c1 > c0 && (double)(i1 - i0) / (c1 - c0) > best)
+				best = (double)(i1 - i0) / (c1 - c0);
+		}
+		w = wall_since();
+		printf("lookup%s: %-20s %zu in %.3f s CPU (%.3f s wall) = %.2f M lookups/s, "
+		       "best round %.2f M/s (%.1f%% matched, check %" PRIu64 ")\n",
+		       what, pass ? "inside random routes" : "uniform random", nlookups, cpu, w,
+		       (double)nlookups / cpu / 1e6, best / 1e6,
+		       100.0 * (double)hits / (double)nlookups, sum);
+	}
+
+	free(addrs);
+}
+
+static void bulk_reject(const struct rt_route *r, uint32_t tag, int err, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	fprintf(stderr, "bench_lpm: bulk build rejected route #%" PRIu32 ": %d\n", tag, err);
+	exit(1);
+}
+
 static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 {
 	const char *fam = v6 ? "IPv6" : "IPv4";
@@ -225,56 +292,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	printf("          RSS delta %zu bytes = %.1f bytes/route\n", rss1 - rss0,
 	       (double)(rss1 - rss0) / (double)nroutes);
 
-	/* Addresses are converted before the clock starts, so the loop times
-	 * the table and not the benchmark's own bookkeeping.  The look-ups are
-	 * independent, as a forwarding path's are: the CPU may overlap them,
-	 * and a table whose look-up is short gets more of that overlap. */
-	struct rt_addr *addrs = xmalloc(nlookups * sizeof(*addrs));
-	for (int pass = 0; pass < 2; pass++) {
-		const struct pk *as = pass ? hit_a : rand_a;
-		struct rt_route out;
-		size_t hits = 0;
-		uint64_t sum = 0;
-
-		memset(addrs, 0, nlookups * sizeof(*addrs));
-		for (size_t i = 0; i < nlookups; i++) {
-			struct rt_addr *a = &addrs[i];
-			a->family = v6 ? AF_INET6 : AF_INET;
-			for (int b = 0; b < 8; b++)
-				a->bytes[b] = (uint8_t)(as[i].hi >> (56 - 8 * b));
-			if (v6)
-				for (int b = 0; b < 8; b++)
-					a->bytes[8 + b] = (uint8_t)(as[i].lo >> (56 - 8 * b));
-			else
-				memset(a->bytes + 4, 0, 4);
-		}
-		/* Timed in rounds of CHUNK: on a shared machine the fastest
-		 * round is the best estimate of what the table can do, the
-		 * total of what it did meanwhile. */
-		double best = 0, cpu = 0;
-		t0 = now();
-		for (size_t i0 = 0; i0 < nlookups; i0 += CHUNK) {
-			size_t i1 = i0 + CHUNK < nlookups ? i0 + CHUNK : nlookups;
-			double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-			for (size_t i = i0; i < i1; i++) {
-				if (route_table_lookup(t, &addrs[i], &out) == RT_OK) {
-					hits++;
-					sum += out.dst.len;
-				}
-			}
-			double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-			cpu += c1 - c0;
-			if (c1 > c0 && (double)(i1 - i0) / (c1 - c0) > best)
-				best = (double)(i1 - i0) / (c1 - c0);
-		}
-		w = wall_since();
-		printf("lookup:   %-20s %zu in %.3f s CPU (%.3f s wall) = %.2f M lookups/s, "
-		       "best round %.2f M/s (%.1f%% matched, check %" PRIu64 ")\n",
-		       pass ? "inside random routes" : "uniform random", nlookups, cpu, w,
-		       (double)nlookups / cpu / 1e6, best / 1e6,
-		       100.0 * (double)hits / (double)nlookups, sum);
-	}
-
+	lookups(t, v6, rand_a, hit_a, nlookups, "");
 	t0 = now();
 	for (size_t i = 0; i < nroutes; i++) {
 		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
@@ -288,7 +306,39 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	w = wall_since();
 	printf("delete:   %zu routes in %.3f s CPU (%.3f s wall) = %.2f M deletes/s; memory after: %zu bytes\n",
 	       nroutes, t1 - t0, w, (double)nroutes / (t1 - t0) / 1e6, route_table_memory(t));
-	free(addrs);
+
+	/* The same routes again through the bulk path rtmd uses at start-up:
+	 * staged in the same random order, then built. */
+	mem0 = route_table_memory(t);
+	rss0 = rss_bytes();
+	t0 = now();
+	for (size_t i = 0; i < nroutes; i++) {
+		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
+		int rc = route_table_stage(t, &r, (uint32_t)i);
+		if (rc != RT_OK) {
+			fprintf(stderr, "bench_lpm: route_table_stage #%zu failed: %d\n", i, rc);
+			exit(1);
+		}
+	}
+	route_table_build(t, bulk_reject, NULL);
+	t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	w = wall_since();
+	rss1 = rss_bytes();
+	mem = route_table_memory(t) - mem0;
+	printf("bulk:     %zu routes staged and built in %.3f s CPU (%.3f s wall) = %.2f M routes/s\n",
+	       nroutes, t1 - t0, w, (double)nroutes / (t1 - t0) / 1e6);
+	printf("memory:   route_table_memory %zu bytes = %.1f bytes/route\n", mem,
+	       (double)mem / (double)nroutes);
+	printf("          RSS delta %zu bytes = %.1f bytes/route\n", rss1 - rss0,
+	       (double)(rss1 - rss0) / (double)nroutes);
+	lookups(t, v6, rand_a, hit_a, nlookups, "/bulk");
+	for (size_t i = 0; i < nroutes; i++) {
+		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
+		if (route_table_delete(t, &r.dst, r.metric, NULL, NULL) != RT_OK) {
+			fprintf(stderr, "bench_lpm: route_table_delete #%zu after bulk failed\n", i);
+			exit(1);
+		}
+	}
 	free(pfx);
 	free(rand_a);
 	free(hit_a);
