@@ -689,6 +689,12 @@ static int end_turn(struct server *s)
 		s->sync_pending = true;
 		s->sync_deadline_ms = now_ms() + s->cfg->sync_interval_ms;
 	}
+	/* Events first: a subscriber woken before the requester's ack hears of
+	 * the change one scheduling round earlier (with few CPUs the woken
+	 * requester would otherwise take the CPU the subscriber needs). */
+	for (struct client *c = s->clients; c; c = c->next)
+		if (c->subscriber && !c->dead && c->q.n && client_flush(c) < 0)
+			c->dead = true;
 	for (struct client *c = s->clients, *next; c; c = next) {
 		next = c->next;
 		/* A client marked dead may still have a last word queued: the
