@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -240,6 +241,73 @@ static uint32_t floor_latency(struct subs *s, int n, uint32_t want, double *p50)
 	return k;
 }
 
+/* The floor of any design with a daemon in the middle: the writer's message
+ * goes to a relay process, which forwards it to the N sockets.  rtmd cannot
+ * beat this (it adds the work of applying the change), and the raw floor
+ * above has one hop fewer, which no broker can remove. */
+static __attribute__((noreturn)) void relay(int in, const int *out, int n)
+{
+	uint8_t buf[4096];
+
+	for (;;) {
+		ssize_t r = recv(in, buf, sizeof(buf), 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			_exit(r < 0);
+		for (int i = 0; i < n; i++)
+			while (send(out[i], buf, (size_t)r, MSG_NOSIGNAL) < 0)
+				if (errno != EINTR)
+					_exit(1);
+	}
+}
+
+static uint32_t relay_latency(int n, uint32_t want, double *p50)
+{
+	struct subs *s = subs_start_floor(n);
+	double *v = xmalloc(want * sizeof(*v)), t_end = now_s() + RUN_LIMIT_S;
+	struct rt_msgbuf mb;
+	char cmd[700];
+	uint32_t k = 0;
+	int sv[2];
+	pid_t pid;
+
+	if (!s)
+		die("cannot start %d floor readers", n);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	pid = bench_fork();
+	if (pid == 0) {
+		close(sv[0]);
+		relay(sv[1], subs_floor_fds(s), subs_count(s));
+	}
+	close(sv[1]);
+	if (rt_msgbuf_init(&mb, RT_MSG_MAX_DEFAULT) < 0)
+		die("out of memory");
+	subs_sample(s, want);
+	for (k = 0; k < want && now_s() < t_end; k++) {
+		floor_msg(&mb, k + 1, 1);
+		subs_mark_send(s, k);
+		if (send(sv[0], mb.data, mb.len, MSG_NOSIGNAL) != (ssize_t)mb.len ||
+		    subs_wait_event(s, k, 10) < 0) {
+			note("relay floor latency N=%d: sample %u lost", n, k);
+			break;
+		}
+		v[k] = subs_reach_all(s, k);
+	}
+	subs_sample(s, k);
+	close(sv[0]);
+	bench_wait(pid, 10);
+	subs_stop(s);
+	snprintf(cmd, sizeof(cmd), "%s --only notify  # relay floor: 1 writer -> 1 relay process -> "
+	         "%d SOCK_SEQPACKET sockets, %d reader processes, 96-byte messages", B.self, n, n);
+	record_latency("relay", "unbatched", n, v, k, cmd, p50);
+	rt_msgbuf_free(&mb);
+	free(v);
+	return k;
+}
+
 static double floor_sustained(struct subs *s, int n, uint64_t base, uint32_t per_write)
 {
 	uint64_t total = per_write == 1 ? events_unbatched(n) : events_for(n), last, t0;
@@ -282,7 +350,7 @@ static void run_n(struct daemon *d, const char *mode, int n, bool sustained)
 	struct rt_client c;
 	char err[512], cmd[700], id[64], label[100];
 	struct subs *s;
-	double rp50 = NAN, fp50 = NAN, rrate = NAN, f1 = NAN, f64 = NAN;
+	double rp50 = NAN, fp50 = NAN, lp50 = NAN, rrate = NAN, f1 = NAN, f64 = NAN;
 	uint32_t k;
 
 	s = subs_start_rtmd(n, d->sock);
@@ -320,10 +388,15 @@ static void run_n(struct daemon *d, const char *mode, int n, bool sustained)
 	sustained_fig("notify.floor.sustained64", "floor sustained deliveries, 64 events/write", n, f64,
 	              cmd, events_for(n));
 	subs_stop(s);
+	relay_latency(n, samples_for(n), &lp50);
 
 	snprintf(id, sizeof(id), "notify.ratio.lat.n%d", n);
 	snprintf(label, sizeof(label), "reach-all p50 rtmd/floor, N=%d", n);
 	fig(id, label, rp50 / fp50, "x", "ratio of the two figures above", "target <= 1.25");
+	snprintf(id, sizeof(id), "notify.ratio.relay.n%d", n);
+	snprintf(label, sizeof(label), "reach-all p50 rtmd/relay floor, N=%d", n);
+	fig(id, label, rp50 / lp50, "x", "ratio of the figures above",
+	    "the relay floor has rtmd's extra hop (writer -> daemon -> readers), nothing else");
 	snprintf(id, sizeof(id), "notify.ratio.sustained.n%d", n);
 	snprintf(label, sizeof(label), "sustained deliveries rtmd/floor(64/write), N=%d", n);
 	fig(id, label, rrate / f64, "x", "ratio of the figures above", "target >= 0.5; vs 1/write: %.2f",
