@@ -1159,6 +1159,30 @@ static void route_set(struct route_table *t, struct fam *f, uint32_t ri, const s
 	rr->nh = nh_get(t, r) | (uint32_t)r->origin << NH_BITS;
 }
 
+/* An IPv4 change of length >= DIR_BITS ends in a rewrite of its /16 block
+ * after a trie walk with a miss at every level: ask for the directory
+ * entry before the walk and for the block's lines after it, so that
+ * those misses overlap the walk's instead of following it.  A find does
+ * it too: rtmd looks a route up before it changes it, and that first walk
+ * is the one that misses. */
+static inline void dent_prefetch(const struct fam *f, const uint32_t *key, uint32_t len)
+{
+	if (f->dir && f->kw == 1 && len >= DIR_BITS)
+		__builtin_prefetch(&f->dir[key[0] >> (32 - DIR_BITS)]);
+}
+
+static inline void blk_prefetch(const struct fam *f, const uint32_t *key, uint32_t len)
+{
+	if (!f->dir || f->kw != 1 || len < DIR_BITS)
+		return;
+	const struct dent *d = &f->dir[key[0] >> (32 - DIR_BITS)];
+	if (!d->blk)
+		return;
+	uint32_t lines = blk_lines(blk_cap(d->nm1 + 1u));
+	for (uint32_t i = 0; i < lines && i < 8; i++)
+		__builtin_prefetch(f->arena + d->blk + (size_t)i * BLK_LINE, 1);
+}
+
 /* Add a route known to be new. */
 static int add_new(struct route_table *t, struct fam *f, const struct rt_route *r, uint32_t tag,
                    const uint32_t *key, uint32_t n)
@@ -1189,12 +1213,14 @@ int route_table_add(struct route_table *t, const struct rt_route *r, uint32_t ta
 		return RT_E_INVALID;
 	struct fam *f = fam_of(t, r->dst.addr.family);
 	key_from_bytes(key, r->dst.addr.bytes, f->kw);
+	dent_prefetch(f, key, r->dst.len);
 	uint32_t n = find_node(f, key, r->dst.len);
 	if (n != NIL) {
 		uint32_t *link = route_link(f, n, r->metric);
 		if (*link != NIL && rrec(f, *link)->metric == r->metric)
 			return RT_E_EXISTS;
 	}
+	blk_prefetch(f, key, r->dst.len);
 	return add_new(t, f, r, tag, key, n);
 }
 
@@ -1209,7 +1235,9 @@ int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_
 		return RT_E_INVALID;
 	struct fam *f = fam_of(t, r->dst.addr.family);
 	key_from_bytes(key, r->dst.addr.bytes, f->kw);
+	dent_prefetch(f, key, r->dst.len);
 	uint32_t n = find_node(f, key, r->dst.len);
+	blk_prefetch(f, key, r->dst.len);
 	if (n != NIL) {
 		uint32_t *link = route_link(f, n, r->metric);
 		if (*link != NIL && rrec(f, *link)->metric == r->metric) {
@@ -1243,7 +1271,9 @@ int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint3
 		return RT_E_INVALID;
 	struct fam *f = fam_of(t, dst->addr.family);
 	key_from_bytes(key, dst->addr.bytes, f->kw);
+	dent_prefetch(f, key, dst->len);
 	uint32_t n = find_node(f, key, dst->len);
+	blk_prefetch(f, key, dst->len);
 	if (n == NIL)
 		return RT_E_NOTFOUND;
 	uint32_t *link = route_link(f, n, metric);
@@ -1556,7 +1586,9 @@ int route_table_find(const struct route_table *t, const struct rt_prefix *dst, u
 		return RT_E_INVALID;
 	const struct fam *f = cfam_of(t, dst->addr.family);
 	key_from_bytes(key, dst->addr.bytes, f->kw);
+	dent_prefetch(f, key, dst->len);
 	uint32_t n = find_node(f, key, dst->len);
+	blk_prefetch(f, key, dst->len);
 	if (n == NIL)
 		return RT_E_NOTFOUND;
 	uint32_t ri = *route_link(f, n, metric);
