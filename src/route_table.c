@@ -500,11 +500,29 @@ static inline unsigned char *blk_at(const struct fam *f, const struct dent *d)
 	return f->arena + d->blk;
 }
 
-static int u64_cmp(const void *x, const void *y)
+/* Stable LSD radix sort of n values on bits [lo, hi), ten at a time,
+ * between a and tmp; returns whichever holds the result. */
+static uint64_t *radix_u64(uint64_t *a, uint64_t *tmp, size_t n, uint32_t lo, uint32_t hi)
 {
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	size_t cnt[1024];
 
-	return (a > b) - (a < b);
+	for (uint32_t shift = lo; shift < hi; shift += 10) {
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> shift) & 1023]++;
+		size_t sum = 0;
+		for (size_t d = 0; d < 1024; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(a[i] >> shift) & 1023]++] = a[i];
+		uint64_t *x = a;
+		a = tmp;
+		tmp = x;
+	}
+	return a;
 }
 
 /* Slide the live blocks down over the free ones.  As blocks grow they
@@ -515,16 +533,18 @@ static int u64_cmp(const void *x, const void *y)
  * million routes). */
 static int arena_compact(struct fam *f)
 {
-	/* (offset, entry) pairs sorted by offset; the scratch array is busy */
-	uint64_t *v = malloc(sizeof(uint64_t) << DIR_BITS);
+	/* (offset, entry) pairs sorted by offset (a multiple of the line);
+	 * the scratch array is busy */
+	uint64_t *buf = malloc(sizeof(uint64_t) << (DIR_BITS + 1)), *v;
 	uint32_t n = 0, to = BLK_LINE;
 
-	if (!v)
+	if (!buf)
 		return -1;
 	for (uint32_t e = 0; e < (1u << DIR_BITS); e++)
 		if (f->dir[e].blk)
-			v[n++] = (uint64_t)f->dir[e].blk << DIR_BITS | e;
-	qsort(v, n, sizeof(*v), u64_cmp);
+			buf[n++] = (uint64_t)f->dir[e].blk << DIR_BITS | e;
+	v = radix_u64(buf, buf + (1u << DIR_BITS), n, DIR_BITS + (uint32_t)__builtin_ctz(BLK_LINE),
+	              DIR_BITS + 32);
 	for (uint32_t i = 0; i < n; i++) {
 		struct dent *d = &f->dir[v[i] & ((1u << DIR_BITS) - 1)];
 		uint32_t sz = blk_lines(blk_cap(d->nm1 + 1u)) * BLK_LINE;
@@ -533,7 +553,7 @@ static int arena_compact(struct fam *f)
 		d->blk = to;
 		to += sz;
 	}
-	free(v);
+	free(buf);
 	memset(f->afree, 0, BLK_CLASSES * sizeof(uint32_t));
 	f->arena_used = to;
 	f->arena_free = 0;
@@ -1371,7 +1391,6 @@ static uint32_t *stg_order4(const struct stage *s)
 	size_t sz = s->n * sizeof(uint64_t);
 	uint64_t *a = mem_alloc(sz), *b = mem_alloc(sz);
 	uint32_t *ord = malloc(s->n * sizeof(uint32_t));
-	size_t cnt[1024];
 
 	if (!a || !b || !ord) {
 		mem_free(a, sz);
@@ -1382,22 +1401,9 @@ static uint32_t *stg_order4(const struct stage *s)
 	for (size_t i = 0; i < s->n; i++)
 		a[i] = (uint64_t)s->v[i * 5] << 32 | (uint64_t)s->v[i * 5 + 1] << IDX_BITS | i;
 	/* the index bits are in staging order already */
-	for (uint32_t shift = IDX_BITS; shift < 64; shift += 10) {
-		memset(cnt, 0, sizeof(cnt));
-		for (size_t i = 0; i < s->n; i++)
-			cnt[(a[i] >> shift) & 1023]++;
-		size_t sum = 0;
-		for (size_t d = 0; d < 1024; d++) {
-			size_t c = cnt[d];
-			cnt[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < s->n; i++)
-			b[cnt[(a[i] >> shift) & 1023]++] = a[i];
-		uint64_t *tmp = a;
-		a = b;
-		b = tmp;
-	}
+	uint64_t *sorted = radix_u64(a, b, s->n, IDX_BITS, 64);
+	b = sorted == a ? b : a;
+	a = sorted;
 	for (size_t i = 0; i < s->n; i++) {
 		uint32_t x = (uint32_t)(a[i] & ((1u << IDX_BITS) - 1));
 		size_t j = i;
