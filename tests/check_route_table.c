@@ -993,6 +993,24 @@ START_TEST(test_bulk_unbuilt)
 	ck_assert_int_eq(route_table_build(t, NULL, NULL), RT_OK);
 	ck_assert_uint_eq(route_table_count(t, 0), 1);
 	ck_lookup(t, "10.1.2.3", "10.0.0.0/8 1");
+	/* IPv4 has routes (added one by one), IPv6 is empty (built in one
+	 * pass), past the size at which the direct table is built */
+	char a[48];
+	for (uint32_t i = 0; i < 600; i++) {
+		snprintf(a, sizeof(a), "10.%u.%u.0/24", i / 256, i % 256);
+		r = mk(a, NULL, "eth1", 3);
+		ck_assert_int_eq(route_table_stage(t, &r, i), RT_OK);
+		snprintf(a, sizeof(a), "2001:db8:%x::/48", i);
+		r = mk(a, NULL, "eth2", 4);
+		ck_assert_int_eq(route_table_stage(t, &r, i), RT_OK);
+	}
+	ck_assert_int_eq(route_table_build(t, NULL, NULL), RT_OK);
+	ck_assert_uint_eq(route_table_count(t, AF_INET), 601);
+	ck_assert_uint_eq(route_table_count(t, AF_INET6), 600);
+	ck_lookup(t, "10.1.2.3", "10.1.2.0/24 3");
+	ck_lookup(t, "10.3.2.3", "10.0.0.0/8 1");
+	ck_lookup(t, "2001:db8:257::1", "2001:db8:257::/48 4");
+	ck_lookup(t, "2001:db8:258::1", "none");
 	route_table_free(t);
 }
 END_TEST
