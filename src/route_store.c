@@ -127,6 +127,11 @@ bool route_store_dirty(const struct route_store *s)
 	return store_dirty(&s->st);
 }
 
+int route_store_flush(struct route_store *s, char *err, size_t errlen)
+{
+	return store_flush(&s->st, err, errlen);
+}
+
 int route_store_sync(struct route_store *s, uint64_t *usec, char *err, size_t errlen)
 {
 	return store_sync(&s->st, usec, err, errlen);

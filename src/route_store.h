@@ -39,6 +39,9 @@ size_t route_store_count(const struct route_store *s);
 size_t route_store_capacity(const struct route_store *s);
 const char *route_store_path(const struct route_store *s);
 bool route_store_dirty(const struct route_store *s);
+/* Write the changes so far to the file (they then survive a kill -9 of
+ * rtmd; route_store_sync makes them survive a power cut). */
+int route_store_flush(struct route_store *s, char *err, size_t errlen);
 int route_store_sync(struct route_store *s, uint64_t *usec, char *err, size_t errlen);
 
 #endif

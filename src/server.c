@@ -685,9 +685,19 @@ static int end_turn(struct server *s)
 		 * nothing of the turn leaves rtmd before it returns. */
 		if (sync_now(s) < 0)
 			return -1;
-	} else if (tables_dirty(s->tables) && !s->sync_pending) {
-		s->sync_pending = true;
-		s->sync_deadline_ms = now_ms() + s->cfg->sync_interval_ms;
+	} else {
+		char err[512];
+
+		/* Acknowledged changes must survive a kill -9 even before
+		 * the msync: the route store's writes reach the file now. */
+		if (tables_write_out(s->tables, err, sizeof(err)) < 0) {
+			log_err("cannot write changes: %s", err);
+			return -1;
+		}
+		if (tables_dirty(s->tables) && !s->sync_pending) {
+			s->sync_pending = true;
+			s->sync_deadline_ms = now_ms() + s->cfg->sync_interval_ms;
+		}
 	}
 	/* Events first: a subscriber woken before the requester's ack hears of
 	 * the change one scheduling round earlier (with few CPUs the woken

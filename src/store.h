@@ -156,6 +156,12 @@ struct store_ops {
 	 * maps the file, so it grows in place (ftruncate, then the capacity in
 	 * the header) instead of being rewritten. */
 	bool in_place;
+	/* Nobody but the writer reads it while it runs, so slot writes are
+	 * collected and written with pwrite (store_flush) instead of through
+	 * the mapping: msync then never has to write-protect a mapped page,
+	 * which costs a TLB flush per page (and a page fault per page on the
+	 * next write). */
+	bool write_behind;
 	/* Hash of a valid payload for index i. */
 	uint64_t (*hash)(const uint8_t *payload, unsigned i);
 	/* 0 if a checksummed payload also holds a valid entry. */
@@ -259,6 +265,14 @@ struct store {
 	 * a slot is live stays O(1) with thousands of frees pending. */
 	uint64_t *pend_bits;
 	size_t pend_words;
+	/* Write-behind (ops->write_behind): the latest image of each slot
+	 * written since the last store_flush(), one per slot. */
+	uint8_t *stage;             /* stage_n images of slot_size bytes */
+	uint32_t *stage_slot;
+	size_t stage_n;
+	uint32_t *stage_pos;        /* per slot: 1 + its image's index, or 0 */
+	uint32_t stage_pos_n;
+	int stage_errno;            /* a flush failed: the next sync reports it */
 	/* One dirty byte range of the slot region: one msync call per sync,
 	 * because each call costs a device flush; the kernel skips the clean
 	 * pages inside the range. */
@@ -299,7 +313,12 @@ bool store_idx_swap(struct store *st, unsigned index, uint64_t hash, uint32_t ol
 bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t slot);
 
 bool store_dirty(const struct store *st);
-/* msync the dirty slot ranges, then apply deferred frees. */
+/* Write-behind stores: write the collected slot images to the file (page
+ * cache), which makes them survive a kill -9 of the writer, though not a
+ * power cut.  0, or -1 with the file and the error in err.  A no-op for
+ * the others, whose writes are in the mapping already. */
+int store_flush(struct store *st, char *err, size_t errlen);
+/* Flush, msync the dirty slot ranges, then apply deferred frees. */
 int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen);
 size_t store_memory(const struct store *st);
 

@@ -436,6 +436,11 @@ bool tables_dirty(const struct tables *t)
 	return route_store_dirty(t->rstore) || arp_store_dirty(t->arp);
 }
 
+int tables_write_out(struct tables *t, char *err, size_t errlen)
+{
+	return route_store_flush(t->rstore, err, errlen);
+}
+
 int tables_sync(struct tables *t, uint64_t *usec, char *err, size_t errlen)
 {
 	uint64_t a = 0, b = 0;

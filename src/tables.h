@@ -54,5 +54,9 @@ uint64_t tables_event_seq(const struct tables *t);
 bool tables_dirty(const struct tables *t);
 /* 0, or -1 with the failing file and error in err.  *usec: time in msync. */
 int tables_sync(struct tables *t, uint64_t *usec, char *err, size_t errlen);
+/* Hand every change so far to the kernel (no msync): after this they
+ * survive a kill -9 of rtmd.  Needed before an ack when sync is not
+ * "always".  0, or -1 with the failing file and error in err. */
+int tables_write_out(struct tables *t, char *err, size_t errlen);
 
 #endif
