@@ -13,8 +13,10 @@
  *          close and after a kill -9 with unsynced changes;
  *   read   reader look-ups per second by IP, by (IP, dev) and by MAC with
  *          random keys (precomputed: the loop is the look-ups and nothing
- *          else, each independent of the last, as in a consumer), and the
- *          raw ceiling of one random hash-table read per key;
+ *          else, each independent of the last, as in a consumer), through
+ *          the single calls and the batched ones (arp_reader_get_*_many,
+ *          256 keys per call), and the raw ceilings of one random
+ *          hash-table read per key and of a bucket + slot read;
  *   route  put ENTRIES routes one by one from a small store, one sync per
  *          1000 (rtmd loading a table), then reopen + route_store_load.
  * Times are wall and, where the machine is shared, CPU seconds too.
@@ -300,14 +302,14 @@ static void bench_arp(const char *path, uint32_t total)
 /* Look-ups per second with precomputed random keys. */
 static void bench_read(const char *path, uint32_t total)
 {
-	enum { NKEYS = 1 << 20 };
+	enum { NKEYS = 1 << 20, BATCH = 256 };
 	struct arp_reader *r;
 	char err[512];
-	struct rt_addr *ips = malloc(NKEYS * sizeof(*ips));
+	struct rt_addr *ips = malloc(NKEYS * sizeof(*ips)), *dips = malloc(NKEYS * sizeof(*dips));
 	char (*devs)[RT_IFNAMSIZ] = malloc(NKEYS * sizeof(*devs));
 	uint8_t (*macs)[6] = malloc(NKEYS * sizeof(*macs));
 
-	if (!ips || !devs || !macs) {
+	if (!ips || !dips || !devs || !macs) {
 		fprintf(stderr, "bench_store: out of memory\n");
 		exit(1);
 	}
@@ -317,6 +319,9 @@ static void bench_read(const char *path, uint32_t total)
 		ips[i] = n.ip;
 		memcpy(devs[i], n.dev, RT_IFNAMSIZ);
 		memcpy(macs[i], n.lladdr, 6);
+		/* Entry on dev (i / BATCH) % 4 (entry() puts entry k on k % 4). */
+		entry(rnd(total / 4) * 4 + i / BATCH % 4, &n);
+		dips[i] = n.ip;
 	}
 	die_if(arp_reader_open(path, &r, err, sizeof(err)), "reader open", err);
 
@@ -383,29 +388,62 @@ static void bench_read(const char *path, uint32_t total)
 	munmap((void *)base, (size_t)sb.st_size);
 	close(fd);
 
-	struct rt_neigh out[8];
+	/* The same keys through each API: single calls (one key per call, up
+	 * to 8 matches copied) and batched calls (BATCH keys per call, one
+	 * match copied per key, the count of matches per key). */
+	static const char *const devname[] = { "eth0", "eth1", "eth2", "eth3" };
+	struct rt_neigh out[8], *bout = malloc(BATCH * sizeof(*bout));
+	int *bfound = malloc(BATCH * sizeof(*bfound));
+	if (!bout || !bfound) {
+		fprintf(stderr, "bench_store: out of memory\n");
+		exit(1);
+	}
 	static const char *what[] = { "IP (any dev)", "IP + dev    ", "MAC (4 IPs) " };
+	for (int batched = 0; batched < 2; batched++)
 	for (int kind = 0; kind < 3; kind++) {
 		uint64_t lookups = 0, hits = 0;
 		t0 = now_s();
 		c0 = cpu_s();
 		do {
-			for (uint32_t i = 0; i < NKEYS; i++) {
-				int got = kind == 0 ? arp_reader_get_ip(r, &ips[i], NULL, out, 8) :
-				          kind == 1 ? arp_reader_get_ip(r, &ips[i], devs[i], out, 8) :
-				                      arp_reader_get_mac(r, macs[i], out, 8);
-				hits += got >= 1;
+			if (!batched) {
+				for (uint32_t i = 0; i < NKEYS; i++) {
+					int got = kind == 0 ? arp_reader_get_ip(r, &ips[i], NULL, out, 8) :
+					          kind == 1 ? arp_reader_get_ip(r, &ips[i], devs[i], out, 8) :
+					                      arp_reader_get_mac(r, macs[i], out, 8);
+					hits += got >= 1;
+				}
+			} else {
+				/* (IP, dev): one dev per call, so each run of BATCH
+				 * keys is of entries on one dev (dips, devname). */
+				for (uint32_t i = 0; i < NKEYS; i += BATCH) {
+					ssize_t got = kind == 0 ? arp_reader_get_ip_many(r, ips + i, BATCH, NULL,
+					                                                  bout, bfound) :
+					              kind == 1 ? arp_reader_get_ip_many(r, dips + i, BATCH,
+					                                                  devname[i / BATCH % 4],
+					                                                  bout, bfound) :
+					                          arp_reader_get_mac_many(r, (const uint8_t (*)[6])macs + i,
+					                                                  BATCH, bout, bfound);
+					if (got < 0) {
+						perror("batched look-up");
+						exit(1);
+					}
+					hits += (uint64_t)got;
+				}
 			}
 			lookups += NKEYS;
 			t = now_s() - t0;
 		} while (t < 2.0);
-		printf("reader by %s : %6.2f M look-ups/s wall, %6.2f M per CPU-second "
+		printf("reader by %s %s: %6.2f M look-ups/s wall, %6.2f M per CPU-second "
 		       "(%" PRIu64 " of %" PRIu64 " found)\n", what[kind],
+		       batched ? "(batched, 256 keys per call)" : "(single calls)              ",
 		       (double)lookups / t / 1e6, (double)lookups / (cpu_s() - c0) / 1e6, hits, lookups);
 	}
+	free(bout);
+	free(bfound);
 	printf("reader retries         : %" PRIu64 "\n", arp_reader_retries(r));
 	arp_reader_close(r);
 	free(ips);
+	free(dips);
 	free(devs);
 	free(macs);
 }
