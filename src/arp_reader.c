@@ -267,8 +267,17 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
 		for (unsigned c = 0; c < nc; c++) {
 			const uint8_t *p = slots + (size_t)cand[c] * SLOT_SIZE;
 			uint64_t w[STORE_ARP_PAYLOAD / 8], diff = 0;
-			if (!read_once(p, w) && !read_retry(r, p, w))
-				continue;
+			/* The retry fills a copy: w's address never escapes, so
+			 * that the words stay in registers and no wide load has
+			 * to wait for narrower stores of them (see above). */
+			if (!read_once(p, w)) {
+				uint64_t again[STORE_ARP_PAYLOAD / 8];
+				if (!read_retry(r, p, again))
+					continue;
+#pragma GCC unroll 6
+				for (size_t i = 0; i < STORE_ARP_PAYLOAD / 8; i++)
+					w[i] = again[i];
+			}
 #pragma GCC unroll 5
 			for (size_t i = 0; i < KEY_WORDS; i++)
 				diff |= (w[i] ^ key[i]) & key_mask[kind].w[i];
@@ -276,7 +285,10 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
 				continue;
 			struct rt_neigh tmp, *e = n < max ? &out[n] : &tmp;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			if (store_neigh_from_words(w[0], w[1], w[2], w[3], w[4], w[5], e) < 0)
+			/* Matched key bytes need no second check: ip_key() and
+			 * dev_key() only build valid keys. */
+			if (store_neigh_from_words_known(w[0], w[1], w[2], w[3], w[4], w[5],
+			                                 kind != BY_MAC, kind == BY_IP_DEV, e) < 0)
 #else
 			if (store_neigh_decode((const uint8_t *)w, e) < 0)
 #endif
@@ -294,8 +306,9 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
  * for.  ip_key() and mac_key() fill the key words and return its hash;
  * ip_key() returns false for a family no entry can have. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* An interface name as key words 2..4 (payload bytes 17..32); false if it
- * is too long to match anything. */
+/* An interface name as key words 2..4 (payload bytes 17..32); false if no
+ * valid entry can have it (too long, or a character rt_ifname_check()
+ * refuses), so that a matching slot's name needs no check of its own. */
 static bool dev_key(const char *dev, uint64_t k[KEY_WORDS])
 {
 	uint64_t d0 = 0, d1 = 0;
@@ -311,7 +324,7 @@ static bool dev_key(const char *dev, uint64_t k[KEY_WORDS])
 	k[2] = d0 << 8;
 	k[3] = d0 >> 56 | d1 << 8;
 	k[4] = d1 >> 56;
-	return i < RT_IFNAMSIZ;
+	return i < RT_IFNAMSIZ && store_dev_ok(d0, d1);
 }
 
 /* dk: the dev's words from dev_key() (zero for any dev). */
@@ -335,8 +348,9 @@ static inline __attribute__((always_inline)) bool ip_key(const struct rt_addr *i
 	}
 	k[3] = dk[3];
 	k[4] = dk[4];
-	/* The IP index hashes the family and the address bytes. */
-	*hash = XXH3_64bits(a, v4 ? 5 : STORE_ARP_IPLEN);
+	/* The IP index hashes the family and the address bytes (two calls
+	 * with constant lengths: each inlines to its length's few steps). */
+	*hash = v4 ? XXH3_64bits(a, 5) : XXH3_64bits(a, STORE_ARP_IPLEN);
 	return true;
 }
 
@@ -523,7 +537,7 @@ ssize_t arp_reader_get_ip_many(struct arp_reader *r, const struct rt_addr *ips, 
 		return lookup_many(r, BY_IP, ips, any_dev, n, out, found);
 	if (dev_key(dev, dk))
 		return lookup_many(r, BY_IP_DEV, ips, dk, n, out, found);
-	/* A name too long for any entry: nothing matches (but the file is
+	/* A name no entry can have: nothing matches (but the file is
 	 * still checked, as a single call would). */
 	if (n && refresh(r) < 0)
 		return -1;

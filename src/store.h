@@ -114,17 +114,22 @@ static inline __attribute__((always_inline)) bool store_dev_ok(uint64_t d0, uint
 }
 
 /* Payload bytes: family 0, address 1..16, dev 17..32, MAC 33..38,
- * origin 39, zero 40..47.  Writes n from registers only (see above). */
+ * origin 39, zero 40..47.  Writes n from registers only (see above).
+ * ip_ok, dev_ok (constants): the caller has proven those fields valid
+ * already, e.g. a look-up whose key, checked once, equals them; the
+ * checks are then left out. */
 static inline __attribute__((always_inline))
-int store_neigh_from_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
-                           uint64_t w5, struct rt_neigh *n)
+int store_neigh_from_words_known(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+                                 uint64_t w5, bool ip_ok, bool dev_ok, struct rt_neigh *n)
 {
 	uint8_t family = (uint8_t)w0;
 	uint64_t d0 = w2 >> 8 | w3 << 56, d1 = w3 >> 8 | w4 << 56, mac = w4 >> 8;
 	bool v4 = family == STORE_AF_INET;
 
-	if (w5 || (w4 >> 56) > RT_ORIGIN_CONFIG || (!v4 && family != STORE_AF_INET6) ||
-	    (v4 && ((w0 >> 40) | w1 | (w2 & 0xff))) || !store_dev_ok(d0, d1))
+	if (w5 || (w4 >> 56) > RT_ORIGIN_CONFIG ||
+	    (!ip_ok && ((!v4 && family != STORE_AF_INET6) ||
+	                (v4 && ((w0 >> 40) | w1 | (w2 & 0xff))))) ||
+	    (!dev_ok && !store_dev_ok(d0, d1)))
 		return -1;
 	uint8_t *ip = (uint8_t *)&n->ip;
 	memcpy(ip, &w0, 8);                                     /* bytes 0..16 */
@@ -135,6 +140,13 @@ int store_neigh_from_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, u
 	memcpy(n->lladdr, &mac, 6);
 	n->origin = (uint8_t)(w4 >> 56);
 	return 0;
+}
+
+static inline __attribute__((always_inline))
+int store_neigh_from_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+                           uint64_t w5, struct rt_neigh *n)
+{
+	return store_neigh_from_words_known(w0, w1, w2, w3, w4, w5, false, false, n);
 }
 #endif
 

@@ -843,6 +843,10 @@ START_TEST(test_reader_many)
 	check_many(r, ips, NULL, N, "wlan0");
 	check_many(r, ips, NULL, N, "eth9");
 	check_many(r, ips, NULL, 20, "a-name-longer-than-ifnamsiz");
+	check_many(r, ips, NULL, 20, "bad/name");       /* no entry can have it */
+	check_many(r, ips, NULL, 20, "");
+	struct rt_neigh one_out;
+	ck_assert_int_eq(arp_reader_get_ip(r, &ips[0], "bad/name", &one_out, 1), 0);
 
 	/* Half the keys are present: the count says so. */
 	struct rt_neigh out[N];
