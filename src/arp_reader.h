@@ -2,10 +2,13 @@
  *
  * For rtmon and any program that wants neighbour look-ups without a system
  * call: the store file is mapped read-only; each slot read follows the
- * seqlock protocol (retry while the counter is odd or changed, verify the
- * checksum), so a reader never returns a half-written entry.  When rtmd
- * grows the table it publishes a new file; the reader notices through the
- * old header and remaps on its next call.
+ * seqlock protocol (retry while the counter is odd or changed; slot reads
+ * also verify the checksum, look-ups the fields), so a reader never returns
+ * a half-written entry.  When rtmd grows the table it publishes a new file;
+ * the reader notices through the old header and remaps on its next call.
+ * A consumer with many keys at hand should use the batched calls
+ * (arp_reader_get_*_many): same answers, 2-3 times the rate on a table
+ * larger than the caches.  doc/STORE.md has the detail.
  */
 #ifndef RTMD_ARP_READER_H
 #define RTMD_ARP_READER_H
@@ -32,7 +35,7 @@ int arp_reader_get_mac(struct arp_reader *r, const uint8_t mac[6], struct rt_nei
  *     found[i] = arp_reader_get_ip(r, &ips[i], dev, &out[i], 1)
  *     found[i] = arp_reader_get_mac(r, macs[i], &out[i], 1)
  * with the same guarantees (never a torn or invalid entry, the file
- * followed across growth), several times faster on a large table: the
+ * followed across growth), 2-3 times faster on a large table: the
  * index buckets and slots of consecutive keys are fetched from memory
  * together instead of one after another.  For each key, out[i] is one
  * matching entry, with out[i].ip.family 0 (AF_UNSPEC) if there is none;
