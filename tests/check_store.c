@@ -930,6 +930,20 @@ START_TEST(test_reader_hostile_index)
 		ck_abort_msg("reader: %s", err);
 	ck_assert_int_eq(arp_reader_get_ip(r, &e.ip, NULL, got, 4), 0);
 	ck_assert_int_eq(arp_reader_get_mac(r, e.lladdr, got, 4), 0);
+	/* The batched calls' prefetch walk too. */
+	struct rt_addr ips[40];
+	uint8_t macs[40][6];
+	int found[40];
+	struct rt_neigh many[40];
+	for (int i = 0; i < 40; i++) {
+		ips[i] = e.ip;
+		memcpy(macs[i], e.lladdr, 6);
+	}
+	ck_assert_int_eq(arp_reader_get_ip_many(r, ips, 40, NULL, many, found), 0);
+	ck_assert_int_eq(arp_reader_get_ip_many(r, ips, 40, "eth0", many, found), 0);
+	ck_assert_int_eq(arp_reader_get_mac_many(r, (const uint8_t (*)[6])macs, 40, many, found), 0);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(found[i], 0);
 	arp_reader_close(r);
 
 	/* The writer notices the inconsistent index and rebuilds it. */
@@ -939,6 +953,7 @@ START_TEST(test_reader_hostile_index)
 	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
 		ck_abort_msg("reader: %s", err);
 	ck_assert_int_eq(arp_reader_get_ip(r, &e.ip, NULL, got, 4), 1);
+	ck_assert_int_eq(arp_reader_get_ip_many(r, ips, 40, NULL, many, found), 40);
 	arp_reader_close(r);
 }
 END_TEST
