@@ -389,7 +389,7 @@ static bool ip_key(const struct rt_addr *ip, const uint64_t dk[KEY_WORDS], uint6
 	memcpy(u.w, dk, sizeof(u.w));
 	u.b[0] = ip->family;
 	memcpy(u.b + 1, ip->bytes, alen);
-	*hash = XXH3_64bits(u.b, 1 + alen);
+	*hash = alen == 4 ? XXH3_64bits(u.b, 5) : XXH3_64bits(u.b, STORE_ARP_IPLEN);
 	memcpy(k, u.w, sizeof(u.w));
 	return true;
 }
