@@ -1029,6 +1029,36 @@ START_TEST(test_reader_no_torn_reads)
 		elapsed = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
 		/* At least 0.7 s and 200 writes seen, however busy the machine. */
 	} while ((elapsed < 700000000L || distinct < 200) && elapsed < 20000000000L);
+	/* The batched calls on the same slot: keys 10.0.0.0 and its MAC,
+	 * which the slot holds one write in 256; whatever they return must be
+	 * that whole entry.  (The writer still runs.) */
+	unsigned batches = 0, batch_hits = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		enum { NB = 64 };
+		struct rt_addr ips[NB];
+		uint8_t macs[NB][6];
+		struct rt_neigh got[NB];
+		int found[NB];
+		for (int k = 0; k < NB; k++) {
+			ips[k] = e.ip;
+			memcpy(macs[k], e.lladdr, 6);
+		}
+		ssize_t hits = batches % 2 ? arp_reader_get_mac_many(r, (const uint8_t (*)[6])macs, NB,
+		                                                     got, found)
+		                           : arp_reader_get_ip_many(r, ips, NB, NULL, got, found);
+		if (hits < 0 && !bad[0])
+			snprintf(bad, sizeof(bad), "batch %u: errno %d", batches, errno);
+		for (int k = 0; hits > 0 && k < NB; k++)
+			if (found[k] && (!neigh_eq(&got[k], &e) || found[k] != 1) && !bad[0])
+				snprintf(bad, sizeof(bad), "batch %u: torn entry (mac byte %u, ip byte %u, "
+				         "dev %s, %d found)", batches, got[k].lladdr[1], got[k].ip.bytes[3],
+				         got[k].dev, found[k]);
+		batch_hits += hits > 0 ? (unsigned)hits : 0;
+		batches++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		elapsed = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
+	} while (!bad[0] && elapsed < 300000000L);
 	kill(pid, SIGKILL);
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -1037,8 +1067,8 @@ START_TEST(test_reader_no_torn_reads)
 	ck_assert_msg(!bad[0], "%s", bad);
 	ck_assert_msg(distinct > 10, "the writer made progress (%u values seen)", distinct);
 	/* Not an assertion: whether reads collided depends on scheduling. */
-	fprintf(stderr, "torn-read test: %u reads, %u changes seen, %" PRIu64 " retries\n",
-	        reads, distinct, retries);
+	fprintf(stderr, "torn-read test: %u reads, %u changes seen, %u batches (%u hits), %" PRIu64
+	        " retries\n", reads, distinct, batches, batch_hits, retries);
 
 	/* Killed at an arbitrary instruction: at most that one slot is torn,
 	 * and otherwise some complete value is there. */
