@@ -1203,6 +1203,35 @@ static inline void blk_prefetch(const struct fam *f, const uint32_t *key, uint32
 		__builtin_prefetch(f->arena + d->blk + (size_t)i * BLK_LINE, 1);
 }
 
+void route_table_prefetch(const struct route_table *t, const struct rt_prefix *dst, unsigned depth)
+{
+	if (!t || dst->addr.family != AF_INET || dst->len < DIR_BITS || dst->len > 32)
+		return;
+	const struct fam *f = cfam_of(t, AF_INET);
+	uint32_t key[4], top;
+
+	if (!f->dir)
+		return;
+	key_from_bytes(key, dst->addr.bytes, 1);
+	top = key[0] >> (32 - DIR_BITS);
+	if (depth == 0) {
+		__builtin_prefetch(&f->starts[top]);
+		__builtin_prefetch(&f->dir[top]);
+		return;
+	}
+	uint32_t n = f->starts[top];
+	for (unsigned d = 1; n != NIL; d++) {
+		const uint32_t *x = node(f, n);
+		if (d == depth) {
+			__builtin_prefetch(x);
+			return;
+		}
+		if (x[N_LEN] >= dst->len || !key_match(x + N_KEY, key, x[N_LEN]))
+			return;
+		n = x[key_bit(key, x[N_LEN])];
+	}
+}
+
 /* Add a route known to be new. */
 static int add_new(struct route_table *t, struct fam *f, const struct rt_route *r, uint32_t tag,
                    const uint32_t *key, uint32_t n)

@@ -49,6 +49,13 @@ int route_table_find(const struct route_table *t, const struct rt_prefix *dst, u
 int route_table_lookup(const struct route_table *t, const struct rt_addr *a,
                        struct rt_route *out);
 
+/* A hint, for a caller about to change or find many routes: start the
+ * cache misses of dst's walk now.  depth 0 asks for the first level; depth
+ * d walks the d - 1 levels that earlier hints brought in and asks for the
+ * next, so a caller hints each key a few times, at decreasing distance
+ * ahead of its change.  Never changes the table or fails. */
+void route_table_prefetch(const struct route_table *t, const struct rt_prefix *dst, unsigned depth);
+
 size_t route_table_count(const struct route_table *t, uint8_t family /* 0: all */);
 /* Approximate heap bytes used by the table (for status and benchmarks). */
 size_t route_table_memory(const struct route_table *t);
