@@ -12,7 +12,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -763,8 +762,8 @@ static int stage_write(struct store *st, const uint8_t *p, size_t len, uint32_t 
 static int stage_flush(struct store *st)
 {
 	size_t ss = st->m.slot_size, n = st->stage_n;
-	uint8_t *run = NULL;
-	size_t run_n = 0, run_cap = 0;
+	uint8_t *run = st->stage_run;
+	size_t run_n = 0;
 	uint32_t run_first = 0;
 	int e = 0;
 
@@ -781,24 +780,13 @@ static int stage_flush(struct store *st)
 		}
 		if (!run_n)
 			run_first = slot;
-		if (run_n == run_cap) {
-			/* The sorted images are gathered into one buffer per run;
-			 * the stage itself is its first home. */
-			size_t ncap = run_cap ? run_cap * 2 : 64;
-			uint8_t *r = realloc(run, ncap * ss);
-			if (!r) {
-				e = ENOMEM;
-				break;
-			}
-			run = r;
-			run_cap = ncap;
-		}
+		/* Gathered in slot order: the stage holds them in the order
+		 * they were written. */
 		memcpy(run + run_n * ss, img, ss);
 		run_n++;
 	}
 	if (!e && run_n)
 		e = stage_write(st, run, run_n * ss, run_first);
-	free(run);
 	if (e)
 		return e;
 	for (size_t i = 0; i < n; i++)
@@ -817,11 +805,13 @@ static bool stage_put(struct store *st, uint32_t slot, const uint8_t *payload, u
 
 	if (!st->stage) {
 		st->stage = malloc(STAGE_MAX * ss);
+		st->stage_run = malloc(STAGE_MAX * ss);
 		st->stage_slot = malloc(STAGE_MAX * sizeof(*st->stage_slot));
-		if (!st->stage || !st->stage_slot) {
+		if (!st->stage || !st->stage_run || !st->stage_slot) {
 			free(st->stage);
+			free(st->stage_run);
 			free(st->stage_slot);
-			st->stage = NULL;
+			st->stage = st->stage_run = NULL;
 			st->stage_slot = NULL;
 			return false;
 		}
@@ -862,6 +852,8 @@ static bool stage_put(struct store *st, uint32_t slot, const uint8_t *payload, u
 
 static void stage_free(struct store *st)
 {
+	free(st->stage_run);
+	st->stage_run = NULL;
 	free(st->stage);
 	free(st->stage_slot);
 	free(st->stage_pos);
@@ -1729,5 +1721,7 @@ int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 size_t store_memory(const struct store *st)
 {
 	return sizeof(*st) + bitmap_words(st->m.capacity) * sizeof(uint64_t) +
-	       st->pending_cap * sizeof(uint32_t) + st->pend_words * sizeof(uint64_t) + (st->path ? strlen(st->path) + 1 : 0);
+	       st->pending_cap * sizeof(uint32_t) + st->pend_words * sizeof(uint64_t) +
+	       (st->stage ? 2 * STAGE_MAX * (size_t)st->m.slot_size + STAGE_MAX * sizeof(uint32_t) : 0) +
+	       st->stage_pos_n * sizeof(uint32_t) + (st->path ? strlen(st->path) + 1 : 0);
 }

@@ -280,6 +280,7 @@ struct store {
 	/* Write-behind (ops->write_behind): the latest image of each slot
 	 * written since the last store_flush(), one per slot. */
 	uint8_t *stage;             /* stage_n images of slot_size bytes */
+	uint8_t *stage_run;         /* as large: a run of them in slot order */
 	uint32_t *stage_slot;
 	size_t stage_n;
 	uint32_t *stage_pos;        /* per slot: 1 + its image's index, or 0 */
