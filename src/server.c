@@ -278,9 +278,6 @@ static bool is_change(uint16_t type)
 	}
 }
 
-/* Apply record i; 0 or an rt_err with the entry named in what.  The
- * entry's text is only made on failure: a million-route batch should not
- * pay for a million printfs. */
 /* The routes of a change message are decoded AHEAD records before they
  * are applied, and each is hinted to the route table on the way (see
  * route_table_prefetch): a million random routes cost a trie walk each,
@@ -313,6 +310,9 @@ static void look_ahead(struct server *s, const struct rt_hdr *h, const uint8_t *
 	}
 }
 
+/* Apply record i; 0 or an rt_err with the entry named in what.  The
+ * entry's text is only made on failure: a million-route batch should not
+ * pay for a million printfs. */
 static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *msg, uint32_t i,
                      struct lookahead *la, bool *changed, char *what, size_t whatlen)
 {
