@@ -160,14 +160,31 @@ static void snapshot_free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The buffer's size is implied by its length: the power of two above it.
+ * Growing by the exact size made a 220k-route listing quadratic, which
+ * under ASan (whose realloc always copies) took the client 5 s and ran
+ * into the reply timeout. */
+static size_t cap_for(size_t n)
+{
+	size_t c = 4096;
+
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
 static int append(uint8_t **v, size_t *n, const uint8_t *p, size_t len)
 {
-	uint8_t *nv = realloc(*v, *n + len + 1);
+	size_t need = *n + len + 1;
 
-	if (!nv)
-		return -1;
-	memcpy(nv + *n, p, len);
-	*v = nv;
+	if (!*v || cap_for(need) > cap_for(*n + 1)) {
+		uint8_t *nv = realloc(*v, cap_for(need));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+	}
+	memcpy(*v + *n, p, len);
 	*n += len;
 	return 0;
 }
