@@ -110,40 +110,58 @@ static void record_latency(const char *who, const char *mode, int n, double *v, 
 	fig(id, label, st.max * 1e6, "us", cmd, NULL);
 }
 
-/* One change per request, alone; returns the samples taken. */
-static uint32_t rtmd_latency(struct rt_client *c, struct subs *s, const char *mode, int n,
-                             uint32_t want, double *p50)
+/* One latency run: want samples (fewer if RUN_LIMIT_S runs out), each one
+ * event published alone by publish() and waited for at every subscriber;
+ * the figures are recorded as who/mode.  Returns the samples taken. */
+typedef int (*publish_fn)(void *ctx, struct rt_msgbuf *mb, uint32_t k);
+
+static uint32_t sample_latency(struct subs *s, int n, uint32_t want, publish_fn publish, void *ctx,
+                               const char *who, const char *mode, const char *cmd, double *p50)
 {
 	struct rt_msgbuf mb;
 	double *v = xmalloc(want * sizeof(*v)), t_end = now_s() + RUN_LIMIT_S;
-	char cmd[700];
 	uint32_t k;
 
 	if (rt_msgbuf_init(&mb, RT_MSG_MAX_DEFAULT) < 0)
 		die("out of memory");
 	subs_sample(s, want);
 	for (k = 0; k < want && now_s() < t_end; k++) {
-		struct rt_route r;
-
-		/* Its own route, whose gateway flips every time: each
-		 * replace is a change, so each makes one event. */
-		route_n(LAT_ROUTE, lat_round++, &r);
-		rt_msg_begin(&mb, RT_MSG_ROUTE_REPLACE, k + 1, 0);
-		rt_msg_put_route(&mb, &r);
 		subs_mark_send(s, k);
-		if (rt_client_send(c, &mb) < 0 || ack(c) < 0 || subs_wait_event(s, k, 10) < 0) {
-			note("rtmd latency N=%d: sample %u lost (%u subscribers failed)", n, k, subs_failed(s));
+		if (publish(ctx, &mb, k) < 0 || subs_wait_event(s, k, 10) < 0) {
+			note("%s latency N=%d: sample %u lost (%u subscribers failed)", who, n, k,
+			     subs_failed(s));
 			break;
 		}
 		v[k] = subs_reach_all(s, k);
 	}
 	subs_sample(s, k);
-	snprintf(cmd, sizeof(cmd), "%s --only notify  # rtmd sync=%s, %d subscriber processes, "
-	         "1 route replace per request", B.self, mode, n);
-	record_latency("rtmd", mode, n, v, k, cmd, p50);
+	record_latency(who, mode, n, v, k, cmd, p50);
 	rt_msgbuf_free(&mb);
 	free(v);
 	return k;
+}
+
+/* rtmd: one change per request; its own route, whose gateway flips every
+ * time, so each replace is a change and makes one event. */
+static int rtmd_publish(void *ctx, struct rt_msgbuf *mb, uint32_t k)
+{
+	struct rt_client *c = ctx;
+	struct rt_route r;
+
+	route_n(LAT_ROUTE, lat_round++, &r);
+	rt_msg_begin(mb, RT_MSG_ROUTE_REPLACE, k + 1, 0);
+	rt_msg_put_route(mb, &r);
+	return rt_client_send(c, mb) < 0 || ack(c) < 0 ? -1 : 0;
+}
+
+static uint32_t rtmd_latency(struct rt_client *c, struct subs *s, const char *mode, int n,
+                             uint32_t want, double *p50)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "%s --only notify  # rtmd sync=%s, %d subscriber processes, "
+	         "1 route replace per request", B.self, mode, n);
+	return sample_latency(s, n, want, rtmd_publish, c, "rtmd", mode, cmd, p50);
 }
 
 static double rtmd_sustained(struct rt_client *c, struct subs *s, int n, uint64_t base)
@@ -213,32 +231,19 @@ static int floor_send(struct subs *s, const struct rt_msgbuf *mb)
 	return 0;
 }
 
+static int floor_publish(void *ctx, struct rt_msgbuf *mb, uint32_t k)
+{
+	floor_msg(mb, k + 1, 1);
+	return floor_send(ctx, mb);
+}
+
 static uint32_t floor_latency(struct subs *s, int n, uint32_t want, double *p50)
 {
-	struct rt_msgbuf mb;
-	double *v = xmalloc(want * sizeof(*v)), t_end = now_s() + RUN_LIMIT_S;
 	char cmd[700];
-	uint32_t k;
 
-	if (rt_msgbuf_init(&mb, RT_MSG_MAX_DEFAULT) < 0)
-		die("out of memory");
-	subs_sample(s, want);
-	for (k = 0; k < want && now_s() < t_end; k++) {
-		floor_msg(&mb, k + 1, 1);
-		subs_mark_send(s, k);
-		if (floor_send(s, &mb) < 0 || subs_wait_event(s, k, 10) < 0) {
-			note("floor latency N=%d: sample %u lost", n, k);
-			break;
-		}
-		v[k] = subs_reach_all(s, k);
-	}
-	subs_sample(s, k);
 	snprintf(cmd, sizeof(cmd), "%s --only notify  # raw floor: 1 writer, %d SOCK_SEQPACKET "
 	         "socket pairs, %d reader processes, 96-byte messages", B.self, n, n);
-	record_latency("floor", "unbatched", n, v, k, cmd, p50);
-	rt_msgbuf_free(&mb);
-	free(v);
-	return k;
+	return sample_latency(s, n, want, floor_publish, s, "floor", "unbatched", cmd, p50);
 }
 
 /* The floor of any design with a daemon in the middle: the writer's message
@@ -263,13 +268,19 @@ static __attribute__((noreturn)) void relay(int in, const int *out, int n)
 	}
 }
 
+static int relay_publish(void *ctx, struct rt_msgbuf *mb, uint32_t k)
+{
+	const int *fd = ctx;
+
+	floor_msg(mb, k + 1, 1);
+	return send(*fd, mb->data, mb->len, MSG_NOSIGNAL) == (ssize_t)mb->len ? 0 : -1;
+}
+
 static uint32_t relay_latency(int n, uint32_t want, double *p50)
 {
 	struct subs *s = subs_start_floor(n);
-	double *v = xmalloc(want * sizeof(*v)), t_end = now_s() + RUN_LIMIT_S;
-	struct rt_msgbuf mb;
 	char cmd[700];
-	uint32_t k = 0;
+	uint32_t k;
 	int sv[2];
 	pid_t pid;
 
@@ -283,28 +294,12 @@ static uint32_t relay_latency(int n, uint32_t want, double *p50)
 		relay(sv[1], subs_floor_fds(s), subs_count(s));
 	}
 	close(sv[1]);
-	if (rt_msgbuf_init(&mb, RT_MSG_MAX_DEFAULT) < 0)
-		die("out of memory");
-	subs_sample(s, want);
-	for (k = 0; k < want && now_s() < t_end; k++) {
-		floor_msg(&mb, k + 1, 1);
-		subs_mark_send(s, k);
-		if (send(sv[0], mb.data, mb.len, MSG_NOSIGNAL) != (ssize_t)mb.len ||
-		    subs_wait_event(s, k, 10) < 0) {
-			note("relay floor latency N=%d: sample %u lost", n, k);
-			break;
-		}
-		v[k] = subs_reach_all(s, k);
-	}
-	subs_sample(s, k);
+	snprintf(cmd, sizeof(cmd), "%s --only notify  # relay floor: 1 writer -> 1 relay process -> "
+	         "%d SOCK_SEQPACKET sockets, %d reader processes, 96-byte messages", B.self, n, n);
+	k = sample_latency(s, n, want, relay_publish, &sv[0], "relay", "unbatched", cmd, p50);
 	close(sv[0]);
 	bench_wait(pid, 10);
 	subs_stop(s);
-	snprintf(cmd, sizeof(cmd), "%s --only notify  # relay floor: 1 writer -> 1 relay process -> "
-	         "%d SOCK_SEQPACKET sockets, %d reader processes, 96-byte messages", B.self, n, n);
-	record_latency("relay", "unbatched", n, v, k, cmd, p50);
-	rt_msgbuf_free(&mb);
-	free(v);
 	return k;
 }
 
