@@ -96,7 +96,7 @@ START_TEST(test_defaults)
 	struct rtmd_config c;
 
 	config_defaults(&c);
-	ck_assert_str_eq(c.socket, "/run/rtmd/rtmd.sock");
+	ck_assert_str_eq(c.socket, RUNSTATEDIR "/rtmd/rtmd.sock");
 	ck_assert_str_eq(c.state_dir, LOCALSTATEDIR "/lib/rtmd");
 	ck_assert(c.sync_always);
 	ck_assert_uint_eq(c.sync_interval_ms, 10);
@@ -553,12 +553,17 @@ START_TEST(test_shipped_file)
 	out = fopen(path, "w");
 	ck_assert_ptr_nonnull(out);
 	while (fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, "@localstatedir@");
+		static const char *const var[][2] = {
+			{ "@localstatedir@", LOCALSTATEDIR }, { "@runstatedir@", RUNSTATEDIR },
+		};
 		const char *l = line;
-		if (at) {
-			char rest[1024];
-			snprintf(rest, sizeof(rest), "%s", at + strlen("@localstatedir@"));
-			snprintf(at, sizeof(line) - (size_t)(at - line), "%s%s", LOCALSTATEDIR, rest);
+		for (size_t v = 0; v < sizeof(var) / sizeof(var[0]); v++) {
+			char *at = strstr(line, var[v][0]);
+			if (at) {
+				char rest[1024];
+				snprintf(rest, sizeof(rest), "%s", at + strlen(var[v][0]));
+				snprintf(at, sizeof(line) - (size_t)(at - line), "%s%s", var[v][1], rest);
+			}
 		}
 		/* "#name = ...", "#\t{ ... }" and "#);" are the commented settings. */
 		if (line[0] == '#' && ((line[1] >= 'a' && line[1] <= 'z') || line[1] == '\t' ||

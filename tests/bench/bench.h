@@ -21,8 +21,8 @@
 /* ---- environment (benchlib.c) ------------------------------------------- */
 
 struct bench_env {
-	char top[512];          /* build tree holding src/rtmd, src/rtctl, src/rtmon */
-	char rtmd[600], rtctl[600], rtmon[600];
+	char top[512];          /* build tree holding src/daemon/rtmd, src/tools/rtctl, src/tools/rtwatch */
+	char rtmd[600], rtctl[600], rtwatch[600];
 	char dir[256];          /* the temporary directory ($D in commands) */
 	char self[128];         /* how the harness was invoked, for the commands */
 };
@@ -168,7 +168,7 @@ uint64_t subs_gaps(const struct subs *s);
 
 /* ---- suites ---------------------------------------------------------------- */
 
-void suite_load(struct dataset *ds, bool with_rtmon);
+void suite_load(struct dataset *ds, bool with_rtwatch);
 void suite_kernel(const struct dataset *ds);
 void suite_notify(void);
 void suite_durable(void);

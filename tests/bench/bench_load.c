@@ -265,35 +265,35 @@ static void recovery(struct daemon *d, const struct dataset *ds)
 
 /* ---- the suite ------------------------------------------------------------------------- */
 
-static void load_rtmon10(const struct dataset *ds)
+static void load_rtwatch10(const struct dataset *ds)
 {
 	struct daemon d;
 	pid_t mon[10];
-	char *argv[] = { B.rtmon, "-s", NULL, NULL };
+	char *argv[] = { B.rtwatch, "-s", NULL, NULL };
 	struct rt_status st;
 	double t0;
 	long drops;
 
-	daemon_init(&d, "load-rtmon10", CONF_ALWAYS);
+	daemon_init(&d, "load-rtwatch10", CONF_ALWAYS);
 	daemon_start(&d);
 	argv[2] = d.sock;
 	for (int i = 0; i < 10; i++)
 		mon[i] = bench_spawn(argv, NULL, NULL);
 	for (t0 = now_s(); daemon_status(&d, &st) == 0 && st.subscribers < 10; usleep(10000))
 		if (now_s() - t0 > 30)
-			die("the 10 rtmon processes did not subscribe within 30 s");
-	timed_load(&d, ds->routes4, ds->n4, "load.v4.rtmon10",
-	           "rtctl -b 1 M IPv4 routes, 10 rtmon > /dev/null",
-	           "subscribers: 10 x src/rtmon -s SOCKET > /dev/null", "routes/s");
+			die("the 10 rtwatch processes did not subscribe within 30 s");
+	timed_load(&d, ds->routes4, ds->n4, "load.v4.rtwatch10",
+	           "rtctl -b 1 M IPv4 routes, 10 rtwatch > /dev/null",
+	           "subscribers: 10 x src/tools/rtwatch -s SOCKET > /dev/null", "routes/s");
 	drops = log_count(&d, "dropping subscriber");
-	fig("load.v4.rtmon10.drops", "  rtmon subscribers dropped (queue full) during it", (double)drops,
-	    "drops", "grep -c 'dropping subscriber' $D/load-rtmon10/rtmd.log",
-	    "each drop makes that rtmon reconnect and take a full dump");
-	timed_load(&d, ds->routes6, ds->n6, "load.v6.rtmon10",
-	           "rtctl -b 200 k IPv6 routes, 10 rtmon > /dev/null", NULL, "routes/s");
-	fig("load.v6.rtmon10.drops", "  rtmon subscribers dropped during it",
+	fig("load.v4.rtwatch10.drops", "  rtwatch subscribers dropped (queue full) during it", (double)drops,
+	    "drops", "grep -c 'dropping subscriber' $D/load-rtwatch10/rtmd.log",
+	    "each drop makes that rtwatch reconnect and take a full dump");
+	timed_load(&d, ds->routes6, ds->n6, "load.v6.rtwatch10",
+	           "rtctl -b 200 k IPv6 routes, 10 rtwatch > /dev/null", NULL, "routes/s");
+	fig("load.v6.rtwatch10.drops", "  rtwatch subscribers dropped during it",
 	    (double)(log_count(&d, "dropping subscriber") - drops), "drops",
-	    "grep -c 'dropping subscriber' $D/load-rtmon10/rtmd.log", NULL);
+	    "grep -c 'dropping subscriber' $D/load-rtwatch10/rtmd.log", NULL);
 	for (int i = 0; i < 10; i++)
 		bench_kill(mon[i]);
 	daemon_stop(&d);
@@ -330,7 +330,7 @@ static void load_poll10(const struct dataset *ds)
 	daemon_stop(&d);
 }
 
-void suite_load(struct dataset *ds, bool with_rtmon)
+void suite_load(struct dataset *ds, bool with_rtwatch)
 {
 	struct daemon d;
 	char store[400], cmd[600];
@@ -383,8 +383,8 @@ void suite_load(struct dataset *ds, bool with_rtmon)
 	           NULL, "routes/s");
 	daemon_stop(&d);
 	load_poll10(ds);
-	if (with_rtmon)
-		load_rtmon10(ds);
+	if (with_rtwatch)
+		load_rtwatch10(ds);
 }
 
 /* ---- kernel reference ---------------------------------------------------------------- */

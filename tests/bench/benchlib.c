@@ -173,11 +173,11 @@ void bench_setup(const char *tmpbase, bool keep)
 
 	harness_pid = getpid();
 	keep_dir = keep;
-	snprintf(B.rtmd, sizeof(B.rtmd), "%s/src/rtmd", B.top);
-	snprintf(B.rtctl, sizeof(B.rtctl), "%s/src/rtctl", B.top);
-	snprintf(B.rtmon, sizeof(B.rtmon), "%s/src/rtmon", B.top);
-	if (access(B.rtmd, X_OK) < 0 || access(B.rtctl, X_OK) < 0 || access(B.rtmon, X_OK) < 0)
-		die("%s/src/{rtmd,rtctl,rtmon}: not built (%s); run make first, or give --top-builddir",
+	snprintf(B.rtmd, sizeof(B.rtmd), "%s/src/daemon/rtmd", B.top);
+	snprintf(B.rtctl, sizeof(B.rtctl), "%s/src/tools/rtctl", B.top);
+	snprintf(B.rtwatch, sizeof(B.rtwatch), "%s/src/tools/rtwatch", B.top);
+	if (access(B.rtmd, X_OK) < 0 || access(B.rtctl, X_OK) < 0 || access(B.rtwatch, X_OK) < 0)
+		die("%s/src/{rtmd,rtctl,rtwatch}: not built (%s); run make first, or give --top-builddir",
 		    B.top, strerror(errno));
 	snprintf(B.dir, sizeof(B.dir), "%s/rtmd-bench.XXXXXX", tmpbase);
 	if (!mkdtemp(B.dir))

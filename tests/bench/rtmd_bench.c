@@ -1,7 +1,7 @@
 /* rtmd_bench.c - the benchmark harness of issue 7 (make bench).
  *
  * Usage: rtmd_bench [--top-builddir DIR] [--out FILE] [--tmpdir DIR]
- *                   [--only SUITE[,SUITE...]] [--no-rtmon] [--small] [--keep]
+ *                   [--only SUITE[,SUITE...]] [--no-rtwatch] [--small] [--keep]
  * Suites: durable, notify, load (loads, memory, look-ups, recovery), kernel.
  * --small divides the data sets by 100, to try the harness quickly.
  * Prints a table of figures with the command behind each, the issue's
@@ -96,7 +96,7 @@ static bool want(const char *only, const char *suite)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rtmd_bench [--top-builddir DIR] [--out FILE] [--tmpdir DIR]\n"
-	           "                  [--only durable,notify,load,kernel] [--no-rtmon] [--small] [--keep]\n");
+	           "                  [--only durable,notify,load,kernel] [--no-rtwatch] [--small] [--keep]\n");
 }
 
 int main(int argc, char **argv)
@@ -106,14 +106,14 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "tmpdir", required_argument, NULL, 'T' },
 		{ "only", required_argument, NULL, 'O' },
-		{ "no-rtmon", no_argument, NULL, 'R' },
+		{ "no-rtwatch", no_argument, NULL, 'R' },
 		{ "small", no_argument, NULL, 's' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *only = NULL, *tmp = getenv("TMPDIR");
-	bool rtmon = true, small = false, keep = false;
+	bool rtwatch = true, small = false, keep = false;
 	size_t scale = 1;
 	struct dataset ds;
 	struct rlimit rl;
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'T': tmp = optarg; break;
 		case 'O': only = optarg; break;
-		case 'R': rtmon = false; break;
+		case 'R': rtwatch = false; break;
 		case 's': small = true; break;
 		case 'k': keep = true; break;
 		case 'h': usage(stdout); return 0;
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	}
 	/* The command as a user would type it from the build tree. */
 	snprintf(B.self, sizeof(B.self), "tests/bench/rtmd_bench%s%s", small ? " --small" : "",
-	         rtmon ? "" : " --no-rtmon");
+	         rtwatch ? "" : " --no-rtwatch");
 	/* 1000 subscribers need more descriptors than the usual soft limit
 	 * of 1024, in rtmd (which inherits this) and here. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 	if (want(only, "notify"))
 		suite_notify();
 	if (want(only, "load"))
-		suite_load(&ds, rtmon);
+		suite_load(&ds, rtwatch);
 	if (want(only, "kernel"))
 		suite_kernel(&ds);
 	suite_targets();

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Authorization: an unprivileged user may read (list, get, status, rtmon)
+# Authorization: an unprivileged user may read (list, get, status, rtwatch)
 # but not change the tables; rtmd refuses with "permission denied", logs the
 # refusal with uid and pid, and leaves the tables as they were.  Once the
 # user is in the configured writer-group, changes work.  Needs root (to
@@ -46,13 +46,13 @@ same "user's get" "$OUT" "10.1.0.0/16 via 192.0.2.1 dev eth0 metric 7"
 expect 0 "user: arp list" -- urtctl arp list
 expect 0 "user: arp get by MAC" -- urtctl arp get 02:00:00:00:00:07
 expect 0 "user: status" -- urtctl status
-as_user timeout 20 "$RTMON" -s "$SOCK" --count 1 route > "$T/rtmon.out" 2>"$T/rtmon.err" &
+as_user timeout 20 "$RTWATCH" -s "$SOCK" --count 1 route > "$T/rtwatch.out" 2>"$T/rtwatch.err" &
 MON=$!
-for _ in $(seq 1 100); do grep -q '^sync$' "$T/rtmon.out" 2>/dev/null && break; sleep 0.05; done
-expect 0 "root changes while the user's rtmon watches" -- rtctl add 10.2.0.0/16 dev eth1
+for _ in $(seq 1 100); do grep -q '^sync$' "$T/rtwatch.out" 2>/dev/null && break; sleep 0.05; done
+expect 0 "root changes while the user's rtwatch watches" -- rtctl add 10.2.0.0/16 dev eth1
 wait "$MON"; rc=$?
-same "user's rtmon exits 0 after one event" "$rc" 0
-same "user's rtmon output" "$(cat "$T/rtmon.out")" "add route 10.1.0.0/16 via 192.0.2.1 dev eth0 metric 7
+same "user's rtwatch exits 0 after one event" "$rc" 0
+same "user's rtwatch output" "$(cat "$T/rtwatch.out")" "add route 10.1.0.0/16 via 192.0.2.1 dev eth0 metric 7
 sync
 add route 10.2.0.0/16 dev eth1 metric 0"
 expect 0 "root removes it again" -- rtctl delete 10.2.0.0/16

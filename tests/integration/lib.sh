@@ -1,14 +1,14 @@
 # lib.sh - shared helpers for the integration tests: start a real rtmd on a
-# private socket and state directory, run the real rtctl/rtmon, check exit
+# private socket and state directory, run the real rtctl/rtwatch, check exit
 # statuses and output.  Sourced by each tests/integration/*.sh.
 set -u
 
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
-RTMD=$top_builddir/src/rtmd
-RTCTL=$top_builddir/src/rtctl
-RTMON=$top_builddir/src/rtmon
-for b in "$RTMD" "$RTCTL" "$RTMON"; do
+RTMD=$top_builddir/src/daemon/rtmd
+RTCTL=$top_builddir/src/tools/rtctl
+RTWATCH=$top_builddir/src/tools/rtwatch
+for b in "$RTMD" "$RTCTL" "$RTWATCH"; do
 	[ -x "$b" ] || { echo "missing $b: build first (make)"; exit 99; }
 done
 

@@ -119,8 +119,8 @@ check "rtmd --check-config on the shipped config" 0 -- rtmd --check-config
 check "an unprivileged user may list" 0 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl list
 check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl add 10.9.0.0/16 dev eth0
 check "rtctl status" 0 -- rtctl status
-check "rtmon (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtmon --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
-check "man rtmon shows our page (section 1)" 0 -- sh -c 'man -w 1 rtmon | grep -q "man1/rtmon.1"'
+check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
+check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
 # idle-timeout: rtmd stops by itself when idle; the socket starts it again.
 check "set idle-timeout = 2" 0 -- sh -c 'echo "idle-timeout = 2;" >> /etc/rtmd/rtmd.conf'
 check "restart with the idle timeout" 0 -- systemctl restart rtmd.service

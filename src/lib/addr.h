@@ -2,7 +2,7 @@
  *
  * Everything a user types or reads (prefixes, addresses, MACs, interface
  * names, whole routes and neighbours) is parsed and printed here, once, for
- * rtmd, rtctl, rtmon and the tests.  Parsers never accept a value they cannot
+ * rtmd, rtctl, rtwatch and the tests.  Parsers never accept a value they cannot
  * print back identically, and report why they refused in a caller buffer.
  */
 #ifndef RTMD_ADDR_H

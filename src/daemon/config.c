@@ -20,7 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "defaults.h"
 #include "config.h"
 #include "log.h"
 
@@ -72,7 +72,7 @@ struct setting {
 void config_defaults(struct rtmd_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	/* The same default as rtctl and rtmon, whatever runstatedir is. */
+	/* The same default as rtctl and rtwatch (defaults.h). */
 	snprintf(c->socket, sizeof(c->socket), "%s", RT_DEFAULT_SOCKET);
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", RTMD_DEFAULT_STATE_DIR);
 	c->sync_always = true;

@@ -1,10 +1,10 @@
-/* output.h - JSON forms of table entries (json-c), shared by rtctl and rtmon.
+/* json.h - JSON forms of table entries (json-c), shared by rtctl and rtwatch.
  *
  * Keys follow ip(8)'s -json output: dst, gateway, dev, metric for routes;
  * dst, dev, lladdr for neighbours; both carry proto ("config" or "rtctl").
  */
-#ifndef RTMD_OUTPUT_H
-#define RTMD_OUTPUT_H
+#ifndef RTMD_JSON_H
+#define RTMD_JSON_H
 
 #include <stdio.h>
 

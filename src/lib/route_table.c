@@ -28,7 +28,7 @@
 #include <xxhash.h>
 
 #include "addr.h"
-#include "proto.h"
+#include "errors.h"
 #include "route_table.h"
 
 #define NIL UINT32_MAX

@@ -1,6 +1,6 @@
 /* arp_reader.h - read the ARP table straight from rtmd's shared mapping.
  *
- * For rtmon and any program that wants neighbour look-ups without a system
+ * For rtwatch and any program that wants neighbour look-ups without a system
  * call: the store file is mapped read-only; each slot read follows the
  * seqlock protocol (retry while the counter is odd or changed; slot reads
  * also verify the checksum, look-ups the fields), so a reader never returns

@@ -1,4 +1,4 @@
-/* client.h - the client side of the rtmd socket, shared by rtctl and rtmon.
+/* client.h - the client side of the rtmd socket, shared by rtctl and rtwatch.
  *
  * Connects a SOCK_SEQPACKET socket, sends whole messages, and receives whole
  * messages into a buffer, checking each with rt_msg_decode().  Blocking I/O,
@@ -13,7 +13,7 @@
 
 #include "proto.h"
 
-#define RT_DEFAULT_SOCKET "/run/rtmd/rtmd.sock"
+#include "defaults.h"
 
 struct rt_client {
 	int fd;

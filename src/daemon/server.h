@@ -14,41 +14,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conn.h"
 #include "proto.h"
 
 struct rtmd_config;
 struct tables;
-
-/* An encoded message, shared by every queue it is on. */
-struct shmsg {
-	uint32_t refs;
-	uint32_t events;        /* events it carries (counts toward queue limits) */
-	size_t len;
-	uint8_t data[];
-};
-
-struct outq {
-	struct shmsg **v;       /* ring of cap entries */
-	size_t head, n, cap;
-	size_t events;          /* events queued (subscriber limit) */
-	size_t bytes;
-};
-
-struct client {
-	struct client *prev, *next;
-	int fd;
-	pid_t pid;
-	uid_t uid;
-	bool can_write;         /* root or member of the writer group */
-	bool subscriber;
-	uint32_t tables;        /* RT_F_TABLE_* of a subscription */
-	bool batch_failed;      /* an RT_F_BATCH message failed: skip until BATCH_START */
-	bool refusal_logged;    /* a refused change was logged for this connection */
-	uint32_t evmask;        /* events registered with epoll */
-	bool reading_paused;    /* output backlog too large: stop reading requests */
-	bool dead;              /* close at end of turn */
-	struct outq q;
-};
 
 struct server {
 	int epfd, listen_fd, signal_fd, timer_fd;
@@ -57,7 +27,7 @@ struct server {
 	const char *config_path;
 	struct rtmd_config *cfg;
 	struct tables *tables;
-	struct client *clients;
+	struct conn *clients;
 	size_t n_clients, n_subscribers;
 	uint8_t *rbuf;          /* receive buffer: max message size + 1 */
 	size_t rbuf_cap;
@@ -93,26 +63,5 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 /* Run until SIGTERM/SIGINT or idle exit; returns the exit status. */
 int server_run(struct server *s);
 void server_free(struct server *s);
-
-/* ---- subscribers.c ------------------------------------------------------ */
-struct shmsg *shmsg_new(const struct rt_msgbuf *mb, uint32_t events);
-void shmsg_unref(struct shmsg *m);
-/* Queue a copy of mb / a reference to m; -1 on ENOMEM. */
-int client_queue(struct client *c, const struct rt_msgbuf *mb);
-int client_queue_shared(struct client *c, struct shmsg *m);
-/* Send queued messages until the queue is empty or the socket is full.
- * Returns 1 if messages remain, 0 if empty, -1 if the peer is gone. */
-int client_flush(struct client *c);
-void client_queue_free(struct client *c);
-
-/* Events produced by the tables go to the turn's pending message. */
-void server_on_event(void *ctx, const struct rt_event *ev);
-/* Fan the pending events out to the subscribers' queues. */
-void server_publish(struct server *s);
-/* Start a subscription: HELLO, the dump as add events (unless RT_F_NO_DUMP),
- * SYNC; 0 or an rt_err. */
-void dump_cache_clear(struct server *s);
-void dump_cache_trim(struct server *s);
-int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h);
 
 #endif

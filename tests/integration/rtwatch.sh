@@ -1,5 +1,5 @@
 #!/bin/sh
-# rtmon end to end: dump, sync, change events in text and JSON, --count,
+# rtwatch end to end: dump, sync, change events in text and JSON, --count,
 # --no-dump, table filters, ARP entries read from the mapping, resync after
 # a kill -9 and restart of rtmd, and a SIGSTOPped subscriber that rtmd
 # drops and that then resyncs to the same table as rtmd.
@@ -19,7 +19,7 @@ wait_lines() {
 	return 1
 }
 
-"$RTMON" -s "$SOCK" > "$T/mon1" &
+"$RTWATCH" -s "$SOCK" > "$T/mon1" &
 MON1=$!
 wait_lines "$T/mon1" 3
 rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
@@ -33,7 +33,7 @@ change route 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
 del route 10.0.0.0/24 metric 100
 del arp 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
 
-"$RTMON" -s "$SOCK" --json --count 2 arp > "$T/mon2" &
+"$RTWATCH" -s "$SOCK" --json --count 2 arp > "$T/mon2" &
 MON2=$!
 wait_lines "$T/mon2" 1
 rtctl add 10.1.0.0/16 dev eth1          # route: not for an arp-only subscriber
@@ -47,16 +47,16 @@ same "JSON, arp only, sync first" "$(jq -c 'del(.seq)' "$T/mon2")" '{"event":"sy
 same "JSON events carry consecutive sequence numbers" \
 	"$(jq -r 'select(.seq) | .seq' "$T/mon2" | awk 'NR>1 && $1!=p+1 {print "gap"} {p=$1}')" ""
 
-expect 0 "--no-dump prints sync first" -- sh -c "timeout 5 '$RTMON' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait"
+expect 0 "--no-dump prints sync first" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait"
 same "--no-dump output" "$(cat "$T/mon3")" "sync
 add route 10.2.0.0/16 dev eth2 metric 0"
-expect 0 "--timestamp" -- sh -c "timeout 5 '$RTMON' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
+expect 0 "--timestamp" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
 contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 metric 0"
-expect 2 "rtmon: bad table word" -- "$RTMON" -s "$SOCK" bogus
-expect 2 "rtmon: bad count" -- "$RTMON" -s "$SOCK" -n 0
-expect 3 "rtmon: no daemon" -- "$RTMON" -s "$T/nothing.sock"
+expect 2 "rtwatch: bad table word" -- "$RTWATCH" -s "$SOCK" bogus
+expect 2 "rtwatch: bad count" -- "$RTWATCH" -s "$SOCK" -n 0
+expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
 
-# Restart: rtmon reconnects, says resync, dumps again.
+# Restart: rtwatch reconnects, says resync, dumps again.
 lines=$(wc -l < "$T/mon1")
 crash_rtmd
 start_rtmd
@@ -65,7 +65,7 @@ contains "resync after kill -9 and restart" "$(tail -n +$((lines + 1)) "$T/mon1"
 add route 10.1.0.0/16 dev eth1 metric 0"
 
 # A stopped subscriber is dropped (queue of 64 events), then resyncs.
-"$RTMON" -s "$SOCK" --json route > "$T/slow" &
+"$RTWATCH" -s "$SOCK" --json route > "$T/slow" &
 SLOW=$!
 wait_lines "$T/slow" 3
 kill -STOP "$SLOW"

@@ -164,27 +164,6 @@ static int get_dev(const uint8_t *p, char out[RT_IFNAMSIZ], char *err)
 
 /* ---- error strings ----------------------------------------------------- */
 
-const char *rt_err_str(int code)
-{
-	static const char *const str[RT_E_MAX] = {
-		[RT_OK] = "ok",
-		[RT_E_EXISTS] = "exists",
-		[RT_E_NOTFOUND] = "not found",
-		[RT_E_PERM] = "permission denied",
-		[RT_E_FULL] = "table full",
-		[RT_E_INVALID] = "invalid argument",
-		[RT_E_PROTO] = "protocol error",
-		[RT_E_SKIPPED] = "skipped after an earlier failure",
-		[RT_E_TOOBIG] = "message too big",
-		[RT_E_INTERNAL] = "internal error",
-		[RT_E_BUSY] = "busy, try again",
-	};
-
-	if (code < 0 || code >= RT_E_MAX)
-		return "unknown error";
-	return str[code];
-}
-
 /* ---- single records ---------------------------------------------------- */
 
 void rt_route_encode(const struct rt_route *r, uint8_t out[RT_WIRE_ROUTE])

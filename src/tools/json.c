@@ -1,7 +1,7 @@
-/* output.c - JSON forms of table entries. */
+/* json.c - JSON forms of table entries. */
 #include <stdio.h>
 
-#include "output.h"
+#include "json.h"
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {

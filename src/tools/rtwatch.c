@@ -1,4 +1,4 @@
-/* rtmon.c - print rtmd's tables, then every change as it happens.
+/* rtwatch.c - print rtmd's tables, then every change as it happens.
  *
  * A subscriber must never silently miss a change: when rtmd drops us (too
  * slow) or restarts, we reconnect, say "resync" and take a fresh dump.
@@ -17,7 +17,7 @@
 
 #include "arp_reader.h"
 #include "client.h"
-#include "output.h"
+#include "json.h"
 #include "proto.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -38,7 +38,7 @@ struct mon {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtmon [OPTIONS] [route|arp|all]\n"
+	"Usage: rtwatch [OPTIONS] [route|arp|all]\n"
 	"Print rtmd's tables as \"add\" events, then \"sync\", then every change.\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          one JSON object a line\n"
@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	"      --no-dump       do not print the current tables first\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
-	"See rtmon(1).\n", RT_DEFAULT_SOCKET);
+	"See rtwatch(1).\n", RT_DEFAULT_SOCKET);
 }
 
 static void parse_args(int argc, char **argv, struct mon *m)
@@ -76,14 +76,14 @@ static void parse_args(int argc, char **argv, struct mon *m)
 			errno = 0;
 			m->count = strtol(optarg, &end, 10);
 			if (errno || *end || m->count < 1 || !*optarg) {
-				fprintf(stderr, "rtmon: invalid --count \"%s\" (a positive number)\n", optarg);
+				fprintf(stderr, "rtwatch: invalid --count \"%s\" (a positive number)\n", optarg);
 				exit(EXIT_USAGE);
 			}
 			break;
 		case 'h': usage(stdout); exit(EXIT_OK);
-		case 'V': printf("rtmon %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		case 'V': printf("rtwatch %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default:
-			fprintf(stderr, "Try 'rtmon --help'.\n");
+			fprintf(stderr, "Try 'rtwatch --help'.\n");
 			exit(EXIT_USAGE);
 		}
 	}
@@ -96,11 +96,11 @@ static void parse_args(int argc, char **argv, struct mon *m)
 		else if (strcmp(w, "arp") == 0 || strcmp(w, "neigh") == 0)
 			m->tables = RT_F_TABLE_ARP;
 		else if (strcmp(w, "all") != 0) {
-			fprintf(stderr, "rtmon: unknown table \"%s\" (route, arp or all)\n", w);
+			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, arp or all)\n", w);
 			exit(EXIT_USAGE);
 		}
 		if (optind + 1 < argc) {
-			fprintf(stderr, "rtmon: unexpected argument \"%s\"\n", argv[optind + 1]);
+			fprintf(stderr, "rtwatch: unexpected argument \"%s\"\n", argv[optind + 1]);
 			exit(EXIT_USAGE);
 		}
 	}
@@ -202,7 +202,7 @@ static void open_reader(struct mon *m, const char *path)
 	m->reader = NULL;
 	if (arp_reader_open(path, &m->reader, err, sizeof(err)) < 0) {
 		if (!m->reader_warned)
-			fprintf(stderr, "rtmon: cannot map the ARP store (%s); using the copies in events\n", err);
+			fprintf(stderr, "rtwatch: cannot map the ARP store (%s); using the copies in events\n", err);
 		m->reader_warned = true;
 		return;
 	}
@@ -257,7 +257,7 @@ static int subscribe(struct mon *m, struct rt_client *c, bool first)
 					continue;
 				}
 				if (m->tables == RT_F_TABLE_ALL && ev.seq != m->last_seq + 1)
-					fprintf(stderr, "rtmon: event sequence jumped from %llu to %llu\n",
+					fprintf(stderr, "rtwatch: event sequence jumped from %llu to %llu\n",
 					        (unsigned long long)m->last_seq, (unsigned long long)ev.seq);
 				m->last_seq = ev.seq;
 				print_event(m, &ev);
@@ -272,7 +272,7 @@ static int subscribe(struct mon *m, struct rt_client *c, bool first)
 
 			if (rt_msg_get_error(&h, msg, &e, why))
 				goto bad;
-			fprintf(stderr, "rtmon: rtmd refused the subscription: %s: %s\n",
+			fprintf(stderr, "rtwatch: rtmd refused the subscription: %s: %s\n",
 			        rt_err_str((int)e.code), e.text);
 			return -1;
 		}
@@ -283,7 +283,7 @@ static int subscribe(struct mon *m, struct rt_client *c, bool first)
 		fflush(stdout);
 	}
 bad:
-	fprintf(stderr, "rtmon: malformed message from rtmd: %s\n", why);
+	fprintf(stderr, "rtwatch: malformed message from rtmd: %s\n", why);
 	return -1;
 }
 
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		if (rt_client_connect(&c, m.socket, err, sizeof(err)) < 0) {
 			if (first) {
-				fprintf(stderr, "rtmon: %s\n", err);
+				fprintf(stderr, "rtwatch: %s\n", err);
 				return EXIT_UNREACHABLE;
 			}
 			/* rtmd is restarting: keep trying, more slowly each time. */

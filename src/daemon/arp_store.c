@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "arp_store.h"
-#include "proto.h"
+#include "errors.h"
 #include "store.h"
 
 struct arp_store {

@@ -18,6 +18,7 @@
 #include "route_table.h"
 #include "sdnotify.h"
 #include "server.h"
+#include "subscribers.h"
 #include "tables.h"
 
 /* Messages handled per client per readiness, so one client's million-route
@@ -25,7 +26,7 @@
 #define MSGS_PER_TURN 8
 /* ... and at most this long: 8 messages of 1169 routes each can take a
  * quarter of a second, which every other client's single request would
- * otherwise wait for (measured by tests/hostile_test). */
+ * otherwise wait for (measured by tests/stress/hostile_test). */
 #define TURN_BUDGET_MS 10
 /* Reply backlog beyond which rtmd stops reading a (non-subscriber) client's
  * requests until it reads its replies.  Small, because it is what a client
@@ -155,7 +156,7 @@ static void accept_clients(struct server *s)
 	for (int i = 0; i < 64; i++) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
-		struct client *c;
+		struct conn *c;
 		bool can_write;
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -209,7 +210,7 @@ static void accept_clients(struct server *s)
 	}
 }
 
-static void client_close(struct server *s, struct client *c)
+static void conn_close(struct server *s, struct conn *c)
 {
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -222,25 +223,25 @@ static void client_close(struct server *s, struct client *c)
 	s->n_clients--;
 	if (c->subscriber)
 		s->n_subscribers--;
-	client_queue_free(c);
+	conn_queue_free(c);
 	log_debug("client pid %ld disconnected", (long)c->pid);
 	free(c);
 }
 
 /* ---- replies -------------------------------------------------------------- */
 
-static void queue_reply(struct client *c, struct rt_msgbuf *mb)
+static void queue_reply(struct conn *c, struct rt_msgbuf *mb)
 {
-	if (client_queue(c, mb) < 0) {
+	if (conn_queue(c, mb) < 0) {
 		log_err("out of memory queueing a reply to pid %ld; closing it", (long)c->pid);
 		c->dead = true;
 	}
 }
 
-static void reply_error(struct server *s, struct client *c, const struct rt_hdr *h, int code,
+static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h, int code,
                         uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
-static void reply_error(struct server *s, struct client *c, const struct rt_hdr *h, int code,
+static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h, int code,
                         uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
 {
 	struct rt_error e = { .code = (uint32_t)code, .index = index, .applied = applied };
@@ -254,7 +255,7 @@ static void reply_error(struct server *s, struct client *c, const struct rt_hdr 
 	queue_reply(c, &s->mb);
 }
 
-static void reply_ack(struct server *s, struct client *c, const struct rt_hdr *h,
+static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
                       uint32_t applied, uint32_t changed)
 {
 	struct rt_ack a = { .applied = applied, .changed = changed };
@@ -368,7 +369,7 @@ static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *ms
 	}
 }
 
-static void handle_change(struct server *s, struct client *c, const struct rt_hdr *h,
+static void handle_change(struct server *s, struct conn *c, const struct rt_hdr *h,
                           const uint8_t *msg)
 {
 	uint32_t applied = 0, changed_n = 0;
@@ -439,7 +440,7 @@ static void handle_change(struct server *s, struct client *c, const struct rt_hd
 
 struct list_ctx {
 	struct server *s;
-	struct client *c;
+	struct conn *c;
 	const struct rt_hdr *h;
 	uint16_t type;
 	int err;
@@ -479,14 +480,14 @@ static int list_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
  * writers always; readers while the replies waiting to be read stay under
  * max-reply-memory.  A list of a million routes is ~56 MiB, and a reader
  * that asks and never reads must not multiply that by max-clients. */
-static bool list_allowed(struct server *s, struct client *c, const struct rt_hdr *h,
+static bool list_allowed(struct server *s, struct conn *c, const struct rt_hdr *h,
                          size_t n, size_t size)
 {
 	size_t queued = 0;
 
 	if (c->can_write)
 		return true;
-	for (struct client *o = s->clients; o; o = o->next)
+	for (struct conn *o = s->clients; o; o = o->next)
 		if (!o->subscriber)
 			queued += o->q.bytes;
 	if (queued + n * size <= (size_t)s->cfg->max_reply_memory << 20)
@@ -498,7 +499,7 @@ static bool list_allowed(struct server *s, struct client *c, const struct rt_hdr
 	return false;
 }
 
-static void handle_route_query(struct server *s, struct client *c, const struct rt_hdr *h,
+static void handle_route_query(struct server *s, struct conn *c, const struct rt_hdr *h,
                                const uint8_t *msg)
 {
 	struct list_ctx l = { .s = s, .c = c, .h = h, .type = RT_MSG_ROUTES };
@@ -538,7 +539,7 @@ static void handle_route_query(struct server *s, struct client *c, const struct 
 		queue_reply(c, &s->mb);
 }
 
-static void handle_arp_query(struct server *s, struct client *c, const struct rt_hdr *h,
+static void handle_arp_query(struct server *s, struct conn *c, const struct rt_hdr *h,
                              const uint8_t *msg)
 {
 	struct list_ctx l = { .s = s, .c = c, .h = h, .type = RT_MSG_NEIGHS };
@@ -575,7 +576,7 @@ static void handle_arp_query(struct server *s, struct client *c, const struct rt
 		queue_reply(c, &s->mb);
 }
 
-static void handle_status(struct server *s, struct client *c, const struct rt_hdr *h)
+static void handle_status(struct server *s, struct conn *c, const struct rt_hdr *h)
 {
 	const struct route_table *rt = tables_routes(s->tables);
 	const struct arp_store *as = tables_arp(s->tables);
@@ -602,7 +603,7 @@ static void handle_status(struct server *s, struct client *c, const struct rt_hd
 	queue_reply(c, &s->mb);
 }
 
-static void handle_message(struct server *s, struct client *c, const uint8_t *msg, size_t n)
+static void handle_message(struct server *s, struct conn *c, const uint8_t *msg, size_t n)
 {
 	char why[RT_ERRLEN];
 	struct rt_hdr h;
@@ -649,7 +650,7 @@ static void handle_message(struct server *s, struct client *c, const uint8_t *ms
 	}
 }
 
-static void read_client(struct server *s, struct client *c)
+static void read_conn(struct server *s, struct conn *c)
 {
 	uint64_t start = now_ms();
 
@@ -709,7 +710,7 @@ static int sync_now(struct server *s)
 
 /* Keep the epoll mask in line with the client's state: no EPOLLIN while
  * paused, EPOLLOUT only while output is queued. */
-static void update_events(struct server *s, struct client *c)
+static void update_events(struct server *s, struct conn *c)
 {
 	uint32_t want = (c->reading_paused ? 0 : EPOLLIN) | (c->q.n ? EPOLLOUT : 0);
 
@@ -745,20 +746,20 @@ static int end_turn(struct server *s)
 	/* Events first: a subscriber woken before the requester's ack hears of
 	 * the change one scheduling round earlier (with few CPUs the woken
 	 * requester would otherwise take the CPU the subscriber needs). */
-	for (struct client *c = s->clients; c; c = c->next)
-		if (c->subscriber && !c->dead && c->q.n && client_flush(c) < 0)
+	for (struct conn *c = s->clients; c; c = c->next)
+		if (c->subscriber && !c->dead && c->q.n && conn_flush(c) < 0)
 			c->dead = true;
-	for (struct client *c = s->clients, *next; c; c = next) {
+	for (struct conn *c = s->clients, *next; c; c = next) {
 		next = c->next;
 		/* A client marked dead may still have a last word queued: the
 		 * ERROR that explains a protocol violation, sent (best effort,
 		 * never blocking) before the close. */
-		if (c->q.n && client_flush(c) < 0)
+		if (c->q.n && conn_flush(c) < 0)
 			c->dead = true;
 		if (c->reading_paused && c->q.bytes <= BACKLOG_PAUSE / 2)
 			c->reading_paused = false;
 		if (c->dead) {
-			client_close(s, c);
+			conn_close(s, c);
 			continue;
 		}
 		update_events(s, c);
@@ -866,12 +867,12 @@ static void handle_events(struct server *s, const struct epoll_event *evs, int n
 		} else if (p == &s->signal_fd) {
 			read_signals(s);
 		} else {
-			struct client *c = p;
+			struct conn *c = p;
 
 			if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
 				c->dead = true;
 			else if (evs[i].events & EPOLLIN)
-				read_client(s, c);
+				read_conn(s, c);
 		}
 	}
 }
@@ -933,7 +934,7 @@ int server_run(struct server *s)
 void server_free(struct server *s)
 {
 	while (s->clients)
-		client_close(s, s->clients);
+		conn_close(s, s->clients);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->signal_fd >= 0)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "errors.h"
 
 #define RT_PROTO_MAGIC 0x444d5452u   /* "RTMD" little-endian */
 #define RT_PROTO_VERSION 1
@@ -62,21 +63,6 @@ enum rt_msg_type {
 #define RT_F_LIST_MATCH  0x0200u  /* ROUTE_LIST: routes containing the prefix */
 #define RT_F_FLAGS_KNOWN 0x03ffu
 
-enum rt_err {
-	RT_OK = 0,
-	RT_E_EXISTS = 1,
-	RT_E_NOTFOUND = 2,
-	RT_E_PERM = 3,
-	RT_E_FULL = 4,        /* capacity or resource limit */
-	RT_E_INVALID = 5,     /* a field failed validation */
-	RT_E_PROTO = 6,       /* malformed message */
-	RT_E_SKIPPED = 7,     /* batch stopped at an earlier failure */
-	RT_E_TOOBIG = 8,
-	RT_E_INTERNAL = 9,    /* I/O error in rtmd (store, msync) */
-	RT_E_BUSY = 10,       /* a limit on pending replies: try again later */
-	RT_E_MAX
-};
-const char *rt_err_str(int code);   /* "exists", "not found", ... */
 
 struct rt_hdr {
 	uint32_t magic;

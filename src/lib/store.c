@@ -20,7 +20,7 @@
 #include <xxhash.h>
 
 #include "log.h"
-#include "proto.h"
+#include "errors.h"
 #include "store.h"
 
 /* The on-disk header.  Everything up to hdr_crc is fixed when the file is

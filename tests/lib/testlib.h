@@ -14,7 +14,7 @@ struct testenv {
 	char conf[256];         /* "/dev/null" unless testenv_config() wrote one */
 };
 
-/* Make the temporary directory and find src/rtmd under $top_builddir;
+/* Make the temporary directory and find src/daemon/rtmd under $top_builddir;
  * exits 99 on failure. */
 void testenv_init(struct testenv *e, const char *name);
 /* Write TEXT as the daemon's config file for the next start. */

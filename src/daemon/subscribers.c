@@ -1,8 +1,8 @@
-/* subscribers.c - output queues, event fan-out and subscription dumps.
+/* subscribers.c - event fan-out and subscription dumps.
  *
  * Events of one loop turn are encoded once into shared messages and each
- * subscriber's queue takes a reference, so N subscribers cost N pointers,
- * not N copies.  A subscriber whose queue holds more than
+ * subscriber's queue (conn.h) takes a reference, so N subscribers cost N
+ * pointers, not N copies.  A subscriber whose queue holds more than
  * max-subscriber-queue events is dropped (it reconnects and resyncs), so a
  * slow reader can never stall rtmd or grow its memory without bound: the
  * bounded form of FRR zserv's per-client output buffer.
@@ -18,105 +18,8 @@
 #include "log.h"
 #include "route_table.h"
 #include "server.h"
+#include "subscribers.h"
 #include "tables.h"
-
-struct shmsg *shmsg_new(const struct rt_msgbuf *mb, uint32_t events)
-{
-	struct shmsg *m = malloc(sizeof(*m) + mb->len);
-
-	if (!m)
-		return NULL;
-	m->refs = 1;
-	m->events = events;
-	m->len = mb->len;
-	memcpy(m->data, mb->data, mb->len);
-	return m;
-}
-
-void shmsg_unref(struct shmsg *m)
-{
-	if (m && --m->refs == 0)
-		free(m);
-}
-
-static int outq_push(struct outq *q, struct shmsg *m)
-{
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 16;
-		struct shmsg **v = malloc(cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		for (size_t i = 0; i < q->n; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
-	}
-	q->v[(q->head + q->n) % q->cap] = m;
-	q->n++;
-	q->events += m->events;
-	q->bytes += m->len;
-	return 0;
-}
-
-static void outq_pop(struct outq *q)
-{
-	struct shmsg *m = q->v[q->head];
-
-	q->head = (q->head + 1) % q->cap;
-	q->n--;
-	q->events -= m->events;
-	q->bytes -= m->len;
-	shmsg_unref(m);
-}
-
-int client_queue_shared(struct client *c, struct shmsg *m)
-{
-	if (outq_push(&c->q, m) < 0)
-		return -1;
-	m->refs++;
-	return 0;
-}
-
-int client_queue(struct client *c, const struct rt_msgbuf *mb)
-{
-	struct shmsg *m = shmsg_new(mb, 0);
-
-	if (!m || outq_push(&c->q, m) < 0) {
-		free(m);
-		return -1;
-	}
-	return 0;
-}
-
-int client_flush(struct client *c)
-{
-	while (c->q.n) {
-		struct shmsg *m = c->q.v[c->q.head];
-		ssize_t n = send(c->fd, m->data, m->len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-				return 1;
-			return -1;
-		}
-		outq_pop(&c->q);
-	}
-	return 0;
-}
-
-void client_queue_free(struct client *c)
-{
-	while (c->q.n)
-		outq_pop(&c->q);
-	free(c->q.v);
-	c->q.v = NULL;
-	c->q.cap = 0;
-}
 
 static uint32_t table_flag(uint8_t table)
 {
@@ -130,11 +33,11 @@ void server_publish(struct server *s)
 	if (!rt_msg_count(&s->evmb))
 		return;
 	m = shmsg_new(&s->evmb, rt_msg_count(&s->evmb));
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (!c->subscriber || c->dead || !(c->tables & s->evtable))
 			continue;
 		if (!m || c->q.events + m->events > s->cfg->max_subscriber_queue ||
-		    client_queue_shared(c, m) < 0) {
+		    conn_queue_shared(c, m) < 0) {
 			log_warn("dropping subscriber pid %ld: %zu events queued, limit %u (it will resync)",
 			         (long)c->pid, c->q.events, s->cfg->max_subscriber_queue);
 			c->dead = true;
@@ -171,7 +74,7 @@ void server_on_event(void *ctx, const struct rt_event *ev)
 /* ---- dumps ----------------------------------------------------------------
  * A dump is encoded once per (tables, event_seq) and shared by every
  * subscriber that asks for it before the next change: after a restart a
- * hundred rtmon reconnecting at once cost one dump, not a hundred. */
+ * hundred rtwatch reconnecting at once cost one dump, not a hundred. */
 
 void dump_cache_clear(struct server *s)
 {
@@ -271,7 +174,7 @@ static int dump_build(struct server *s, uint32_t tables, uint64_t seq)
 	return RT_OK;
 }
 
-int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h)
+int server_subscribe(struct server *s, struct conn *c, const struct rt_hdr *h)
 {
 	struct rt_hello hello = { .event_seq = tables_event_seq(s->tables) };
 	struct rt_sync sync = { .event_seq = hello.event_seq };
@@ -287,18 +190,18 @@ int server_subscribe(struct server *s, struct client *c, const struct rt_hdr *h)
 	hello.tables = tables;
 	snprintf(hello.arp_store, sizeof(hello.arp_store), "%s", arp_store_path(tables_arp(s->tables)));
 	rt_msg_begin(&s->mb, RT_MSG_HELLO, h->seq, 0);
-	if (rt_msg_put_hello(&s->mb, &hello) < 0 || client_queue(c, &s->mb) < 0)
+	if (rt_msg_put_hello(&s->mb, &hello) < 0 || conn_queue(c, &s->mb) < 0)
 		return RT_E_FULL;
 	if (!(h->flags & RT_F_NO_DUMP)) {
 		rc = dump_build(s, tables, hello.event_seq);
 		if (rc != RT_OK)
 			return rc;
 		for (size_t i = 0; i < s->dump.n; i++)
-			if (client_queue_shared(c, s->dump.msgs[i]) < 0)
+			if (conn_queue_shared(c, s->dump.msgs[i]) < 0)
 				return RT_E_FULL;
 	}
 	rt_msg_begin(&s->mb, RT_MSG_SYNC, h->seq, 0);
-	if (rt_msg_put_sync(&s->mb, &sync) < 0 || client_queue(c, &s->mb) < 0)
+	if (rt_msg_put_sync(&s->mb, &sync) < 0 || conn_queue(c, &s->mb) < 0)
 		return RT_E_FULL;
 	c->subscriber = true;
 	c->tables = tables;

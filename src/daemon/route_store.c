@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "errors.h"
 #include "route_store.h"
 #include "store.h"
 

@@ -15,7 +15,7 @@ void testenv_init(struct testenv *e, const char *name)
 {
 	const char *top = getenv("top_builddir");
 
-	snprintf(e->rtmd, sizeof(e->rtmd), "%s/src/rtmd", top ? top : ".");
+	snprintf(e->rtmd, sizeof(e->rtmd), "%s/src/daemon/rtmd", top ? top : ".");
 	if (access(e->rtmd, X_OK) < 0) {
 		fprintf(stderr, "%s: %s (build first; set top_builddir)\n", e->rtmd, strerror(errno));
 		exit(99);

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "client.h"
-#include "output.h"
+#include "json.h"
 #include "proto.h"
 #include "rtctl_parse.h"
 

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: rtmd [OPTIONS]\n"
-	        "Keep the routing and ARP tables, serve rtctl and rtmon on a Unix socket.\n\n"
+	        "Keep the routing and ARP tables, serve rtctl and rtwatch on a Unix socket.\n\n"
 	        "  -c, --config FILE     configuration file (default %s)\n"
 	        "  -s, --socket PATH     listening socket (default /run/rtmd/rtmd.sock), unless\n"
 	        "                        systemd passes one\n"
