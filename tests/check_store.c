@@ -20,7 +20,7 @@
 #include "arp_store.h"
 #include "proto.h"
 #include "route_store.h"
-#include "store.h"
+#include "store_writer.h"
 
 #define ERRSZ 512
 

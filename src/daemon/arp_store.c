@@ -7,7 +7,7 @@
 
 #include "arp_store.h"
 #include "errors.h"
-#include "store.h"
+#include "store_writer.h"
 
 struct arp_store {
 	struct store st;

@@ -7,7 +7,7 @@
 
 #include "errors.h"
 #include "route_store.h"
-#include "store.h"
+#include "store_writer.h"
 
 struct route_store {
 	struct store st;

@@ -1,9 +1,7 @@
 /* bench_store.c - what durability and look-ups cost (not part of make check).
  *
- *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc tests/bench/bench_store.c \
- *       src/store.c src/arp_store.c src/route_store.c src/arp_reader.c \
- *       src/addr.c src/log.c $(pkg-config --cflags --libs libxxhash) -o bench_store
- *   ./bench_store [DIR] [ENTRIES] [sync|arp|read|route|all]
+ *   make tests/bench/bench_store
+ *   tests/bench/bench_store [DIR] [ENTRIES] [sync|arp|read|route|all]
  *
  * DIR must be on the file system the state directory lives on (msync cost
  * is a property of the device); default ".".  ENTRIES defaults to 1000000.
