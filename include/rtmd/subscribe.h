@@ -55,7 +55,9 @@ typedef void rtmd_sub_route_fn(void *ctx, rtmd_sub *s, enum rtmd_event ev,
                                const rtmd_route *entry, const rtmd_route *old);
 typedef void rtmd_sub_neigh_fn(void *ctx, rtmd_sub *s, enum rtmd_event ev,
                                const rtmd_neigh *entry, const rtmd_neigh *old);
-/* The copy equals rtmd's tables: every change before it has been told. */
+/* sync: the copy equals rtmd's tables, every change before it has been
+ * told.  resync: reconnected after a lost connection; the differences
+ * follow, then the sync callback. */
 typedef void rtmd_sub_sync_fn(void *ctx, rtmd_sub *s, enum rtmd_sync how);
 /* The connection ended (err: -ECONNRESET when rtmd closed it, else why) or
  * broke off (a gap in rtmd's event numbers); the library reconnects, with
@@ -73,6 +75,7 @@ void rtmd_sub_free(rtmd_sub *s);
 void rtmd_sub_on_route(rtmd_sub *s, rtmd_sub_route_fn *fn, void *ctx);
 void rtmd_sub_on_neigh(rtmd_sub *s, rtmd_sub_neigh_fn *fn, void *ctx);
 void rtmd_sub_on_sync(rtmd_sub *s, rtmd_sub_sync_fn *fn, void *ctx);
+void rtmd_sub_on_resync(rtmd_sub *s, rtmd_sub_sync_fn *fn, void *ctx);
 void rtmd_sub_on_lost(rtmd_sub *s, rtmd_sub_lost_fn *fn, void *ctx);
 
 /* Connect and subscribe now, to learn at once whether rtmd can be reached:

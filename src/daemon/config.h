@@ -12,10 +12,11 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "defaults.h"
 #include "proto.h"
 
 #define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
-#define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
+#define RTMD_DEFAULT_STATE_DIR RT_DEFAULT_STATE_DIR
 
 struct rtmd_config {
 	char socket[RT_PATHLEN];          /* "socket" */

@@ -75,6 +75,10 @@ static inline int lib_rt_err(uint32_t code)
  * 0, or -ENAMETOOLONG. */
 int lib_socket_path(const char *name, char *buf, size_t cap);
 
+/* The subscription's copy of the route table, for the replica. */
+struct route_table;
+const struct route_table *lib_sub_routes(const rtmd_sub *s);
+
 /* Two routes or neighbours with the same key and contents. */
 int lib_route_same(const struct rt_route *a, const struct rt_route *b);
 int lib_neigh_same(const struct rt_neigh *a, const struct rt_neigh *b);
