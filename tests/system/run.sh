@@ -129,7 +129,7 @@ check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nog
 check "rtctl status" 0 -- rtctl status
 check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
 check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
-check "man 3 rtmd_sub_new finds librtmd's page" 0 -- sh -c 'man -w 3 rtmd_sub_new | grep -q "man3/rtmd_sub_new.3"'
+check "man 3 rtmd_sub_new finds librtmd's page" 0 -- sh -c 'man -w 3 rtmd_sub_new | grep -q "man3/rtmd_subscribe.3"'
 # librtmd-dev as a third party uses it: the README's program, built with
 # pkg-config from the installed package, against the packaged rtmd.
 check "quickstart.c builds with pkg-config --cflags --libs rtmd" 0 -- sh -c \
