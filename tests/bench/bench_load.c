@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rtmd/rtmd.h>
+
 #include "arp_reader.h"
 #include "bench.h"
 #include "route_table.h"
@@ -165,13 +167,65 @@ out:
 	free(macs);
 }
 
-static void lpm_lookups(const struct dataset *ds)
+/* Random IPv4 look-up keys: uniform addresses, and addresses inside
+ * random routes of the dataset (a hit each). */
+static void lpm_keys(const struct dataset *ds, uint32_t *uni, uint32_t *hit)
+{
+	for (size_t i = 0; i < LOOKUPS_LPM; i++) {
+		const struct v4pfx *p = &ds->v4[rnd64() % ds->n4];
+		uint32_t host = (uint32_t)rnd64();
+
+		uni[i] = (uint32_t)rnd64();
+		hit[i] = p->addr | (p->len >= 32 ? 0 : host >> p->len);
+	}
+}
+
+/* The two passes over the keys, through rtmd's route table (t) or a
+ * librtmd replica (rep): the same loop, so that the figures compare the
+ * tables and nothing else. */
+static void lpm_passes(const char *name, const char *what, const struct route_table *t,
+                       const rtmd_replica *rep, const uint32_t *uni, const uint32_t *hit,
+                       const char *cmd)
+{
+	rtmd_route *out = rtmd_route_new();
+
+	if (!out)
+		die("rtmd_route_new: out of memory");
+	for (int pass = 0; pass < 2; pass++) {
+		const uint32_t *keys = pass ? hit : uni;
+		struct rt_addr a = { .family = AF_INET };
+		char fname[64], label[160];
+		size_t found = 0;
+		double w0 = now_s(), c0 = thread_cpu_s(), cpu;
+
+		for (size_t i = 0; i < LOOKUPS_LPM; i++) {
+			a.bytes[0] = (uint8_t)(keys[i] >> 24);
+			a.bytes[1] = (uint8_t)(keys[i] >> 16);
+			a.bytes[2] = (uint8_t)(keys[i] >> 8);
+			a.bytes[3] = (uint8_t)keys[i];
+			if (rep)
+				found += rtmd_replica_lookup(rep, (const struct rtmd_addr *)(const void *)&a,
+				                             out) == 0;
+			else
+				found += route_table_lookup(t, &a, (struct rt_route *)(void *)out) == RT_OK;
+		}
+		cpu = thread_cpu_s() - c0;
+		snprintf(fname, sizeof(fname), "%s.lookup.%s", name, pass ? "hit" : "uniform");
+		snprintf(label, sizeof(label), "%s, %s", what,
+		         pass ? "addresses inside random routes" : "uniform random addresses");
+		fig(fname, label, LOOKUPS_LPM / cpu, "/s/core", cmd,
+		    "%.3f s CPU, %.3f s wall; %.1f%% matched", cpu, now_s() - w0,
+		    100.0 * (double)found / LOOKUPS_LPM);
+	}
+	rtmd_route_free(out);
+}
+
+static void lpm_lookups(const struct dataset *ds, const uint32_t *uni, const uint32_t *hit)
 {
 	struct route_table *t = route_table_new();
-	uint32_t *uni = xmalloc(LOOKUPS_LPM * sizeof(*uni)), *hit = xmalloc(LOOKUPS_LPM * sizeof(*hit));
 	char cmd[700];
 	long an0, an1;
-	double c0, cpu, w0;
+	double c0, cpu;
 	size_t mem;
 
 	if (!t)
@@ -196,38 +250,42 @@ static void lpm_lookups(const struct dataset *ds)
 	fig("lpm.mem", "route table memory per route (route_table_memory)",
 	    (double)mem / (double)ds->n4, "B", cmd, "RSS growth of the process: %.1f B/route",
 	    (double)(an1 - an0) * 1024 / (double)ds->n4);
-	for (size_t i = 0; i < LOOKUPS_LPM; i++) {
-		const struct v4pfx *p = &ds->v4[rnd64() % ds->n4];
-		uint32_t host = (uint32_t)rnd64();
-
-		uni[i] = (uint32_t)rnd64();
-		hit[i] = p->addr | (p->len >= 32 ? 0 : host >> p->len);
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		const uint32_t *keys = pass ? hit : uni;
-		struct rt_addr a = { .family = AF_INET };
-		size_t found = 0;
-
-		w0 = now_s();
-		c0 = thread_cpu_s();
-		for (size_t i = 0; i < LOOKUPS_LPM; i++) {
-			struct rt_route out;
-
-			a.bytes[0] = (uint8_t)(keys[i] >> 24);
-			a.bytes[1] = (uint8_t)(keys[i] >> 16);
-			a.bytes[2] = (uint8_t)(keys[i] >> 8);
-			a.bytes[3] = (uint8_t)keys[i];
-			found += route_table_lookup(t, &a, &out) == RT_OK;
-		}
-		cpu = thread_cpu_s() - c0;
-		fig(pass ? "lpm.lookup.hit" : "lpm.lookup.uniform",
-		    pass ? "route LPM, addresses inside random routes" : "route LPM, uniform random addresses",
-		    LOOKUPS_LPM / cpu, "/s/core", cmd, "%.3f s CPU, %.3f s wall; %.1f%% matched", cpu,
-		    now_s() - w0, 100.0 * (double)found / LOOKUPS_LPM);
-	}
+	lpm_passes("lpm", "route LPM", t, NULL, uni, hit, cmd);
 	route_table_free(t);
-	free(uni);
-	free(hit);
+}
+
+static void replica_synced(void *ctx, rtmd_sub *s, enum rtmd_sync how)
+{
+	rtmd_sub_stop(s);
+}
+
+/* A librtmd replica of the daemon's million routes: the time to take the
+ * table, its memory, and look-ups with the keys of lpm_lookups(). */
+static void replica_lookups(const struct daemon *d, const struct dataset *ds, const uint32_t *uni,
+                            const uint32_t *hit)
+{
+	rtmd_replica *rep;
+	char cmd[700];
+	long an0 = proc_kb(getpid(), "RssAnon");
+	double w0 = now_s(), c0 = thread_cpu_s();
+
+	snprintf(cmd, sizeof(cmd), "%s --only load  # rtmd_replica_lookup on a replica of rtmd's "
+	         "%zu IPv4 routes, %d look-ups, 1 thread", B.self, ds->n4, LOOKUPS_LPM);
+	if (rtmd_replica_new(&rep, d->sock, 0) < 0)
+		die("rtmd_replica_new: %s", rtmd_errmsg());
+	rtmd_sub_on_sync(rtmd_replica_sub(rep), replica_synced, NULL);
+	if (rtmd_sub_run(rtmd_replica_sub(rep)) < 0)
+		die("replica of %s: %s", d->sock, rtmd_errmsg());
+	if (rtmd_replica_count(rep, AF_INET) != ds->n4)
+		die("replica of %s holds %zu IPv4 routes, not %zu", d->sock,
+		    rtmd_replica_count(rep, AF_INET), ds->n4);
+	fig("replica.sync", "librtmd replica: subscribe and take 1 M routes", now_s() - w0, "s", cmd,
+	    "%.3f s CPU in the subscriber", thread_cpu_s() - c0);
+	fig("replica.mem", "librtmd replica: memory per route (RSS growth)",
+	    (double)(proc_kb(getpid(), "RssAnon") - an0) * 1024 / (double)ds->n4, "B", cmd,
+	    "the route table's own share is lpm.mem");
+	lpm_passes("replica", "replica LPM (librtmd)", NULL, rep, uni, hit, cmd);
+	rtmd_replica_free(rep);
 }
 
 /* ---- recovery --------------------------------------------------------------------- */
@@ -370,7 +428,12 @@ void suite_load(struct dataset *ds, bool with_rtwatch)
 
 	section("Look-ups per core (library, 1 M entries)");
 	arp_lookups(&d, ds);
-	lpm_lookups(ds);
+	uint32_t *uni = xmalloc(LOOKUPS_LPM * sizeof(*uni)), *hit = xmalloc(LOOKUPS_LPM * sizeof(*hit));
+	lpm_keys(ds, uni, hit);
+	lpm_lookups(ds, uni, hit);
+	replica_lookups(&d, ds, uni, hit);
+	free(uni);
+	free(hit);
 
 	section("Recovery");
 	recovery(&d, ds);

@@ -32,6 +32,7 @@
 
 #include "client.h"
 #include "proto.h"
+#include "proc.h"
 #include "testlib.h"
 
 #define MAX_CLIENTS 64
@@ -75,19 +76,7 @@ static double now_ms(void)
 
 static long rtmd_rss_kb(void)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)rtmd_pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_kb(rtmd_pid, "VmRSS");
 }
 
 static void route_of(uint8_t a, uint32_t i, struct rt_route *r)
