@@ -266,33 +266,34 @@ static void begin(rtmd_client *c, uint16_t type, uint32_t flags)
 	rt_msg_begin(&c->mb, type, c->seq, flags);
 }
 
-static int check_route(const rtmd_route *r)
+/* A change's entry: a whole route or neighbour, or for a route deletion
+ * its key only; refused here, before anything is sent, as rtmd would. */
+static int check_change(uint16_t type, const rtmd_route *r, const rtmd_neigh *n)
 {
 	char err[RT_ERRLEN];
 
-	if (rt_route_check(lib_route(r), err) < 0)
+	if (r && type != RT_MSG_ROUTE_DEL && rt_route_check(lib_route(r), err) < 0)
+		return lib_fail(-EINVAL, "%s", err);
+	if (n && rt_neigh_check(&n->n, err) < 0)
 		return lib_fail(-EINVAL, "%s", err);
 	return 0;
 }
 
-static int check_neigh(const rtmd_neigh *n)
+static int put_record(struct rt_msgbuf *mb, const rtmd_route *r, const rtmd_neigh *n)
 {
-	char err[RT_ERRLEN];
-
-	if (rt_neigh_check(&n->n, err) < 0)
-		return lib_fail(-EINVAL, "%s", err);
-	return 0;
+	return r ? rt_msg_put_route(mb, lib_route(r)) : rt_msg_put_neigh(mb, &n->n);
 }
 
-static int route_change(rtmd_client *c, uint16_t type, const rtmd_route *r)
+/* One change, route (r) or neighbour (n). */
+static int change(rtmd_client *c, uint16_t type, const rtmd_route *r, const rtmd_neigh *n)
 {
 	struct reply rp = { 0 };
-	int rc = type == RT_MSG_ROUTE_DEL ? 0 : check_route(r);
+	int rc = check_change(type, r, n);
 
 	if (rc < 0)
 		return rc;
 	begin(c, type, 0);
-	if (rt_msg_put_route(&c->mb, lib_route(r)) < 0)
+	if (put_record(&c->mb, r, n) < 0)
 		return lib_fail(-ENOMEM, "out of memory");
 	rc = request(c, &rp);
 	return rc < 0 ? rc : 0;
@@ -300,46 +301,32 @@ static int route_change(rtmd_client *c, uint16_t type, const rtmd_route *r)
 
 int rtmd_client_route_add(rtmd_client *c, const rtmd_route *r)
 {
-	return route_change(c, RT_MSG_ROUTE_ADD, r);
+	return change(c, RT_MSG_ROUTE_ADD, r, NULL);
 }
 
 int rtmd_client_route_replace(rtmd_client *c, const rtmd_route *r)
 {
-	return route_change(c, RT_MSG_ROUTE_REPLACE, r);
+	return change(c, RT_MSG_ROUTE_REPLACE, r, NULL);
 }
 
 int rtmd_client_route_delete(rtmd_client *c, const rtmd_route *r)
 {
-	return route_change(c, RT_MSG_ROUTE_DEL, r);
-}
-
-static int neigh_change(rtmd_client *c, uint16_t type, const rtmd_neigh *n)
-{
-	struct reply rp = { 0 };
-	int rc = check_neigh(n);
-
-	if (rc < 0)
-		return rc;
-	begin(c, type, 0);
-	if (rt_msg_put_neigh(&c->mb, &n->n) < 0)
-		return lib_fail(-ENOMEM, "out of memory");
-	rc = request(c, &rp);
-	return rc < 0 ? rc : 0;
+	return change(c, RT_MSG_ROUTE_DEL, r, NULL);
 }
 
 int rtmd_client_neigh_add(rtmd_client *c, const rtmd_neigh *n)
 {
-	return neigh_change(c, RT_MSG_ARP_ADD, n);
+	return change(c, RT_MSG_ARP_ADD, NULL, n);
 }
 
 int rtmd_client_neigh_replace(rtmd_client *c, const rtmd_neigh *n)
 {
-	return neigh_change(c, RT_MSG_ARP_REPLACE, n);
+	return change(c, RT_MSG_ARP_REPLACE, NULL, n);
 }
 
 int rtmd_client_neigh_delete(rtmd_client *c, const rtmd_neigh *n)
 {
-	return neigh_change(c, RT_MSG_ARP_DEL, n);
+	return change(c, RT_MSG_ARP_DEL, NULL, n);
 }
 
 static int flush(rtmd_client *c, uint32_t table)
@@ -662,9 +649,15 @@ static uint16_t op_type(enum rtmd_op op, bool route)
 	return op >= RTMD_OP_ADD && op <= RTMD_OP_DELETE ? types[route][op] : 0;
 }
 
-static int batch_put(rtmd_batch *b, uint16_t type, const struct rt_route *r,
-                     const struct rt_neigh *n)
+static int batch_put(rtmd_batch *b, enum rtmd_op op, const rtmd_route *r, const rtmd_neigh *n)
 {
+	uint16_t type = op_type(op, r != NULL);
+	int rc;
+
+	if (!type)
+		return lib_fail(-EINVAL, "unknown batch operation %d", (int)op);
+	if ((rc = check_change(type, r, n)) < 0)
+		return rc;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (b->open_type != type) {
 			uint32_t flags = RT_F_BATCH | (b->nmsgs == 0 ? RT_F_BATCH_START : 0) |
@@ -676,7 +669,7 @@ static int batch_put(rtmd_batch *b, uint16_t type, const struct rt_route *r,
 			rt_msg_begin(&b->mb, type, (uint32_t)(b->nmsgs + 1), flags);
 			b->open_type = type;
 		}
-		if ((r ? rt_msg_put_route(&b->mb, r) : rt_msg_put_neigh(&b->mb, n)) == 0) {
+		if (put_record(&b->mb, r, n) == 0) {
 			b->count++;
 			return 0;
 		}
@@ -691,22 +684,12 @@ static int batch_put(rtmd_batch *b, uint16_t type, const struct rt_route *r,
 
 int rtmd_batch_route(rtmd_batch *b, enum rtmd_op op, const rtmd_route *r)
 {
-	uint16_t type = op_type(op, true);
-	int rc = op == RTMD_OP_DELETE ? 0 : check_route(r);
-
-	if (!type)
-		return lib_fail(-EINVAL, "unknown batch operation %d", (int)op);
-	return rc < 0 ? rc : batch_put(b, type, lib_route(r), NULL);
+	return batch_put(b, op, r, NULL);
 }
 
 int rtmd_batch_neigh(rtmd_batch *b, enum rtmd_op op, const rtmd_neigh *n)
 {
-	uint16_t type = op_type(op, false);
-	int rc = check_neigh(n);
-
-	if (!type)
-		return lib_fail(-EINVAL, "unknown batch operation %d", (int)op);
-	return rc < 0 ? rc : batch_put(b, type, NULL, &n->n);
+	return batch_put(b, op, NULL, n);
 }
 
 struct batch_run {

@@ -154,19 +154,35 @@ static void counted(struct watch *w, rtmd_sub *s)
 		rtmd_sub_stop(s);
 }
 
+/* An entry's line; a deleted route is shown by its key. */
+static void print_route(const struct watch *w, const char *event, uint64_t seq,
+                        const rtmd_route *r)
+{
+	char buf[16384];
+
+	rtmd_route_format(r, w->json ? RTMD_FORMAT_JSON : strcmp(event, "del") == 0 ? RTMD_FORMAT_KEY
+	                                                                         : RTMD_FORMAT_TEXT,
+	                  buf, sizeof(buf));
+	print_line(w, event, "route", seq, buf);
+}
+
+static void print_neigh(const struct watch *w, const char *event, uint64_t seq,
+                        const rtmd_neigh *n)
+{
+	char buf[512];
+
+	rtmd_neigh_format(n, w->json ? RTMD_FORMAT_JSON : RTMD_FORMAT_TEXT, buf, sizeof(buf));
+	print_line(w, event, "neigh", seq, buf);
+}
+
 static void on_route(void *ctx, rtmd_sub *s, enum rtmd_event ev, const rtmd_route *r,
                      const rtmd_route *old)
 {
 	struct watch *w = ctx;
-	char buf[16384];
 
 	if (w->redump)
 		return;
-	/* A deleted route is shown by its key. */
-	rtmd_route_format(r, w->json ? RTMD_FORMAT_JSON : ev == RTMD_EVENT_DEL ? RTMD_FORMAT_KEY
-	                                                                        : RTMD_FORMAT_TEXT,
-	                  buf, sizeof(buf));
-	print_line(w, event_word(ev), "route", rtmd_sub_seq(s), buf);
+	print_route(w, event_word(ev), rtmd_sub_seq(s), r);
 	counted(w, s);
 }
 
@@ -174,32 +190,22 @@ static void on_neigh(void *ctx, rtmd_sub *s, enum rtmd_event ev, const rtmd_neig
                      const rtmd_neigh *old)
 {
 	struct watch *w = ctx;
-	char buf[512];
 
 	if (w->redump)
 		return;
-	rtmd_neigh_format(n, w->json ? RTMD_FORMAT_JSON : RTMD_FORMAT_TEXT, buf, sizeof(buf));
-	print_line(w, event_word(ev), "neigh", rtmd_sub_seq(s), buf);
+	print_neigh(w, event_word(ev), rtmd_sub_seq(s), n);
 	counted(w, s);
 }
 
 static int dump_route(void *ctx, const rtmd_route *r)
 {
-	struct watch *w = ctx;
-	char buf[16384];
-
-	rtmd_route_format(r, w->json ? RTMD_FORMAT_JSON : RTMD_FORMAT_TEXT, buf, sizeof(buf));
-	print_line(w, "add", "route", 0, buf);
+	print_route(ctx, "add", 0, r);
 	return 0;
 }
 
 static int dump_neigh(void *ctx, const rtmd_neigh *n)
 {
-	struct watch *w = ctx;
-	char buf[512];
-
-	rtmd_neigh_format(n, w->json ? RTMD_FORMAT_JSON : RTMD_FORMAT_TEXT, buf, sizeof(buf));
-	print_line(w, "add", "neigh", 0, buf);
+	print_neigh(ctx, "add", 0, n);
 	return 0;
 }
 
