@@ -1,11 +1,10 @@
 /* fpm.c - the FPM listener and its one peer (fpm.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <inttypes.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@ struct fpm {
 	uint32_t grace_s;
 	struct fpm_stream st;
 	struct fpm_status s;
+	uint64_t conn_frames, conn_messages;   /* of the current connection */
 	unsigned long refused_unlogged;
 	uint64_t refused_logged_ms;
 	/* The epoll tags: their addresses tell the server whose event it is. */
@@ -153,7 +153,8 @@ static void peer_close(struct fpm *f, const char *why)
 	f->peer_fd = -1;
 	f->s.connected = false;
 	fpm_stream_reset(&f->st);
-	log_notice("fpm: peer %s disconnected: %s", f->s.peer, why);
+	log_notice("fpm: peer %s disconnected: %s (%" PRIu64 " frames, %" PRIu64 " messages)",
+	           f->s.peer, why, f->conn_frames, f->conn_messages);
 }
 
 void fpm_close(struct fpm *f)
@@ -266,6 +267,7 @@ static void accept_peer(struct fpm *f)
 		f->peer_fd = fd;
 		f->s.connected = true;
 		f->s.connects++;
+		f->conn_frames = f->conn_messages = 0;
 		snprintf(f->s.peer, sizeof(f->s.peer), "%s", peer);
 		fpm_stream_reset(&f->st);
 		log_notice("fpm: peer %s (uid %u, %s) connected", peer, (unsigned)uid, f->user);
@@ -321,6 +323,8 @@ static int handle_frame(struct fpm *f, const void *payload, size_t len, char *wh
 		return -1;
 	f->s.frames++;
 	f->s.messages += c.n;
+	f->conn_frames++;
+	f->conn_messages += c.n;
 	f->s.ignored += c.ignored;
 	return 0;
 }
