@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fpm.h"
 #include "fpm_frame.h"
+#include "fpm_nhg.h"
 #include "log.h"
 #include "sockdiag.h"
 
@@ -37,6 +38,7 @@ struct fpm {
 	bool have_uid;
 	uint32_t grace_s;
 	struct fpm_stream st;
+	struct fpm_nhg *nhg;    /* the peer's next-hop groups */
 	struct fpm_status s;
 	uint64_t conn_frames, conn_messages;   /* of the current connection */
 	unsigned long refused_unlogged;
@@ -105,7 +107,9 @@ int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t, 
 	if (config_parse_listen(cfg->fpm_listen, &ss, &sl, err, errlen) < 0)
 		return -1;
 	f = calloc(1, sizeof(*f));
-	if (!f || fpm_stream_init(&f->st) < 0) {
+	if (!f || fpm_stream_init(&f->st) < 0 || !(f->nhg = fpm_nhg_new())) {
+		if (f)
+			fpm_stream_free(&f->st);
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -170,6 +174,7 @@ void fpm_close(struct fpm *f)
 		close(f->listen_fd);
 	}
 	fpm_stream_free(&f->st);
+	fpm_nhg_free(f->nhg);
 	free(f);
 }
 
@@ -270,6 +275,8 @@ static void accept_peer(struct fpm *f)
 		f->conn_frames = f->conn_messages = 0;
 		snprintf(f->s.peer, sizeof(f->s.peer), "%s", peer);
 		fpm_stream_reset(&f->st);
+		/* Group ids are zebra's: every connect replays them. */
+		fpm_nhg_clear(f->nhg);
 		log_notice("fpm: peer %s (uid %u, %s) connected", peer, (unsigned)uid, f->user);
 	}
 }
@@ -295,9 +302,17 @@ static int check_msg(void *ctx, const struct nlmsghdr *h)
 		need = sizeof(struct rtmsg);
 		break;
 	case RTM_NEWNEXTHOP:
-	case RTM_DELNEXTHOP:
-		need = sizeof(struct nhmsg);
-		break;
+	case RTM_DELNEXTHOP: {
+		uint32_t id;
+		char why[160];
+
+		if (fpm_nhg_check(c->f->nhg, h, &id, why, sizeof(why)) < 0) {
+			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
+			return -1;
+		}
+		c->n++;
+		return 0;
+	}
 	default:
 		/* zebra also sends what rtmd has no table for (EVPN MACs as
 		 * RTM_NEWNEIGH, ...): skipped and counted, not an error. */
@@ -314,12 +329,32 @@ static int check_msg(void *ctx, const struct nlmsghdr *h)
 	return 0;
 }
 
-/* 0, or -1 (malformed: the caller closes the connection). */
+/* Apply one message of a checked frame. */
+static int apply_msg(void *ctx, const struct nlmsghdr *h)
+{
+	struct frame_ctx *c = ctx;
+
+	switch (h->nlmsg_type) {
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+		if (fpm_nhg_apply(c->f->nhg, h) < 0) {
+			snprintf(c->why, c->whylen, "out of memory for next-hop groups");
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* 0, or -1 (malformed, or out of memory: the caller closes the
+ * connection).  Every message is checked before any is applied. */
 static int handle_frame(struct fpm *f, const void *payload, size_t len, char *why, size_t whylen)
 {
 	struct frame_ctx c = { .f = f, .why = why, .whylen = whylen };
 
-	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0)
+	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0 ||
+	    fpm_frame_walk(payload, len, apply_msg, &c, why, whylen) != 0)
 		return -1;
 	f->s.frames++;
 	f->s.messages += c.n;

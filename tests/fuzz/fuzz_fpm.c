@@ -13,11 +13,15 @@
 #include <string.h>
 
 #include "fpm_frame.h"
+#include "fpm_nhg.h"
+#include <linux/rtnetlink.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct tally {
 	uint64_t frames, msgs, bytes, sum;
+	struct fpm_nhg *nhg;
+	uint64_t nh_ok, nh_resolved;
 };
 
 static int count_msg(void *ctx, const struct nlmsghdr *h)
@@ -29,6 +33,22 @@ static int count_msg(void *ctx, const struct nlmsghdr *h)
 	for (uint32_t i = 0; i < h->nlmsg_len; i++)
 		t->sum += p[i];
 	t->msgs++;
+	if (h->nlmsg_type == RTM_NEWNEXTHOP || h->nlmsg_type == RTM_DELNEXTHOP) {
+		static struct fpm_nh nh[FPM_NH_MAX];
+		char why[160];
+		uint32_t id;
+		uint16_t n;
+		bool bh;
+
+		if (h->nlmsg_len >= NLMSG_LENGTH(8) &&
+		    fpm_nhg_check(t->nhg, h, &id, why, sizeof(why)) == 0) {
+			if (fpm_nhg_apply(t->nhg, h) < 0)
+				abort();
+			t->nh_ok++;
+			if (fpm_nhg_resolve(t->nhg, id, nh, &n, &bh, why, sizeof(why)) == 1)
+				t->nh_resolved += n + bh;
+		}
+	}
 	return 0;
 }
 
@@ -44,6 +64,9 @@ static int run(const uint8_t *data, size_t size, unsigned seed, struct tally *t)
 	if (fpm_stream_init(&s) < 0)
 		abort();
 	memset(t, 0, sizeof(*t));
+	t->nhg = fpm_nhg_new();
+	if (!t->nhg)
+		abort();
 	while (off < size && rc == 0) {
 		size_t room, n;
 		uint8_t *p = fpm_stream_space(&s, &room);
@@ -71,6 +94,8 @@ static int run(const uint8_t *data, size_t size, unsigned seed, struct tally *t)
 			rc = -1;
 	}
 	fpm_stream_free(&s);
+	fpm_nhg_free(t->nhg);
+	t->nhg = NULL;
 	return rc;
 }
 
@@ -82,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ra = run(data, size, (unsigned)size * 2654435761u | 1u, &a);
 	rb = run(data, size, 0, &b);
 	if (ra != rb || a.frames != b.frames || a.msgs != b.msgs || a.bytes != b.bytes ||
-	    a.sum != b.sum)
+	    a.sum != b.sum || a.nh_ok != b.nh_ok || a.nh_resolved != b.nh_resolved)
 		abort();
 	return 0;
 }
