@@ -27,6 +27,9 @@
 #define READ_BUDGET (1u << 20)
 /* At most one log line a second for refused connections. */
 #define REFUSE_LOG_MS 1000
+/* zebra's replay has no end marker: it is taken as over once this long
+ * has passed without a message (and the grace time is over, SPEC.md). */
+#define REPLAY_QUIET_MS 5000
 
 struct fpm {
 	int epfd;
@@ -41,6 +44,9 @@ struct fpm {
 	struct fpm_nhg *nhg;    /* the peer's next-hop groups */
 	struct fpm_status s;
 	uint64_t conn_frames, conn_messages;   /* of the current connection */
+	uint64_t disconnected_ms;       /* when the last peer went (grace starts) */
+	uint64_t last_msg_ms;           /* the peer's last whole frame */
+	bool held;                      /* routes from an earlier peer may be held */
 	unsigned long refused_unlogged;
 	uint64_t refused_logged_ms;
 	/* The epoll tags: their addresses tell the server whose event it is. */
@@ -157,6 +163,11 @@ static void peer_close(struct fpm *f, const char *why)
 	f->peer_fd = -1;
 	f->s.connected = false;
 	fpm_stream_reset(&f->st);
+	/* Its routes stay for the grace time: zebra restarts, and rtmd must
+	 * not flap a whole BGP table for subscribers meanwhile. */
+	f->disconnected_ms = now_ms();
+	f->s.in_grace = f->held;
+	f->s.replaying = false;
 	log_notice("fpm: peer %s disconnected: %s (%" PRIu64 " frames, %" PRIu64 " messages)",
 	           f->s.peer, why, f->conn_frames, f->conn_messages);
 }
@@ -273,6 +284,15 @@ static void accept_peer(struct fpm *f)
 		f->s.connected = true;
 		f->s.connects++;
 		f->conn_frames = f->conn_messages = 0;
+		f->last_msg_ms = now_ms();
+		/* Routes of the earlier peer are reconciled with the replay:
+		 * whatever it does not send again is swept at the end. */
+		if (f->held) {
+			f->s.replays++;
+			f->s.replaying = true;
+		}
+		f->s.in_grace = false;
+		f->held = true;
 		snprintf(f->s.peer, sizeof(f->s.peer), "%s", peer);
 		fpm_stream_reset(&f->st);
 		/* Group ids are zebra's: every connect replays them. */
@@ -356,6 +376,7 @@ static int handle_frame(struct fpm *f, const void *payload, size_t len, char *wh
 	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0 ||
 	    fpm_frame_walk(payload, len, apply_msg, &c, why, whylen) != 0)
 		return -1;
+	f->last_msg_ms = now_ms();
 	f->s.frames++;
 	f->s.messages += c.n;
 	f->conn_frames++;
@@ -422,14 +443,31 @@ void fpm_event(struct fpm *f, const void *tag, uint32_t events)
 
 uint64_t fpm_deadline(const struct fpm *f)
 {
-	(void)f;
+	uint64_t grace_end = f->disconnected_ms + (uint64_t)f->grace_s * 1000;
+
+	if (f->s.in_grace)
+		return grace_end;
+	if (f->s.replaying) {
+		uint64_t quiet_end = f->last_msg_ms + REPLAY_QUIET_MS;
+		return quiet_end > grace_end ? quiet_end : grace_end;
+	}
 	return UINT64_MAX;
 }
 
 void fpm_timers(struct fpm *f, uint64_t now)
 {
-	(void)f;
-	(void)now;
+	if (now < fpm_deadline(f))
+		return;
+	if (f->s.in_grace) {
+		log_notice("fpm: zebra did not come back within fpm-grace-seconds (%u s): its routes go",
+		           f->grace_s);
+		f->held = false;
+	} else {
+		log_info("fpm: replay from %s reconciled (%" PRIu64 " messages)", f->s.peer,
+		         f->conn_messages);
+	}
+	f->s.in_grace = f->s.replaying = false;
+	f->s.sweeps++;
 }
 
 void fpm_status(const struct fpm *f, struct fpm_status *st)

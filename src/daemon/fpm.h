@@ -30,6 +30,10 @@ struct fpm_status {
 	uint64_t frames, messages;
 	uint64_t malformed;     /* connections closed for a malformed frame */
 	uint64_t ignored;       /* messages of a type rtmd does not use */
+	uint64_t replays;       /* reconnects whose replay was (or is being) reconciled */
+	uint64_t sweeps;        /* grace times or replays ended by a sweep */
+	bool replaying;         /* reconnected, the sweep not yet run */
+	bool in_grace;          /* disconnected, routes kept until the grace time ends */
 	char last_error[160];   /* "" if none */
 };
 

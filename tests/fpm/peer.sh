@@ -113,6 +113,22 @@ logged "the short body is logged" "(type 24) has 0 bytes of body, needs 12"
 expect 1 "a peer is served again after all that" -- send "$TU" -w 1 127.0.0.1 2620 "$FIX"/nhg-00-connect.bin
 stop_rtmd
 
+# Grace and replay: a peer that does not come back loses its routes at the
+# end of the grace time; one that does is reconciled once the grace time
+# is over and it has been quiet for 5 s.
+printf 'fpm-listen = "127.0.0.1:2620";\nfpm-peer-user = "%s";\nfpm-grace-seconds = 1;\n' "$TU" > "$CONF"
+: > "$T/rtmd.log"
+start_rtmd -d
+expect 1 "a peer connects and sends" -- send "$TU" -w 0.2 127.0.0.1 2620 "$FIX"/nhg-00-connect.bin
+for _ in $(seq 1 60); do grep -q "did not come back" "$T/rtmd.log" && break; sleep 0.05; done
+logged "gone past the grace time: its routes go" "zebra did not come back within fpm-grace-seconds (1 s)"
+expect 1 "a peer connects again" -- send "$TU" -w 0.2 127.0.0.1 2620 "$FIX"/nhg-00-connect.bin
+expect 1 "and reconnects within the grace time, replaying" -- send "$TU" -w 6 127.0.0.1 2620 "$FIX"/nhg-00-connect.bin
+for _ in $(seq 1 200); do grep -q "reconciled" "$T/rtmd.log" && break; sleep 0.05; done
+logged "the replay is reconciled after 5 s of quiet" "replay from 127.0.0.1:"
+same "the grace time did not also expire" "$(grep -c "did not come back" "$T/rtmd.log")" 1
+stop_rtmd
+
 # A listener on "::" sees IPv4 peers as v4-mapped: the owner is still found.
 printf 'fpm-listen = "[::]:2621";\nfpm-peer-user = "%s";\n' "$TU" > "$CONF"
 : > "$T/rtmd.log"
