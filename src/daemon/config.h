@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "defaults.h"
@@ -32,6 +33,9 @@ struct rtmd_config {
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
 	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
+	char fpm_listen[80];              /* "fpm-listen" ADDR:PORT, "" = off (default) */
+	char fpm_peer_user[64];           /* "fpm-peer-user", default "frr" */
+	uint32_t fpm_grace_seconds;       /* "fpm-grace-seconds", default 120 */
 	struct rt_route *routes;          /* static "routes", origin config */
 	size_t n_routes;
 	struct rt_neigh *neighs;          /* static "arp", origin config */
@@ -46,5 +50,10 @@ void config_defaults(struct rtmd_config *c);
  * in err.  On error c holds defaults only and owns nothing. */
 int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen);
 void config_free(struct rtmd_config *c);
+/* fpm-listen's form: "ADDR:PORT" with an IPv4 literal, or an IPv6 literal
+ * in brackets ("[::1]:2620"; without brackets the last colon ends the
+ * address).  0 with the socket address, or -1 with the reason in err. */
+int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                        char *err, size_t errlen);
 
 #endif
