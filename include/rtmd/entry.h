@@ -58,6 +58,11 @@ enum rtmd_scope {
 #define RTMD_ROUTE_F_PENDING 0x1u   /* owned by rtmd but not in the kernel (yet):
                                        refused, or its interface is missing */
 
+/* rtmd_route_pref(): the kernel's ICMPV6_ROUTER_PREF_* values. */
+#define RTMD_PREF_MEDIUM 0u
+#define RTMD_PREF_HIGH 1u
+#define RTMD_PREF_LOW 3u
+
 /* rtmd_route_nexthop_flags(): the kernel's RTNH_F_* values. */
 #define RTMD_NH_F_DEAD 0x01u
 #define RTMD_NH_F_ONLINK 0x04u
@@ -117,6 +122,11 @@ unsigned rtmd_route_tos(const rtmd_route *r);
 const struct rtmd_addr *rtmd_route_prefsrc(const rtmd_route *r);
 /* RTMD_ROUTE_F_* */
 unsigned rtmd_route_flags(const rtmd_route *r);
+/* Why a pending route is not in the kernel, in the kernel's words ("No
+ * such device"); NULL if it is not pending. */
+const char *rtmd_route_pending_reason(const rtmd_route *r);
+/* IPv6 route preference (RFC 4191): RTMD_PREF_MEDIUM, _HIGH or _LOW. */
+unsigned rtmd_route_pref(const rtmd_route *r);
 
 /* Next hops, 0 .. rtmd_route_nexthop_count() - 1 (0 for blackhole and the
  * other types that forward nowhere; up to 256 with multipath).  An index

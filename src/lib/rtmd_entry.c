@@ -99,6 +99,16 @@ unsigned rtmd_route_flags(const rtmd_route *r)
 	return 0;
 }
 
+const char *rtmd_route_pending_reason(const rtmd_route *r)
+{
+	return NULL;
+}
+
+unsigned rtmd_route_pref(const rtmd_route *r)
+{
+	return RTMD_PREF_MEDIUM;
+}
+
 unsigned rtmd_route_nexthop_count(const rtmd_route *r)
 {
 	return lib_route(r)->gw.family || lib_route(r)->dev[0];
