@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "errors.h"
 #include "neigh_set.h"
 #include "route_table.h"
 #include "rtmd_impl.h"
@@ -317,8 +318,11 @@ static int put_route(rtmd_sub *s, const struct rt_route *r)
 	uint32_t old_tag;
 	bool existed = false;
 
-	if (route_table_replace(s->routes, r, s->gen, &existed, &old, &old_tag) != 0)
-		return -ENOMEM;
+	int rc = route_table_replace(s->routes, r, s->gen, &existed, &old, &old_tag);
+
+	/* The decoder validated the route: only memory can fail here. */
+	if (rc != RT_OK)
+		return rc == RT_E_FULL ? -ENOMEM : RTMD_E_PROTO;
 	if (!existed)
 		report_route(s, RTMD_EVENT_ADD, r, NULL);
 	else if (!lib_route_same(&old, r))
@@ -478,10 +482,12 @@ static int on_sync(rtmd_sub *s, const struct rt_sync *sync)
 	return 0;
 }
 
-/* One event; 0, -ENOMEM, or 1 for a gap in the numbers (resync). */
+/* One event; 0, 1 for a gap in the numbers (resync), -ENOMEM, or
+ * RTMD_E_PROTO for an entry the copy cannot hold. */
 static int on_event(rtmd_sub *s, const struct rt_event *ev)
 {
 	bool dump = s->state == S_DUMP;
+	int rc;
 
 	if (!dump) {
 		/* rtmd numbers the changes of both tables in one sequence: only
@@ -494,8 +500,8 @@ static int on_event(rtmd_sub *s, const struct rt_event *ev)
 	if (ev->table == RT_TABLE_ROUTE) {
 		if (ev->kind == RT_EV_DEL && !dump)
 			del_route(s, &ev->u.route);
-		else if (put_route(s, &ev->u.route) < 0)
-			return -ENOMEM;
+		else if ((rc = put_route(s, &ev->u.route)) < 0)
+			return rc;
 	} else {
 		if (ev->kind == RT_EV_DEL && !dump)
 			del_neigh(s, &ev->u.neigh, ev->slot);
@@ -544,8 +550,12 @@ static int handle(rtmd_sub *s)
 				goto bad;
 			s->next++;
 			rc = on_event(s, &ev);
-			if (rc < 0)
+			if (rc == -ENOMEM)
 				goto oom;
+			if (rc < 0) {
+				snprintf(why, sizeof(why), "an entry the subscription's copy refuses");
+				goto bad;
+			}
 			if (rc > 0) {
 				uint64_t want = s->last_seq + 1;
 
