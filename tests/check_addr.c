@@ -318,12 +318,14 @@ static struct rt_route route(const char *dst, const char *gw, const char *dev, u
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof r);
+	rt_route_init(&r);
 	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s", err);
 	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.gw, err) == 0, "%s", err);
+		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s", err);
 	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, r.dev, err) == 0, "%s", err);
+		ck_assert_msg(rt_ifname_parse(dev, r.nh[0].dev, err) == 0, "%s", err);
+	r.nh_count = gw || dev;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	r.origin = origin;
 	return r;
@@ -417,7 +419,7 @@ START_TEST(test_neigh_format)
 
 	/* validation */
 	ck_assert_int_eq(rt_neigh_check(&n, err), 0);
-	n.origin = 2;
+	n.origin = 9;
 	ck_assert_int_eq(rt_neigh_check(&n, err), -1);
 	n.origin = 0;
 	n.dev[0] = 0;
@@ -447,21 +449,21 @@ START_TEST(test_route_check)
 	err[0] = 0;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* needs via or dev */
 	ck_assert(err[0]);
-	r = route("10.0.0.0/24", "2001:db8::1", NULL, 100, 0);
+	r = route("2001:db8::/32", "192.0.2.1", NULL, 100, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* family mismatch */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 2);
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 9);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* origin */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	r.dst.addr.bytes[3] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* host bits */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	r.gw.bytes[12] = 1;
+	r.nh[0].gw.bytes[12] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* gateway tail */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	memset(r.dev, 'x', sizeof r.dev);
+	memset(r.nh[0].dev, 'x', sizeof r.nh[0].dev);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* unterminated dev */
 	r = route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
-	r.dev[3] = 'x';                                   /* "" with junk after */
+	r.nh[0].dev[3] = 'x';                                   /* "" with junk after */
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 }
 END_TEST

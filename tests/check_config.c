@@ -175,7 +175,7 @@ START_TEST(test_every_setting)
 	           "writer-group = \"netadmin\";\n"
 	           "max-clients = 77;\n"
 	           "max-subscriber-queue = 1000;\n"
-	           "max-message-size = 8192;\n"
+	           "max-message-size = 32768;\n"
 	           "idle-timeout = 600;\n"
 	           "log-level = \"debug\";\n"
 	           "route-capacity = 100000;\n"
@@ -193,7 +193,7 @@ START_TEST(test_every_setting)
 	ck_assert_str_eq(c.writer_group, "netadmin");
 	ck_assert_uint_eq(c.max_clients, 77);
 	ck_assert_uint_eq(c.max_subscriber_queue, 1000);
-	ck_assert_uint_eq(c.max_message_size, 8192);
+	ck_assert_uint_eq(c.max_message_size, 32768);
 	ck_assert_uint_eq(c.max_reply_memory, 64);
 	ck_assert_uint_eq(c.idle_timeout, 600);
 	ck_assert_int_eq(c.log_level, LOG_DEBUG);
@@ -229,12 +229,12 @@ START_TEST(test_bounds)
 {
 	struct rtmd_config c;
 
-	write_conf("sync-interval-ms = 1;\nmax-clients = 1;\nmax-message-size = 1024;\n"
+	write_conf("sync-interval-ms = 1;\nmax-clients = 1;\nmax-message-size = 16384;\n"
 	           "idle-timeout = 0;\nmax-subscriber-queue = 16;\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.sync_interval_ms, 1);
 	ck_assert_uint_eq(c.max_clients, 1);
-	ck_assert_uint_eq(c.max_message_size, 1024);
+	ck_assert_uint_eq(c.max_message_size, 16384);
 	write_conf("sync-interval-ms = 60000;\nmax-message-size = 1048576;\n"
 	           "idle-timeout = 2147483;\nroute-capacity = 16777216L;\n");
 	load_ok(&c);
@@ -266,11 +266,11 @@ START_TEST(test_routes)
 		ck_assert_uint_eq(c.routes[i].origin, RT_ORIGIN_CONFIG);
 	ck_assert_uint_eq(c.routes[1].dst.len, 0);
 	ck_assert_uint_eq(c.routes[1].dst.addr.family, AF_INET);
-	ck_assert_uint_eq(c.routes[1].gw.family, AF_INET);
-	ck_assert_str_eq(c.routes[1].dev, "");
+	ck_assert_uint_eq(c.routes[1].nh[0].gw.family, AF_INET);
+	ck_assert_str_eq(c.routes[1].nh[0].dev, "");
 	ck_assert_uint_eq(c.routes[1].metric, 0);
 	ck_assert_uint_eq(c.routes[2].dst.addr.family, AF_INET6);
-	ck_assert_uint_eq(c.routes[2].gw.family, 0);
+	ck_assert_uint_eq(c.routes[2].nh[0].gw.family, 0);
 	ck_assert_uint_eq(c.routes[3].metric, 4294967295u);
 	ck_assert_uint_eq(c.routes[4].metric, 4294967294u);
 	ck_assert_uint_eq(c.routes[5].metric, 7);
@@ -296,7 +296,7 @@ START_TEST(test_routes_one_line)
 	ck_assert_uint_eq(c.routes[0].metric, 4294967295u);
 	ck_assert_uint_eq(c.routes[1].metric, 3000000000u);
 	ck_assert_uint_eq(c.routes[2].metric, 2);
-	ck_assert_str_eq(c.routes[2].dev, "c#");
+	ck_assert_str_eq(c.routes[2].nh[0].dev, "c#");
 	ck_assert_uint_eq(c.routes[3].metric, 5);
 	ck_assert_uint_eq(c.routes[4].metric, 4000000000u);
 	config_free(&c);
@@ -356,7 +356,7 @@ static const struct bad {
 	{ "max-clients = -1;\n", 1, "max-clients: -1 is out of range" },
 	{ "max-clients = 4294968320;\n", 1, "max-clients: 4294968320 is out of range" },
 	{ "max-clients = 99999999999999999999;\n", 1, "max-clients: integer too large" },
-	{ "max-message-size = 1023;\n", 1, "max-message-size: 1023 is out of range" },
+	{ "max-message-size = 16383;\n", 1, "max-message-size: 16383 is out of range" },
 	{ "max-message-size = 1048577;\n", 1, "out of range" },
 	{ "max-subscriber-queue = 15;\n", 1, "max-subscriber-queue: 15 is out of range" },
 	{ "idle-timeout = 2147484;\n", 1, "idle-timeout: 2147484 is out of range" },

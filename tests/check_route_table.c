@@ -16,11 +16,7 @@
 /* Field by field: struct padding is not part of a route. */
 static bool route_eq(const struct rt_route *a, const struct rt_route *b)
 {
-	return a->dst.addr.family == b->dst.addr.family && a->dst.len == b->dst.len &&
-	       memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16) == 0 &&
-	       a->gw.family == b->gw.family && memcmp(a->gw.bytes, b->gw.bytes, 16) == 0 &&
-	       memcmp(a->dev, b->dev, RT_IFNAMSIZ) == 0 && a->metric == b->metric &&
-	       a->origin == b->origin;
+	return rt_route_equal(a, b);
 }
 
 static struct rt_route mk(const char *dst, const char *gw, const char *dev, uint32_t metric)
@@ -28,12 +24,14 @@ static struct rt_route mk(const char *dst, const char *gw, const char *dev, uint
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof(r));
+	rt_route_init(&r);
 	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s: %s", dst, err);
 	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.gw, err) == 0, "%s: %s", gw, err);
+		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s: %s", gw, err);
 	if (dev)
-		strncpy(r.dev, dev, sizeof(r.dev) - 1);
+		strncpy(r.nh[0].dev, dev, sizeof(r.nh[0].dev) - 1);
+	r.nh_count = 1;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	return r;
 }
@@ -536,14 +534,16 @@ static void rnd_route(uint8_t family, struct rt_route *r)
 {
 	static const char *devs[] = { "eth0", "eth1", "wg0", "" };
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	rnd_prefix(family, &r->dst);
 	r->metric = rnd() % 4 == 0 ? rnd() : rnd() % 3;
-	strcpy(r->dev, devs[rnd() % 4]);
-	if (!r->dev[0] || rnd() % 2) {
-		r->gw.family = family;
-		r->gw.bytes[0] = (uint8_t)(rnd() % 4);
-		r->gw.bytes[3] = 1;
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
+	strcpy(r->nh[0].dev, devs[rnd() % 4]);
+	if (!r->nh[0].dev[0] || rnd() % 2) {
+		r->nh[0].gw.family = family;
+		r->nh[0].gw.bytes[0] = (uint8_t)(rnd() % 4);
+		r->nh[0].gw.bytes[3] = 1;
 	}
 	r->origin = (uint8_t)(rnd() % 2);
 }
@@ -761,10 +761,10 @@ static void bulk_load(struct route_table *t, struct ref *rf, uint8_t family, siz
 		if (staged.n && rnd() % 8 == 0) {
 			struct rt_route other = r;
 			r = staged.v[rnd() % staged.n].r;
-			r.gw = other.gw;
-			if (r.gw.family)
-				r.gw.family = r.dst.addr.family;
-			memcpy(r.dev, other.dev, sizeof(r.dev));
+			r.nh[0].gw = other.nh[0].gw;
+			if (r.nh[0].gw.family)
+				r.nh[0].gw.family = r.dst.addr.family;
+			memcpy(r.nh[0].dev, other.nh[0].dev, sizeof(r.nh[0].dev));
 		}
 		ck_assert_int_eq(route_table_stage(t, &r, tag), RT_OK);
 		ref_push(&staged, &r, tag);

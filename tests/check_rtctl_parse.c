@@ -28,8 +28,8 @@ START_TEST(route_add_full)
 	ck_assert_int_eq(q.cmd, CMD_ROUTE_ADD);
 	ck_assert_int_eq(q.msg_type, RT_MSG_ROUTE_ADD);
 	ck_assert_int_eq(q.route.dst.len, 24);
-	ck_assert_int_eq(q.route.gw.family, AF_INET);
-	ck_assert_str_eq(q.route.dev, "eth0");
+	ck_assert_int_eq(q.route.nh[0].gw.family, AF_INET);
+	ck_assert_str_eq(q.route.nh[0].dev, "eth0");
 	ck_assert_uint_eq(q.route.metric, 5);
 	ck_assert_int_eq(q.nrec, 1);
 	/* The object word is optional and order of keywords is free. */

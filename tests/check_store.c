@@ -71,12 +71,14 @@ static struct rt_route route(const char *dst, const char *gw, const char *dev, u
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof(r));
+	rt_route_init(&r);
 	ck_assert_int_eq(rt_prefix_parse(dst, &r.dst, err), 0);
 	if (gw)
-		ck_assert_int_eq(rt_addr_parse(gw, &r.gw, err), 0);
+		ck_assert_int_eq(rt_addr_parse(gw, &r.nh[0].gw, err), 0);
 	if (dev)
-		strncpy(r.dev, dev, RT_IFNAMSIZ - 1);
+		strncpy(r.nh[0].dev, dev, RT_IFNAMSIZ - 1);
+	r.nh_count = gw || dev;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	return r;
 }
@@ -1242,9 +1244,7 @@ static int rcollect(const struct rt_route *r, uint32_t slot, void *ctx)
 
 static bool route_eq(const struct rt_route *a, const struct rt_route *b)
 {
-	return rt_addr_equal(&a->dst.addr, &b->dst.addr) && a->dst.len == b->dst.len &&
-	       rt_addr_equal(&a->gw, &b->gw) &&
-	       strcmp(a->dev, b->dev) == 0 && a->metric == b->metric && a->origin == b->origin;
+	return rt_route_equal(a, b);
 }
 
 static struct route_store *open_routes(uint32_t cap, uint32_t *dropped)

@@ -554,7 +554,7 @@ static int parse_route(struct parser *p, const config_setting_t *list, unsigned 
 	bool have_dst = false;
 	const char *v = NULL;
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	r->origin = RT_ORIGIN_CONFIG;
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
@@ -575,14 +575,21 @@ static int parse_route(struct parser *p, const config_setting_t *list, unsigned 
 				return fail(p, s, "dst: %s", err);
 			have_dst = true;
 		} else if (strcmp(name, "via") == 0) {
-			if (rt_addr_parse(v, &r->gw, err) < 0)
+			if (rt_addr_parse(v, &r->nh[0].gw, err) < 0)
 				return fail(p, s, "via: %s", err);
-		} else if (rt_ifname_parse(v, r->dev, err) < 0) {
-			return fail(p, s, "dev: %s", err);
+			r->nh_count = 1;
+		} else {
+			if (rt_ifname_parse(v, r->nh[0].dev, err) < 0)
+				return fail(p, s, "dev: %s", err);
+			r->nh_count = 1;
 		}
 	}
 	if (!have_dst)
 		return fail(p, g, "routes: entry has no dst");
+	if (r->nh_count && r->nh[0].gw.family && r->nh[0].gw.family != r->dst.addr.family)
+		return fail(p, g, "route %s: gateway family does not match the destination's",
+		            rt_prefix_str(&r->dst, buf));
+	rt_route_normalise(r, true);
 	if (rt_route_check(r, err) < 0)
 		return fail(p, g, "route %s: %s", rt_prefix_str(&r->dst, buf), err);
 	return 0;
@@ -596,6 +603,7 @@ static int parse_neigh(struct parser *p, const config_setting_t *g, struct rt_ne
 
 	memset(n, 0, sizeof(*n));
 	n->origin = RT_ORIGIN_CONFIG;
+	n->state = NUD_PERMANENT;
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);

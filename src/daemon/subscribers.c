@@ -133,9 +133,8 @@ static int dump_put(struct dump_ctx *d, const struct rt_event *ev)
 
 static int dump_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
-	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE, .route = r };
 
-	ev.u.route = *r;
 	return dump_put(ctx, &ev);
 }
 
@@ -143,7 +142,7 @@ static int dump_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 {
 	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ARP, .slot = slot };
 
-	ev.u.neigh = *n;
+	ev.neigh = *n;
 	return dump_put(ctx, &ev);
 }
 

@@ -23,9 +23,9 @@ struct tables {
 
 static void emit_route(struct tables *t, uint8_t kind, const struct rt_route *r)
 {
-	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ROUTE };
+	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ROUTE,
+	                       .route = r };
 
-	ev.u.route = *r;
 	if (t->emit)
 		t->emit(t->emit_ctx, &ev);
 }
@@ -34,7 +34,7 @@ static void emit_neigh(struct tables *t, uint8_t kind, const struct rt_neigh *n,
 {
 	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ARP, .slot = slot };
 
-	ev.u.neigh = *n;
+	ev.neigh = *n;
 	if (t->emit)
 		t->emit(t->emit_ctx, &ev);
 }
@@ -181,12 +181,6 @@ void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx)
 	t->emit_ctx = ctx;
 }
 
-static bool route_same(const struct rt_route *a, const struct rt_route *b)
-{
-	return rt_addr_equal(&a->gw, &b->gw) && strcmp(a->dev, b->dev) == 0 &&
-	       a->origin == b->origin;
-}
-
 int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, bool *changed)
 {
 	struct rt_route old;
@@ -202,7 +196,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, b
 	if (rc == RT_OK) {
 		if (!replace)
 			return RT_E_EXISTS;
-		if (route_same(&old, r))
+		if (rt_route_equal(&old, r))
 			return RT_OK;
 		rc = route_store_update(t->rstore, &slot, r);
 		if (rc != RT_OK)
@@ -288,10 +282,16 @@ int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev)
 	return RT_OK;
 }
 
-/* Collect entries first: neither the table nor the store may change under
- * a walk.  One list holds either routes or neighbours. */
+/* Collect keys first: neither the table nor the store may change under a
+ * walk.  One list holds either routes or neighbours. */
+struct route_key {
+	struct rt_prefix dst;
+	uint32_t metric;
+	uint8_t origin;
+};
+
 struct key_list {
-	struct rt_route *routes;
+	struct route_key *routes;
 	struct rt_neigh *neighs;
 	size_t n, cap;
 	bool config_only;
@@ -314,14 +314,17 @@ static void *reserve(struct key_list *kl, void *arr, size_t size)
 static int collect_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
 	struct key_list *kl = ctx;
-	struct rt_route *v;
+	struct route_key *v;
 
 	if (kl->config_only && r->origin != RT_ORIGIN_CONFIG)
 		return 0;
 	if (!(v = reserve(kl, kl->routes, sizeof(*v))))
 		return -1;
 	kl->routes = v;
-	kl->routes[kl->n++] = *r;
+	v = &kl->routes[kl->n++];
+	v->dst = r->dst;
+	v->metric = r->metric;
+	v->origin = r->origin;
 	return 0;
 }
 
@@ -365,7 +368,7 @@ int tables_flush(struct tables *t, uint32_t table_flags, size_t *removed)
 	return rc;
 }
 
-static bool config_has_route(const struct rtmd_config *c, const struct rt_route *r)
+static bool config_has_route(const struct rtmd_config *c, const struct route_key *r)
 {
 	for (size_t i = 0; i < c->n_routes; i++)
 		if (c->routes[i].metric == r->metric && c->routes[i].dst.len == r->dst.len &&

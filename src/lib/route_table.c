@@ -955,8 +955,10 @@ static uint32_t nh_get(struct route_table *t, const struct rt_route *r)
 	struct nh_key k;
 
 	memset(&k, 0, sizeof(k));
-	k.gw = r->gw;
-	memcpy(k.dev, r->dev, sizeof(k.dev));
+	if (r->nh_count) {
+		k.gw = r->nh[0].gw;
+		memcpy(k.dev, r->nh[0].dev, sizeof(k.dev));
+	}
 	uint32_t slot = nh_hash(t, &k);
 	for (uint32_t j = t->buckets[slot]; j != NIL; j = nh_at(t, j)->hnext) {
 		struct nh *h = nh_at(t, j);
@@ -1006,12 +1008,14 @@ static void route_out_key(const struct route_table *t, const struct fam *f, cons
 
 	memcpy(k, key, f->kw * sizeof(uint32_t));
 	key_mask(k, len, f->kw);
-	memset(out, 0, sizeof(*out));
+	rt_route_init(out);
 	out->dst.addr.family = f->af;
 	key_to_bytes(out->dst.addr.bytes, k, f->kw);
 	out->dst.len = (uint8_t)len;
-	out->gw = h->key.gw;
-	memcpy(out->dev, h->key.dev, sizeof(out->dev));
+	out->nh[0].gw = h->key.gw;
+	memcpy(out->nh[0].dev, h->key.dev, sizeof(out->nh[0].dev));
+	out->nh[0].weight = 1;
+	out->nh_count = 1;
 	out->metric = metric;
 	out->origin = (uint8_t)(nh >> NH_BITS);
 }
@@ -1031,8 +1035,8 @@ static int prefix_valid(const struct rt_prefix *p)
 
 static int route_valid(const struct rt_route *r)
 {
-	return r && prefix_valid(&r->dst) &&
-	       (r->gw.family == 0 || r->gw.family == r->dst.addr.family);
+	return r && prefix_valid(&r->dst) && r->nh_count <= 1 &&
+	       (!r->nh_count || r->nh[0].gw.family == 0 || r->nh[0].gw.family == r->dst.addr.family);
 }
 
 /* ---- public: life cycle ----------------------------------------------------------- */
@@ -1760,15 +1764,17 @@ static int lookup4(const struct route_table *t, const struct rt_addr *a, struct 
 	if (out) {
 		const struct nh *nh = nh_at(t, h.nh & NH_MASK);
 		uint32_t k = h.len ? x & ~(UINT32_MAX >> (h.len - 1) >> 1) : 0;
-		memset(out, 0, sizeof(*out));
+		rt_route_init(out);
 		out->dst.addr.family = AF_INET;
 		out->dst.addr.bytes[0] = (uint8_t)(k >> 24);
 		out->dst.addr.bytes[1] = (uint8_t)(k >> 16);
 		out->dst.addr.bytes[2] = (uint8_t)(k >> 8);
 		out->dst.addr.bytes[3] = (uint8_t)k;
 		out->dst.len = (uint8_t)h.len;
-		out->gw = nh->key.gw;
-		memcpy(out->dev, nh->key.dev, sizeof(out->dev));
+		out->nh[0].gw = nh->key.gw;
+		memcpy(out->nh[0].dev, nh->key.dev, sizeof(out->nh[0].dev));
+		out->nh[0].weight = 1;
+		out->nh_count = 1;
 		out->metric = h.metric;
 		out->origin = (uint8_t)(h.nh >> NH_BITS);
 	}

@@ -212,7 +212,7 @@ int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 	return store_neigh_from_words(w[0], w[1], w[2], w[3], w[4], w[5], n);
 #else
 	/* rt_neigh_check()'s rules, open-coded: it formats messages. */
-	if (!store_zero(in + 40, STORE_ARP_PAYLOAD - 40) || in[39] > RT_ORIGIN_CONFIG)
+	if (!store_zero(in + 40, STORE_ARP_PAYLOAD - 40) || in[39] > RT_ORIGIN_MAX)
 		return -1;
 	if (in[0] == AF_INET) {
 		if (!store_zero(in + 5, 12))
@@ -226,6 +226,9 @@ int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 	memcpy(n->ip.bytes, in + 1, 16);
 	memcpy(n->lladdr, in + 33, 6);
 	n->origin = in[39];
+	n->protocol = 0;
+	n->flags = 0;
+	n->state = n->origin <= RT_ORIGIN_CONFIG ? NUD_PERMANENT : 0;
 	return 0;
 #endif
 }
@@ -236,8 +239,10 @@ void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOA
 	put_addr(out, &r->dst.addr);
 	out[17] = r->dst.len;
 	memcpy(out + 18, &r->metric, 4);
-	put_addr(out + 22, &r->gw);
-	put_dev(out + 39, r->dev);
+	if (r->nh_count) {
+		put_addr(out + 22, &r->nh[0].gw);
+		put_dev(out + 39, r->nh[0].dev);
+	}
 	out[55] = r->origin;
 }
 
@@ -245,17 +250,19 @@ int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r
 {
 	char err[RT_ERRLEN];
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	if (!in[0] || !store_zero(in + 56, STORE_ROUTE_PAYLOAD - 56))
 		return -1;
 	r->dst.addr.family = in[0];
 	memcpy(r->dst.addr.bytes, in + 1, 16);
 	r->dst.len = in[17];
 	memcpy(&r->metric, in + 18, 4);
-	r->gw.family = in[22];
-	memcpy(r->gw.bytes, in + 23, 16);
-	if (get_dev(in + 39, r->dev, true) < 0)
+	r->nh[0].gw.family = in[22];
+	memcpy(r->nh[0].gw.bytes, in + 23, 16);
+	if (get_dev(in + 39, r->nh[0].dev, true) < 0)
 		return -1;
+	r->nh[0].weight = 1;
+	r->nh_count = 1;
 	r->origin = in[55];
 	return rt_route_check(r, err) < 0 ? -1 : 0;
 }

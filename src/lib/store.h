@@ -126,7 +126,7 @@ int store_neigh_from_words_known(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t
 	uint64_t d0 = w2 >> 8 | w3 << 56, d1 = w3 >> 8 | w4 << 56, mac = w4 >> 8;
 	bool v4 = family == STORE_AF_INET;
 
-	if (w5 || (w4 >> 56) > RT_ORIGIN_CONFIG ||
+	if (w5 || (w4 >> 56) > RT_ORIGIN_MAX ||
 	    (!ip_ok && ((!v4 && family != STORE_AF_INET6) ||
 	                (v4 && ((w0 >> 40) | w1 | (w2 & 0xff))))) ||
 	    (!dev_ok && !store_dev_ok(d0, d1)))
@@ -139,6 +139,9 @@ int store_neigh_from_words_known(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t
 	memcpy(n->dev + 8, &d1, 8);
 	memcpy(n->lladdr, &mac, 6);
 	n->origin = (uint8_t)(w4 >> 56);
+	n->protocol = 0;
+	n->flags = 0;
+	n->state = n->origin <= RT_ORIGIN_CONFIG ? NUD_PERMANENT : 0;
 	return 0;
 }
 

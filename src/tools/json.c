@@ -16,10 +16,10 @@ struct json_object *rt_route_to_json(const struct rt_route *r)
 	if (!o)
 		return NULL;
 	add_str(o, "dst", rt_prefix_str(&r->dst, p));
-	if (r->gw.family)
-		add_str(o, "gateway", rt_addr_str(&r->gw, g));
-	if (r->dev[0])
-		add_str(o, "dev", r->dev);
+	if (r->nh_count && r->nh[0].gw.family)
+		add_str(o, "gateway", rt_addr_str(&r->nh[0].gw, g));
+	if (r->nh_count && r->nh[0].dev[0])
+		add_str(o, "dev", r->nh[0].dev);
 	json_object_object_add(o, "metric", json_object_new_int64(r->metric));
 	add_str(o, "proto", r->origin == RT_ORIGIN_CONFIG ? "config" : "rtctl");
 	return o;

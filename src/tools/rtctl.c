@@ -226,32 +226,37 @@ static int handle_reply(struct run *rn, struct request *q, const struct rt_hdr *
 			printf("flushed %u entries\n", a.applied);
 		return 1;
 	}
-	case RT_MSG_ROUTES:
+	case RT_MSG_ROUTES: {
+		static struct rt_route r;       /* 9 KiB, one at a time */
+		struct rt_reader rd;
+
 		if (o->json && q->cmd == CMD_ROUTE_LIST && !q->started)
 			json_array_begin(&q->ja, stdout);
 		q->started = true;
+		rt_msg_reader(&rd, h, msg);
 		for (uint32_t i = 0; i < h->count; i++) {
-			struct rt_route r;
-
-			if (rt_msg_get_route(h, msg, i, &r, why))
+			if (rt_msg_read_route(&rd, &r, why))
 				goto bad;
 			print_route(o, q, &r);
 		}
 		if (!more && o->json && q->cmd == CMD_ROUTE_LIST)
 			json_array_end(&q->ja);
 		return more ? 0 : 1;
+	}
 	case RT_MSG_NEIGHS: {
 		/* arp get prints an object for one match and an array for several:
 		 * buffer until the last message to know which. */
 		static struct json_object *acc;
+		struct rt_reader rd;
 
 		if (o->json && !acc)
 			acc = json_object_new_array();
+		rt_msg_reader(&rd, h, msg);
 		for (uint32_t i = 0; i < h->count; i++) {
 			struct rt_neigh n;
 			char buf[RT_ROUTESTRLEN];
 
-			if (rt_msg_get_neigh(h, msg, i, &n, why))
+			if (rt_msg_read_neigh(&rd, &n, why))
 				goto bad;
 			if (o->json && q->cmd == CMD_ARP_LIST) {
 				if (!q->started)

@@ -1,5 +1,6 @@
 /* rtctl_parse.c - rtctl's grammar (the words of ip-route and ip-neigh). */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,18 +39,20 @@ static int parse_route_spec(int argc, char **argv, struct rt_route *r, bool key_
 			if (seen_via)
 				FAIL("\"via\" given twice");
 			seen_via = true;
-			if (rt_addr_parse(v, &r->gw, why) < 0)
+			if (rt_addr_parse(v, &r->nh[0].gw, why) < 0)
 				FAIL("bad gateway: %s", why);
-			if (r->gw.family != r->dst.addr.family)
+			if (r->nh[0].gw.family != r->dst.addr.family)
 				FAIL("gateway %s is not of the destination's address family", v);
+			r->nh_count = 1;
 		} else if (strcmp(k, "dev") == 0) {
 			if (key_only)
 				FAIL("\"dev\" is not allowed here (a route is named by PREFIX and metric)");
 			if (seen_dev)
 				FAIL("\"dev\" given twice");
 			seen_dev = true;
-			if (rt_ifname_parse(v, r->dev, why) < 0)
+			if (rt_ifname_parse(v, r->nh[0].dev, why) < 0)
 				FAIL("%s", why);
+			r->nh_count = 1;
 		} else {
 			if (seen_metric)
 				FAIL("\"metric\" given twice");
@@ -60,6 +63,7 @@ static int parse_route_spec(int argc, char **argv, struct rt_route *r, bool key_
 	}
 	if (!key_only && !seen_via && !seen_dev)
 		FAIL("a route needs \"via GATEWAY\" or \"dev IFNAME\"");
+	rt_route_normalise(r, true);
 	return 0;
 }
 
@@ -213,7 +217,10 @@ static int parse_arp(int argc, char **argv, struct rtctl_req *q, char *err, size
 
 int rtctl_parse(int argc, char **argv, struct rtctl_req *q, char *err, size_t errlen)
 {
-	memset(q, 0, sizeof(*q));
+	memset(q, 0, offsetof(struct rtctl_req, route));
+	rt_route_init(&q->route);
+	memset(&q->neigh, 0, sizeof(q->neigh));
+	q->neigh.state = NUD_PERMANENT;
 	if (argc < 1)
 		FAIL("missing command (try rtctl --help)");
 	if (strcmp(argv[0], "route") == 0) {

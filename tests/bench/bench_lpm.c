@@ -154,7 +154,9 @@ static struct pk *gen_prefixes(size_t n, bool v6)
 
 static void pk_to_route(const struct pk *p, bool v6, uint32_t i, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = v6 ? AF_INET6 : AF_INET;
 	r->dst.len = p->len;
 	for (int b = 0; b < 8; b++) {
@@ -165,18 +167,18 @@ static void pk_to_route(const struct pk *p, bool v6, uint32_t i, struct rt_route
 	if (!v6)
 		memset(r->dst.addr.bytes + 4, 0, 12);
 	unsigned nh = i % 64;
-	r->gw.family = r->dst.addr.family;
+	r->nh[0].gw.family = r->dst.addr.family;
 	if (v6) {
-		r->gw.bytes[0] = 0xfe;
-		r->gw.bytes[1] = 0x80;
-		r->gw.bytes[15] = (uint8_t)(nh + 1);
+		r->nh[0].gw.bytes[0] = 0xfe;
+		r->nh[0].gw.bytes[1] = 0x80;
+		r->nh[0].gw.bytes[15] = (uint8_t)(nh + 1);
 	} else {
-		r->gw.bytes[0] = 100;
-		r->gw.bytes[1] = 64;
-		r->gw.bytes[2] = (uint8_t)nh;
-		r->gw.bytes[3] = 1;
+		r->nh[0].gw.bytes[0] = 100;
+		r->nh[0].gw.bytes[1] = 64;
+		r->nh[0].gw.bytes[2] = (uint8_t)nh;
+		r->nh[0].gw.bytes[3] = 1;
 	}
-	snprintf(r->dev, sizeof(r->dev), "eth%u", nh % 8);
+	snprintf(r->nh[0].dev, sizeof(r->nh[0].dev), "eth%u", nh % 8);
 	r->metric = 100;
 }
 

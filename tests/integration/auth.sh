@@ -107,8 +107,8 @@ stop_rtmd
 
 # max-reply-memory: a reader that asks for a list and does not read it
 # holds memory in rtmd; past the limit other readers' lists are "busy",
-# while root's are not limited.  30,000 routes list to ~1.7 MiB.
-printf 'writer-group = "%s";\nmax-reply-memory = 2;\n' "$TG" > "$CONF"
+# while root's are not limited.  30,000 routes list to ~3.0 MiB.
+printf 'writer-group = "%s";\nmax-reply-memory = 4;\n' "$TG" > "$CONF"
 start_rtmd
 awk 'BEGIN { for (i = 0; i < 30000; i++) printf "add 10.%d.%d.0/24 dev eth0\n", int(i / 256), i % 256 }' > "$T/many"
 rtctl flush route >/dev/null

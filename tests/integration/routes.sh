@@ -25,14 +25,14 @@ same "default route" "$OUT" "default via 192.0.2.254 metric 0"
 expect 0 "IPv6 route" -- rtctl add 2001:db8::/32 via fe80::1 dev eth0
 expect 0 "IPv6 default" -- rtctl add default6 dev eth0 metric 1024
 expect 0 "IPv6 get" -- rtctl get 2001:db8::5
-same "IPv6 longest prefix" "$OUT" "2001:db8::/32 via fe80::1 dev eth0 metric 0"
+same "IPv6 longest prefix (an IPv6 metric 0 is 1024, as in ip)" "$OUT" "2001:db8::/32 via fe80::1 dev eth0 metric 1024"
 expect 0 "list" -- rtctl list
 same "list order: IPv4 by prefix, then length, then metric; IPv6 after" "$OUT" "default via 192.0.2.254 metric 0
 10.0.0.0/24 dev eth1 metric 1
 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
 10.0.0.64/26 via 192.0.2.2 metric 0
 default6 dev eth0 metric 1024
-2001:db8::/32 via fe80::1 dev eth0 metric 0"
+2001:db8::/32 via fe80::1 dev eth0 metric 1024"
 expect 0 "list an exact prefix" -- rtctl list 10.0.0.0/24
 same "exact prefix lists both metrics" "$(echo "$OUT" | wc -l)" "2"
 expect 0 "list root" -- rtctl list root 10.0.0.0/8
