@@ -192,7 +192,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, b
 		*changed = false;
 	if (rt_route_check(r, NULL) < 0)
 		return RT_E_INVALID;
-	rc = route_table_find(t->routes, &r->dst, r->metric, &old, &slot);
+	rc = route_table_find(t->routes, &r->dst, r->metric, 0, &old, &slot);
 	if (rc == RT_OK) {
 		if (!replace)
 			return RT_E_EXISTS;
@@ -229,7 +229,7 @@ int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t met
 {
 	struct rt_route old;
 	uint32_t slot;
-	int rc = route_table_delete(t->routes, dst, metric, &old, &slot);
+	int rc = route_table_delete(t->routes, dst, metric, 0, &old, &slot);
 
 	if (rc != RT_OK)
 		return rc;
@@ -402,7 +402,7 @@ void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *
 		bool existed;
 
 		rt_route_format(r, buf, sizeof(buf));
-		existed = route_table_find(t->routes, &r->dst, r->metric, &cur, NULL) == RT_OK;
+		existed = route_table_find(t->routes, &r->dst, r->metric, 0, &cur, NULL) == RT_OK;
 		if (existed && cur.origin != RT_ORIGIN_CONFIG) {
 			log_notice("config route %s: an rtctl route has this key; leaving it", buf);
 			continue;

@@ -298,7 +298,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	t0 = now();
 	for (size_t i = 0; i < nroutes; i++) {
 		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
-		int rc = route_table_delete(t, &r.dst, r.metric, NULL, NULL);
+		int rc = route_table_delete(t, &r.dst, r.metric, 0, NULL, NULL);
 		if (rc != RT_OK) {
 			fprintf(stderr, "bench_lpm: route_table_delete #%zu failed: %d\n", i, rc);
 			exit(1);
@@ -336,7 +336,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	lookups(t, v6, rand_a, hit_a, nlookups, "/bulk");
 	for (size_t i = 0; i < nroutes; i++) {
 		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
-		if (route_table_delete(t, &r.dst, r.metric, NULL, NULL) != RT_OK) {
+		if (route_table_delete(t, &r.dst, r.metric, 0, NULL, NULL) != RT_OK) {
 			fprintf(stderr, "bench_lpm: route_table_delete #%zu after bulk failed\n", i);
 			exit(1);
 		}
