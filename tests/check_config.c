@@ -260,20 +260,20 @@ START_TEST(test_routes)
 	           ");\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, 6);
-	rt_route_format(&c.routes[0], buf, sizeof(buf));
+	rt_route_format(c.routes[0], buf, sizeof(buf));
 	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5 proto config");
 	for (size_t i = 0; i < c.n_routes; i++)
-		ck_assert_uint_eq(c.routes[i].origin, RT_ORIGIN_CONFIG);
-	ck_assert_uint_eq(c.routes[1].dst.len, 0);
-	ck_assert_uint_eq(c.routes[1].dst.addr.family, AF_INET);
-	ck_assert_uint_eq(c.routes[1].nh[0].gw.family, AF_INET);
-	ck_assert_str_eq(c.routes[1].nh[0].dev, "");
-	ck_assert_uint_eq(c.routes[1].metric, 0);
-	ck_assert_uint_eq(c.routes[2].dst.addr.family, AF_INET6);
-	ck_assert_uint_eq(c.routes[2].nh[0].gw.family, 0);
-	ck_assert_uint_eq(c.routes[3].metric, 4294967295u);
-	ck_assert_uint_eq(c.routes[4].metric, 4294967294u);
-	ck_assert_uint_eq(c.routes[5].metric, 7);
+		ck_assert_uint_eq(c.routes[i]->origin, RT_ORIGIN_CONFIG);
+	ck_assert_uint_eq(c.routes[1]->dst.len, 0);
+	ck_assert_uint_eq(c.routes[1]->dst.addr.family, AF_INET);
+	ck_assert_uint_eq(c.routes[1]->nh[0].gw.family, AF_INET);
+	ck_assert_str_eq(c.routes[1]->nh[0].dev, "");
+	ck_assert_uint_eq(c.routes[1]->metric, 0);
+	ck_assert_uint_eq(c.routes[2]->dst.addr.family, AF_INET6);
+	ck_assert_uint_eq(c.routes[2]->nh[0].gw.family, 0);
+	ck_assert_uint_eq(c.routes[3]->metric, 4294967295u);
+	ck_assert_uint_eq(c.routes[4]->metric, 4294967294u);
+	ck_assert_uint_eq(c.routes[5]->metric, 7);
 	config_free(&c);
 	ck_assert_ptr_null(c.routes);
 	ck_assert_uint_eq(c.n_routes, 0);
@@ -293,12 +293,12 @@ START_TEST(test_routes_one_line)
 	           " ); # metric = 9\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, 5);
-	ck_assert_uint_eq(c.routes[0].metric, 4294967295u);
-	ck_assert_uint_eq(c.routes[1].metric, 3000000000u);
-	ck_assert_uint_eq(c.routes[2].metric, 2);
-	ck_assert_str_eq(c.routes[2].nh[0].dev, "c#");
-	ck_assert_uint_eq(c.routes[3].metric, 5);
-	ck_assert_uint_eq(c.routes[4].metric, 4000000000u);
+	ck_assert_uint_eq(c.routes[0]->metric, 4294967295u);
+	ck_assert_uint_eq(c.routes[1]->metric, 3000000000u);
+	ck_assert_uint_eq(c.routes[2]->metric, 2);
+	ck_assert_str_eq(c.routes[2]->nh[0].dev, "c#");
+	ck_assert_uint_eq(c.routes[3]->metric, 5);
+	ck_assert_uint_eq(c.routes[4]->metric, 4000000000u);
 	config_free(&c);
 }
 END_TEST
@@ -487,7 +487,7 @@ START_TEST(test_include)
 	ck_assert_int_eq(chdir(cwd), 0);
 	ck_assert_uint_eq(c.max_clients, 9);
 	ck_assert_uint_eq(c.n_routes, 1);
-	ck_assert_uint_eq(c.routes[0].metric, 4000000000u);
+	ck_assert_uint_eq(c.routes[0]->metric, 4000000000u);
 	config_free(&c);
 
 	/* Errors in an included file name that file. */
@@ -533,7 +533,7 @@ START_TEST(test_many_routes)
 	free(text);
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, N);
-	ck_assert_uint_eq(c.routes[N - 1].metric, N - 1);
+	ck_assert_uint_eq(c.routes[N - 1]->metric, N - 1);
 	config_free(&c);
 }
 END_TEST

@@ -17,6 +17,11 @@
 #define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
 #define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
 
+struct config_at {
+	const char *file;                 /* one of rtmd_config.files */
+	unsigned line;
+};
+
 struct rtmd_config {
 	char socket[RT_PATHLEN];          /* "socket" */
 	char state_dir[RT_PATHLEN];       /* "state-dir" */
@@ -31,10 +36,17 @@ struct rtmd_config {
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
 	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
-	struct rt_route *routes;          /* static "routes", origin config */
+	/* Static "routes" (each allocated for its next hops: rt_route_dup())
+	 * and "neighbours" / "arp", origin config, with where each was defined
+	 * (file names in files, for "file:line" messages at reload). */
+	struct rt_route **routes;
+	struct config_at *route_at;
 	size_t n_routes;
-	struct rt_neigh *neighs;          /* static "arp", origin config */
+	struct rt_neigh *neighs;
+	struct config_at *neigh_at;
 	size_t n_neighs;
+	char **files;
+	size_t n_files;
 	/* Which scalar settings the file gave (so command-line options can win). */
 	bool has_socket, has_state_dir;
 };

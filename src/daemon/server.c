@@ -308,17 +308,32 @@ static void look_ahead(struct server *s, const struct rt_hdr *h, uint32_t i, str
 	}
 }
 
+/* The entry's text (what), and the owner for a refusal of RT_E_OWNED. */
+static void name_entry(char *what, size_t whatlen, int rc, const struct tables_result *res)
+{
+	size_t n = strlen(what);
+
+	/* cut like any message: the owner's name is short, the entry may not be */
+	if (rc == RT_E_OWNED && n < whatlen &&
+	    snprintf(what + n, whatlen - n, ": %s", res->text) >= (int)(whatlen - n))
+		what[whatlen - 1] = '\0';
+}
+
 /* Apply record i; 0 or an rt_err with the entry named in what.  The
  * entry's text is only made on failure: a million-route batch should not
  * pay for a million printfs. */
 static int apply_one(struct server *s, const struct rt_msg_desc *d, const struct rt_hdr *h,
-                     uint32_t i, struct lookahead *la, bool *changed, char *what, size_t whatlen)
+                     uint32_t i, struct lookahead *la, struct tables_result *res, char *what,
+                     size_t whatlen)
 {
+	unsigned flags = (d->op == RT_OP_REPLACE ? TABLES_REPLACE : 0) |
+	                 (h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0);
 	char why[RT_ERRLEN];
 	struct rt_neigh n;
 	int rc;
 
-	*changed = false;
+	res->changed = false;
+	res->notice = 0;
 	if (d->table == RT_TABLE_ROUTE) {
 		struct rt_route *r = &la->r[i % AHEAD];
 
@@ -328,17 +343,20 @@ static int apply_one(struct server *s, const struct rt_msg_desc *d, const struct
 			snprintf(what, whatlen, "%.120s", la->why[i % AHEAD]);
 			return rc;
 		}
+		/* rtctl's: the pending state is rtmd's to set */
 		r->origin = RT_ORIGIN_RTCTL;
+		r->flags = 0;
+		r->reason[0] = '\0';
 		if (d->op == RT_OP_DEL) {
-			rc = tables_route_del(s->tables, &r->dst, r->metric);
-			*changed = rc == RT_OK;
+			rc = tables_route_del(s->tables, &r->dst, r->metric, flags, res);
 			if (rc)
 				rt_route_key_format(r, what, whatlen);
 		} else {
-			rc = tables_route_add(s->tables, r, d->op == RT_OP_REPLACE, changed);
+			rc = tables_route_add(s->tables, r, flags, res);
 			if (rc)
 				rt_route_format(r, what, whatlen);
 		}
+		name_entry(what, whatlen, rc, res);
 		return rc;
 	}
 	rc = rt_msg_read_neigh(&la->rd, &n, why);
@@ -347,20 +365,32 @@ static int apply_one(struct server *s, const struct rt_msg_desc *d, const struct
 		return rc;
 	}
 	n.origin = RT_ORIGIN_RTCTL;
+	n.flags = 0;
 	rt_neigh_normalise(&n);
 	if (d->op == RT_OP_DEL) {
 		char a[RT_ADDRSTRLEN];
 
-		rc = tables_arp_del(s->tables, &n.ip, n.dev);
-		*changed = rc == RT_OK;
+		rc = tables_arp_del(s->tables, &n.ip, n.dev, flags, res);
 		if (rc)
 			snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
 	} else {
-		rc = tables_arp_add(s->tables, &n, d->op == RT_OP_REPLACE, changed);
+		rc = tables_arp_add(s->tables, &n, flags, res);
 		if (rc)
 			rt_neigh_format(&n, what, whatlen);
 	}
+	name_entry(what, whatlen, rc, res);
 	return rc;
+}
+
+static void reply_notice(struct server *s, struct conn *c, const struct rt_hdr *h, uint32_t index,
+                         const struct tables_result *res)
+{
+	struct rt_notice no = { .code = (uint32_t)res->notice, .index = index };
+
+	snprintf(no.text, sizeof(no.text), "%s", res->text);
+	rt_msg_begin(&s->mb, RT_MSG_NOTICE, h->seq, RT_F_MORE);
+	rt_msg_put_notice(&s->mb, &no);
+	queue_reply(c, &s->mb);
 }
 
 static void handle_change(struct server *s, struct conn *c, const struct rt_msg_desc *d,
@@ -388,7 +418,8 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 	}
 	if (d->op == RT_OP_FLUSH) {
 		size_t removed;
-		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL, &removed);
+		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL,
+		                      h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0, &removed);
 
 		if (rc != RT_OK)
 			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
@@ -406,13 +437,15 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 			decode_ahead(s, &la, j);
 	for (uint32_t i = 0; i < h->count; i++) {
 		char what[RT_ERR_TEXT];
-		bool changed;
-		int rc = apply_one(s, d, h, i, &la, &changed, what, sizeof(what));
+		struct tables_result res;
+		int rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
 
 		if (rc == RT_OK) {
 			applied++;
-			changed_n += changed;
-			s->unsynced += changed;
+			changed_n += res.changed;
+			s->unsynced += res.changed;
+			if (res.notice)
+				reply_notice(s, c, h, i, &res);
 			continue;
 		}
 		if (force) {

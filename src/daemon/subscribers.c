@@ -64,7 +64,13 @@ void server_on_event(void *ctx, const struct rt_event *ev)
 	if (rt_msg_put_event(&s->evmb, ev) < 0) {
 		server_publish(s);
 		if (rt_msg_put_event(&s->evmb, ev) < 0) {
-			log_err("cannot encode event %llu: out of memory", (unsigned long long)ev->seq);
+			/* A subscriber must never silently miss a change: without
+			 * the memory to tell them, drop them all (they resync). */
+			log_err("cannot encode event %llu: out of memory; dropping %zu subscriber(s), "
+			        "who will resync", (unsigned long long)ev->seq, s->n_subscribers);
+			for (struct conn *c = s->clients; c; c = c->next)
+				if (c->subscriber)
+					c->dead = true;
 			return;
 		}
 	}
