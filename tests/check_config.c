@@ -261,7 +261,7 @@ START_TEST(test_routes)
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, 6);
 	rt_route_format(c.routes[0], buf, sizeof(buf));
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5 proto config");
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 5");
 	for (size_t i = 0; i < c.n_routes; i++)
 		ck_assert_uint_eq(c.routes[i]->origin, RT_ORIGIN_CONFIG);
 	ck_assert_uint_eq(c.routes[1]->dst.len, 0);
@@ -317,7 +317,7 @@ START_TEST(test_arp)
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_neighs, 3);
 	rt_neigh_format(&c.neighs[0], buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 proto config");
+	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto config");
 	ck_assert_str_eq(c.neighs[1].dev, "eth1");
 	a = addr("2001:db8::7");
 	ck_assert(rt_addr_equal(&c.neighs[2].ip, &a));
@@ -419,11 +419,11 @@ static const struct bad {
 	  "  { dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; metric = 6; },\n"
 	  "  { dst = \"10.0.1.0/24\"; via = \"192.0.2.1\"; },\n"
 	  "  { dst = \"10.0.0.0/24\"; dev = \"eth9\"; metric = 5; }\n"
-	  ");\n", 5, "duplicate route 10.0.0.0/24 metric 5: already defined at line 2" },
+	  ");\n", 5, "duplicate route 10.0.0.0/24 proto config metric 5: already defined at line 2" },
 	{ "routes = (\n"
 	  "  { dst = \"default\"; via = \"192.0.2.1\"; },\n"
 	  "  { dst = \"0.0.0.0/0\"; via = \"192.0.2.2\"; metric = 0; }\n"
-	  ");\n", 3, "duplicate route default metric 0: already defined at line 2" },
+	  ");\n", 3, "duplicate route default proto config: already defined at line 2" },
 	{ "arp = (\n"
 	  "  { ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
 	  "  { ip = \"192.0.2.8\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
@@ -450,7 +450,7 @@ START_TEST(test_duplicate_order)
 	           "  { dst = \"10.9.0.0/16\"; dev = \"b\"; },\n"
 	           "  { dst = \"10.1.0.0/16\"; dev = \"b\"; },\n"
 	           "  { dst = \"10.9.0.0/16\"; dev = \"c\"; }\n"
-	           ");\n", 4, "duplicate route 10.9.0.0/16 metric 0: already defined at line 2");
+	           ");\n", 4, "duplicate route 10.9.0.0/16 proto config: already defined at line 2");
 }
 END_TEST
 
@@ -500,7 +500,7 @@ START_TEST(test_include)
 	write_text(inc, "routes = (\n  { dst = \"10.0.0.0/8\"; dev = \"a\"; },\n"
 	                "  { dst = \"10.0.0.0/8\"; dev = \"a\"; }\n);\n");
 	ck_assert_int_eq(config_load(path, false, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:3: duplicate route 10.0.0.0/8 metric 0: "
+	snprintf(want, sizeof(want), "%s:3: duplicate route 10.0.0.0/8 proto config: "
 	         "already defined at line 2 ", inc);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got \"%s\"", err);
 
@@ -508,7 +508,7 @@ START_TEST(test_include)
 	write_text(inc, "{ dst = \"10.0.0.0/8\"; dev = \"b\"; }\n");
 	write_conf("routes = (\n  { dst = \"10.0.0.0/8\"; dev = \"a\"; },\n@include \"routes.conf\"\n);\n");
 	ck_assert_int_eq(config_load(path, false, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:1: duplicate route 10.0.0.0/8 metric 0: "
+	snprintf(want, sizeof(want), "%s:1: duplicate route 10.0.0.0/8 proto config: "
 	         "already defined at %s:2 ", inc, path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got \"%s\"", err);
 }

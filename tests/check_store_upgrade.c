@@ -229,11 +229,11 @@ static void check_converted(void)
 	ck_assert_uint_eq(dropped, 0);
 	ck_assert_int_eq(route_store_load(rs, see, &s), 0);
 	ck_assert_int_eq(s.n, 5);
-	ck_assert(has(&s, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"));
-	ck_assert(has(&s, "10.1.0.0/16 dev eth1 metric 0 proto config"));
-	ck_assert(has(&s, "2001:db8::/32 via fe80::1 dev eth0 metric 1024"));
-	ck_assert(has(&s, "10.2.0.0/16 dev eth2 metric 0"));
-	ck_assert(has(&s, "10.4.0.0/16 via 192.0.2.2 metric 1"));
+	ck_assert(has(&s, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"));
+	ck_assert(has(&s, "10.1.0.0/16 dev eth1 proto config scope link"));
+	ck_assert(has(&s, "2001:db8::/32 via fe80::1 dev eth0 proto rtctl metric 1024 pref medium"));
+	ck_assert(has(&s, "10.2.0.0/16 dev eth2 proto rtctl scope link"));
+	ck_assert(has(&s, "10.4.0.0/16 via 192.0.2.2 proto rtctl metric 1"));
 	route_store_close(rs);
 }
 

@@ -620,30 +620,30 @@ static int collect_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 
 int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t *removed)
 {
-	struct key_list kl = { .rtctl = true, .config = flags & TABLES_TAKE_CONFIG };
+	struct key_list kr = { .rtctl = true, .config = flags & TABLES_TAKE_CONFIG }, kn = kr;
 	int rc = RT_OK;
 
+	/* Every key first: a flush that runs out of memory removes nothing
+	 * (the deletes themselves cannot fail). */
 	*removed = 0;
-	if (table_flags & RT_F_TABLE_ROUTE) {
-		route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl);
-		rc = kl.err;
-		for (size_t i = 0; rc == RT_OK && i < kl.n; i++)
-			if (tables_route_del(t, &kl.routes[i].dst, kl.routes[i].metric,
-			                     TABLES_TAKE_CONFIG, NULL) == RT_OK)
-				(*removed)++;
-		free(kl.routes);
-		kl.routes = NULL;
-		kl.n = kl.cap = 0;
+	if (table_flags & RT_F_TABLE_ROUTE)
+		route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kr);
+	if (!kr.err && (table_flags & RT_F_TABLE_ARP))
+		arp_store_walk_unordered(t->arp, collect_neigh, &kn);
+	if (kr.err || kn.err) {
+		rc = RT_E_FULL;
+		kr.n = kn.n = 0;
 	}
-	if (rc == RT_OK && (table_flags & RT_F_TABLE_ARP)) {
-		arp_store_walk_unordered(t->arp, collect_neigh, &kl);
-		rc = kl.err;
-		for (size_t i = 0; rc == RT_OK && i < kl.n; i++)
-			if (tables_arp_del(t, &kl.neighs[i].ip, kl.neighs[i].dev, TABLES_TAKE_CONFIG,
-			                   NULL) == RT_OK)
-				(*removed)++;
-		free(kl.neighs);
-	}
+	for (size_t i = 0; i < kr.n; i++)
+		if (tables_route_del(t, &kr.routes[i].dst, kr.routes[i].metric, TABLES_TAKE_CONFIG,
+		                     NULL) == RT_OK)
+			(*removed)++;
+	for (size_t i = 0; i < kn.n; i++)
+		if (tables_arp_del(t, &kn.neighs[i].ip, kn.neighs[i].dev, TABLES_TAKE_CONFIG, NULL) ==
+		    RT_OK)
+			(*removed)++;
+	free(kr.routes);
+	free(kn.neighs);
 	return rc;
 }
 

@@ -276,7 +276,10 @@ void rt_route_normalise(struct rt_route *r, bool default_scope)
 		if (nh->weight == 0 || r->nh_count == 1)
 			nh->weight = 1;
 	}
-	if (default_scope && r->type == RTN_UNICAST)
+	/* IPv6 routes have no scope: the kernel reports universe whatever was asked */
+	if (r->dst.addr.family == AF_INET6)
+		r->scope = RT_SCOPE_UNIVERSE;
+	else if (default_scope && r->type == RTN_UNICAST)
 		r->scope = r->nh_count == 1 && !r->nh[0].gw.family ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
 }
 
@@ -518,10 +521,8 @@ char *rt_prefix_str(const struct rt_prefix *p, char buf[RT_PREFIXSTRLEN])
 {
 	char a[RT_ADDRSTRLEN];
 
-	if (p->len == 0 && p->addr.family == AF_INET)
+	if (p->len == 0 && (p->addr.family == AF_INET || p->addr.family == AF_INET6))
 		snprintf(buf, RT_PREFIXSTRLEN, "default");
-	else if (p->len == 0 && p->addr.family == AF_INET6)
-		snprintf(buf, RT_PREFIXSTRLEN, "default6");
 	else if (p->len == max_len(p->addr.family))
 		snprintf(buf, RT_PREFIXSTRLEN, "%s", rt_addr_str(&p->addr, a));  /* a host, as ip prints it */
 	else
@@ -567,34 +568,134 @@ static void append(char *buf, size_t cap, size_t *off, const char *fmt, ...)
 		*off += (size_t)n;
 }
 
+/* Next-hop flags in ip(8)'s words and order (print_rt_flags()). */
+static void nh_flags(char *buf, size_t cap, size_t *off, uint8_t f)
+{
+	static const struct { uint8_t bit; const char *word; } w[] = {
+		{ RT_NHF_DEAD, "dead" }, { RT_NHF_ONLINK, "onlink" }, { RT_NHF_OFFLOAD, "offload" },
+		{ RT_NHF_TRAP, "trap" }, { RT_NHF_LINKDOWN, "linkdown" },
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (f & w[i].bit)
+			append(buf, cap, off, " %s", w[i].word);
+}
+
+/* "via GW", or "via inet6 GW" for an IPv4 route's IPv6 gateway, as ip. */
+static void nh_via(char *buf, size_t cap, size_t *off, const struct rt_route *r,
+                   const struct rt_nexthop *nh)
+{
+	char g[RT_ADDRSTRLEN];
+
+	if (nh->gw.family)
+		append(buf, cap, off, " via %s%s", nh->gw.family != r->dst.addr.family ? "inet6 " : "",
+		       rt_addr_str(&nh->gw, g));
+	if (nh->dev[0])
+		append(buf, cap, off, " dev %s", nh->dev);
+}
+
+/* The kernel reports IPv6 routes of these types on the loopback device. */
+static bool on_lo(const struct rt_route *r)
+{
+	return r->dst.addr.family == AF_INET6 && !r->nh_count &&
+	       (r->type == RTN_BLACKHOLE || r->type == RTN_UNREACHABLE || r->type == RTN_PROHIBIT);
+}
+
+/* proto: rtmd's own names for what it owns; else the protocol's name,
+ * except boot, which ip(8) leaves out. */
+static void proto_word(char *buf, size_t cap, size_t *off, const struct rt_route *r)
+{
+	char n[RT_NAMELEN];
+
+	if (rt_origin_owned(r->origin) || r->protocol != RTPROT_BOOT)
+		append(buf, cap, off, " proto %s", rt_owner_name(r->origin, r->protocol, n));
+}
+
+/* The head of both forms: type, destination, tos. */
+static void route_head(char *buf, size_t cap, size_t *off, const struct rt_route *r)
+{
+	char p[RT_PREFIXSTRLEN], n[RT_NAMELEN];
+
+	if (r->type != RTN_UNICAST)
+		append(buf, cap, off, "%s ", rt_type_name(r->type, n));
+	append(buf, cap, off, "%s", rt_prefix_str(&r->dst, p));
+	if (r->tos)
+		append(buf, cap, off, " tos %s", rt_tos_name(r->tos, n));
+}
+
+/* ip route show's words and order (iproute.c, print_route()): type, dst,
+ * tos, via, dev, proto, scope, src, metric, flags; then rtmd's pending,
+ * IPv6's pref, and a multipath route's next hops on the same line. */
 int rt_route_format(const struct rt_route *r, char *buf, size_t cap)
 {
-	char p[RT_PREFIXSTRLEN], g[RT_ADDRSTRLEN];
+	char a[RT_ADDRSTRLEN], n[RT_NAMELEN];
+	unsigned nh = r->nh_count <= RT_NH_MAX ? r->nh_count : RT_NH_MAX;
 	size_t off = 0;
 
-	append(buf, cap, &off, "%s", rt_prefix_str(&r->dst, p));
-	if (r->nh_count && r->nh[0].gw.family)
-		append(buf, cap, &off, " via %s", rt_addr_str(&r->nh[0].gw, g));
-	if (r->nh_count && r->nh[0].dev[0])
-		append(buf, cap, &off, " dev %s", r->nh[0].dev);
-	append(buf, cap, &off, " metric %u", r->metric);
-	if (r->origin == RT_ORIGIN_CONFIG)
-		append(buf, cap, &off, " proto config");
+	if (cap)
+		buf[0] = '\0';
+	route_head(buf, cap, &off, r);
+	if (nh == 1)
+		nh_via(buf, cap, &off, r, &r->nh[0]);
+	if (on_lo(r))
+		append(buf, cap, &off, " dev lo");
+	proto_word(buf, cap, &off, r);
+	if (r->scope != RT_SCOPE_UNIVERSE)
+		append(buf, cap, &off, " scope %s", rt_scope_name(r->scope, n));
+	if (r->src.family)
+		append(buf, cap, &off, " src %s", rt_addr_str(&r->src, a));
+	if (r->metric)
+		append(buf, cap, &off, " metric %u", r->metric);
+	if (nh == 1)
+		nh_flags(buf, cap, &off, r->nh[0].flags);
+	if (r->flags & RT_RF_PENDING)
+		append(buf, cap, &off, " pending");
+	if (r->dst.addr.family == AF_INET6)
+		append(buf, cap, &off, " pref %s", r->pref == RT_PREF_HIGH ? "high" :
+		       r->pref == RT_PREF_LOW ? "low" : "medium");
+	for (unsigned i = 0; nh > 1 && i < nh; i++) {
+		append(buf, cap, &off, " nexthop");
+		nh_via(buf, cap, &off, r, &r->nh[i]);
+		append(buf, cap, &off, " weight %u", r->nh[i].weight ? r->nh[i].weight : 1);
+		nh_flags(buf, cap, &off, r->nh[i].flags);
+	}
 	return (int)off;
 }
 
 int rt_route_key_format(const struct rt_route *r, char *buf, size_t cap)
 {
-	char p[RT_PREFIXSTRLEN];
+	char p[RT_PREFIXSTRLEN], n[RT_NAMELEN];
+	size_t off = 0;
 
-	return snprintf(buf, cap, "%s metric %u", rt_prefix_str(&r->dst, p), r->metric);
+	if (cap)
+		buf[0] = '\0';
+	append(buf, cap, &off, "%s", rt_prefix_str(&r->dst, p));
+	if (r->tos)
+		append(buf, cap, &off, " tos %s", rt_tos_name(r->tos, n));
+	/* an imported IPv6 route without a gateway is keyed by its device */
+	if (((r->disc >> RT_DISC_IFINDEX_SHIFT) & RT_DISC_IFINDEX_MAX) && r->nh_count &&
+	    r->nh[0].dev[0])
+		append(buf, cap, &off, " dev %s", r->nh[0].dev);
+	proto_word(buf, cap, &off, r);
+	if (r->metric)
+		append(buf, cap, &off, " metric %u", r->metric);
+	return (int)off;
 }
 
+/* ip neigh show's words and order (ipneigh.c, print_neigh()): dst, dev,
+ * lladdr, router, proxy, the state, then proto. */
 int rt_neigh_format(const struct rt_neigh *n, char *buf, size_t cap)
 {
-	char a[RT_ADDRSTRLEN], m[RT_MACSTRLEN];
+	char a[RT_ADDRSTRLEN], m[RT_MACSTRLEN], st[RT_NUDSTRLEN], p[RT_NAMELEN];
+	size_t off = 0;
 
-	return snprintf(buf, cap, "%s dev %s lladdr %s%s", rt_addr_str(&n->ip, a), n->dev,
-	                rt_mac_str(n->lladdr, m),
-	                n->origin == RT_ORIGIN_CONFIG ? " proto config" : "");
+	if (cap)
+		buf[0] = '\0';
+	rt_nud_format(n->state, st, sizeof(st));
+	append(buf, cap, &off, "%s dev %s lladdr %s%s%s %s", rt_addr_str(&n->ip, a), n->dev,
+	       rt_mac_str(n->lladdr, m), n->flags & NTF_ROUTER ? " router" : "",
+	       n->flags & NTF_PROXY ? " proxy" : "", st);
+	if (rt_origin_owned(n->origin) || n->protocol)
+		append(buf, cap, &off, " proto %s", rt_owner_name(n->origin, n->protocol, p));
+	return (int)off;
 }

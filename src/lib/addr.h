@@ -163,8 +163,9 @@ bool rt_route_equal(const struct rt_route *a, const struct rt_route *b);
 struct rt_route *rt_route_dup(const struct rt_route *r);
 /* ip(8)'s defaults: IPv6 metric 0 -> 1024; weight 0 -> 1 and a single next
  * hop's weight 1; an IPv4 gateway 0.0.0.0 with a dev is no gateway; with
- * default_scope (the route's text did not name a scope), scope link for a
- * unicast route whose one next hop has no gateway, else universe.  Next
+ * default_scope (the route's text did not name a scope), scope link for an
+ * IPv4 unicast route whose one next hop has no gateway, else universe; an
+ * IPv6 route's scope is always universe, as the kernel reports it.  Next
  * hops keep their order. */
 void rt_route_normalise(struct rt_route *r, bool default_scope);
 /* The kernel's rules and the encoding's (module comment of addr.c). */
@@ -199,10 +200,12 @@ bool rt_prefix_contains(const struct rt_prefix *p, const struct rt_addr *a);
  * text may be long (RT_NH_MAX next hops); RT_ROUTESTRLEN holds any route of
  * up to 2 next hops. */
 #define RT_ROUTESTRLEN 512
+#define RT_ROUTESTRMAX 32768    /* any route, RT_NH_MAX next hops and all */
 int rt_route_format(const struct rt_route *r, char *buf, size_t cap);
 int rt_neigh_format(const struct rt_neigh *n, char *buf, size_t cap);
-/* The key: "10.0.0.0/24 proto rtctl metric 100" ("tos", and "dev" where
- * the key holds one, for imported routes). */
+/* The key, for deletes and errors, in rt_route_format()'s words: "10.0.0.0/24
+ * proto rtctl metric 100" ("tos", and "dev" where an imported route's key
+ * holds one; no type word, no metric 0). */
 int rt_route_key_format(const struct rt_route *r, char *buf, size_t cap);
 
 #endif

@@ -47,22 +47,24 @@ static const char *prog = "rtctl";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtctl [OPTIONS] [route] add|replace PREFIX [via GATEWAY] [dev IFNAME] [metric N]\n"
-	"       rtctl [OPTIONS] [route] delete PREFIX [metric N]\n"
+	"Usage: rtctl [OPTIONS] [route] add|replace [TYPE] PREFIX [via GATEWAY] [dev IFNAME]\n"
+	"                 [src ADDR] [scope S] [onlink] [metric N] [nexthop via GW [dev IF] [weight W]]...\n"
+	"       rtctl [OPTIONS] [route] delete [TYPE] PREFIX [metric N]\n"
 	"       rtctl [OPTIONS] [route] list [[root|match|exact] PREFIX]\n"
 	"       rtctl [OPTIONS] [route] get ADDRESS\n"
-	"       rtctl [OPTIONS] arp add|replace IP lladdr MAC dev IFNAME\n"
-	"       rtctl [OPTIONS] arp delete IP dev IFNAME\n"
-	"       rtctl [OPTIONS] arp list\n"
-	"       rtctl [OPTIONS] arp get IP|MAC\n"
-	"       rtctl [OPTIONS] flush route|arp\n"
+	"       rtctl [OPTIONS] neigh add|replace IP lladdr MAC dev IFNAME [nud permanent]\n"
+	"       rtctl [OPTIONS] neigh delete IP dev IFNAME\n"
+	"       rtctl [OPTIONS] neigh list\n"
+	"       rtctl [OPTIONS] neigh get IP|MAC\n"
+	"       rtctl [OPTIONS] flush route|neigh\n"
 	"       rtctl [OPTIONS] status\n"
 	"       rtctl [OPTIONS] -b FILE|-\n"
 	"Options:\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          print JSON\n"
 	"  -b, --batch FILE    run the commands in FILE ('-' = stdin), one a line\n"
-	"  -f, --force         in a batch, go on past failing lines\n"
+	"  -f, --force         change or remove config entries; in a batch, go on past\n"
+	"                      failing lines\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
@@ -109,7 +111,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 static void print_route(const struct opts *o, struct request *q, const struct rt_route *r)
 {
-	char buf[RT_ROUTESTRLEN];
+	static char buf[RT_ROUTESTRMAX];
 
 	if (o->json) {
 		if (q->cmd == CMD_ROUTE_GET)
@@ -185,6 +187,8 @@ static void report_error(struct run *rn, struct request *q, const struct rt_erro
 		         q->lines[e->index < q->count ? e->index : 0]);
 	if (e->code == RT_E_PERM)
 		fprintf(stderr, "%s: %s%s: permission denied (%s)\n", prog, where, what, e->text);
+	else if (e->code == RT_E_OWNED)         /* the text names the entry and its owner */
+		fprintf(stderr, "%s: %s%s %s\n", prog, where, what, e->text);
 	else if (e->text[0])
 		fprintf(stderr, "%s: %s%s %s: %s\n", prog, where, what, e->text, rt_err_str((int)e->code));
 	else
@@ -215,6 +219,21 @@ static int handle_reply(struct run *rn, struct request *q, const struct rt_hdr *
 		if (rt_msg_get_error(h, msg, &e, why))
 			goto bad;
 		report_error(rn, q, &e);
+		return more ? 0 : 1;
+	}
+	case RT_MSG_NOTICE: {
+		struct rt_notice no;
+		char where[300] = "";
+
+		if (rt_msg_get_notice(h, msg, &no, why))
+			goto bad;
+		if (rn->src)
+			snprintf(where, sizeof(where), "%s:%u: ", rn->src,
+			         q->lines[no.index < q->count ? no.index : 0]);
+		if (!o->quiet)
+			fprintf(stderr, "%s: %s%s%s%s\n", prog, where,
+			        no.code == RT_NOTE_PENDING ? "warning: pending (" : "", no.text,
+			        no.code == RT_NOTE_PENDING ? ")" : "");
 		return more ? 0 : 1;
 	}
 	case RT_MSG_ACK: {
@@ -423,7 +442,8 @@ static int run_single(const struct opts *o, int argc, char **argv)
 	q.seq = c.next_seq++;
 	q.cmd = r.cmd;
 	q.lines = &line;
-	rt_msg_begin(&mb, r.msg_type, q.seq, r.flags);
+	rt_msg_begin(&mb, r.msg_type, q.seq,
+	             r.flags | (o->force && rtctl_is_change(r.cmd) ? RT_F_TAKE_CONFIG : 0));
 	if (r.nrec)
 		add_record(&mb, &r);
 	if (finish_request(&q, &mb) < 0) {
@@ -519,7 +539,7 @@ static int run_batch(const struct opts *o)
 	char *line = NULL;
 	size_t linecap = 0, lines_cap = 0;
 	uint32_t lineno = 0, seq = 1;
-	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE : 0);
+	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE | RT_F_TAKE_CONFIG : 0);
 	int rc = EXIT_OK;
 
 	if (!f) {

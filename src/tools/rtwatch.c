@@ -156,8 +156,9 @@ static void read_mapping(struct mon *m, struct rt_event *ev)
 static void print_event(struct mon *m, struct rt_event *ev)
 {
 	static const char *const kinds[] = { [RT_EV_ADD] = "add", [RT_EV_CHANGE] = "change", [RT_EV_DEL] = "del" };
-	const char *table = ev->table == RT_TABLE_ROUTE ? "route" : "arp";
-	char ts[64], buf[RT_ROUTESTRLEN];
+	const char *table = ev->table == RT_TABLE_ROUTE ? "route" : "neigh";
+	static char buf[RT_ROUTESTRMAX];
+	char ts[64];
 
 	if (ev->table == RT_TABLE_ARP)
 		read_mapping(m, ev);
