@@ -574,7 +574,7 @@ START_TEST(test_shipped_file)
 	fclose(f);
 	ck_assert_int_eq(fclose(out), 0);
 	load_ok(&c);
-	ck_assert_uint_eq(c.n_routes, 3);
+	ck_assert_uint_eq(c.n_routes, 5);
 	ck_assert_uint_eq(c.n_neighs, 1);
 	config_free(&c);
 	config_defaults(&d);

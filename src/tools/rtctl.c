@@ -19,6 +19,7 @@
 #include "json.h"
 #include "proto.h"
 #include "rtctl_parse.h"
+#include "rtnames.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 #define WINDOW 32            /* batch messages in flight */
@@ -125,26 +126,101 @@ static void print_route(const struct opts *o, struct request *q, const struct rt
 	q->shown++;
 }
 
+static void add_int(struct json_object *j, const char *key, uint64_t v)
+{
+	json_object_object_add(j, key, json_object_new_int64((int64_t)v));
+}
+
+static void add_str(struct json_object *j, const char *key, const char *v)
+{
+	json_object_object_add(j, key, json_object_new_string(v));
+}
+
+/* Kernel sync and FPM, as objects that later work only fills in. */
+static void status_parts_json(struct json_object *j, const struct rt_status *st)
+{
+	struct json_object *k = json_object_new_object(), *f = json_object_new_object();
+	char proto[RT_NAMELEN];
+
+	json_object_object_add(k, "enabled", json_object_new_boolean(st->kernel_sync));
+	add_int(k, "table", st->kernel_table);
+	add_str(k, "protocol", rt_proto_name(st->kernel_protocol, proto));
+	add_int(k, "installed_routes", st->kernel_installed_routes);
+	add_int(k, "installed_neighs", st->kernel_installed_neighs);
+	add_int(k, "pending_routes", st->kernel_pending_routes);
+	add_int(k, "pending_neighs", st->kernel_pending_neighs);
+	add_int(k, "imported_routes", st->kernel_imported_routes);
+	add_int(k, "imported_neighs", st->kernel_imported_neighs);
+	add_int(k, "resyncs", st->kernel_resyncs);
+	add_int(k, "unmapped_neighs", st->kernel_unmapped_neighs);
+	add_str(k, "last_error", st->kernel_last_error);
+	json_object_object_add(j, "kernel", k);
+	json_object_object_add(f, "enabled", json_object_new_boolean(st->fpm_listen[0] != 0));
+	add_str(f, "listen", st->fpm_listen);
+	add_str(f, "peer", st->fpm_peer);
+	json_object_object_add(f, "connected", json_object_new_boolean(st->fpm_connected));
+	add_int(f, "routes", st->fpm_routes);
+	add_int(f, "replays", st->fpm_replays);
+	add_int(f, "ignored_other_tables", st->fpm_ignored);
+	add_str(f, "last_error", st->fpm_last_error);
+	json_object_object_add(j, "fpm", f);
+}
+
+static void status_parts_text(const struct rt_status *st)
+{
+	char proto[RT_NAMELEN];
+
+	if (!st->kernel_sync) {
+		printf("kernel sync: off\n");
+	} else {
+		printf("kernel sync: table %u, proto %s; installed %llu routes, %llu neighbours; "
+		       "pending %llu, %llu; imported %llu, %llu; resyncs %llu; unmapped neighbours %llu\n",
+		       st->kernel_table, rt_proto_name(st->kernel_protocol, proto),
+		       (unsigned long long)st->kernel_installed_routes,
+		       (unsigned long long)st->kernel_installed_neighs,
+		       (unsigned long long)st->kernel_pending_routes,
+		       (unsigned long long)st->kernel_pending_neighs,
+		       (unsigned long long)st->kernel_imported_routes,
+		       (unsigned long long)st->kernel_imported_neighs,
+		       (unsigned long long)st->kernel_resyncs,
+		       (unsigned long long)st->kernel_unmapped_neighs);
+		if (st->kernel_last_error[0])
+			printf("kernel error: %s\n", st->kernel_last_error);
+	}
+	if (!st->fpm_listen[0]) {
+		printf("fpm:         off\n");
+	} else {
+		printf("fpm:         listening on %s, %s%s; %llu routes, %llu replays, "
+		       "%llu routes of other tables ignored\n", st->fpm_listen,
+		       st->fpm_connected ? "connected to " : "not connected",
+		       st->fpm_connected ? st->fpm_peer : "", (unsigned long long)st->fpm_routes,
+		       (unsigned long long)st->fpm_replays, (unsigned long long)st->fpm_ignored);
+		if (st->fpm_last_error[0])
+			printf("fpm error:   %s\n", st->fpm_last_error);
+	}
+}
+
 static void print_status(const struct opts *o, const struct rt_status *st)
 {
 	if (o->json) {
 		struct json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "version", json_object_new_string(st->version));
-		json_object_object_add(j, "uptime_s", json_object_new_int64((int64_t)(st->uptime_ms / 1000)));
-		json_object_object_add(j, "routes", json_object_new_int64((int64_t)st->routes));
-		json_object_object_add(j, "routes4", json_object_new_int64((int64_t)st->routes4));
-		json_object_object_add(j, "routes6", json_object_new_int64((int64_t)st->routes6));
-		json_object_object_add(j, "arp", json_object_new_int64((int64_t)st->neighs));
-		json_object_object_add(j, "clients", json_object_new_int64(st->clients));
-		json_object_object_add(j, "subscribers", json_object_new_int64(st->subscribers));
-		json_object_object_add(j, "event_seq", json_object_new_int64((int64_t)st->event_seq));
-		json_object_object_add(j, "sync", json_object_new_string(st->sync_always ? "always" : "interval"));
-		json_object_object_add(j, "sync_interval_ms", json_object_new_int64(st->sync_interval_ms));
-		json_object_object_add(j, "route_capacity", json_object_new_int64((int64_t)st->route_capacity));
-		json_object_object_add(j, "arp_capacity", json_object_new_int64((int64_t)st->arp_capacity));
-		json_object_object_add(j, "route_store", json_object_new_string(st->route_store));
-		json_object_object_add(j, "arp_store", json_object_new_string(st->arp_store));
+		add_str(j, "version", st->version);
+		add_int(j, "uptime_s", st->uptime_ms / 1000);
+		add_int(j, "routes", st->routes);
+		add_int(j, "routes4", st->routes4);
+		add_int(j, "routes6", st->routes6);
+		add_int(j, "arp", st->neighs);
+		add_int(j, "clients", st->clients);
+		add_int(j, "subscribers", st->subscribers);
+		add_int(j, "event_seq", st->event_seq);
+		add_str(j, "sync", st->sync_always ? "always" : "interval");
+		add_int(j, "sync_interval_ms", st->sync_interval_ms);
+		add_int(j, "route_capacity", st->route_capacity);
+		add_int(j, "arp_capacity", st->arp_capacity);
+		add_str(j, "route_store", st->route_store);
+		add_str(j, "arp_store", st->arp_store);
+		status_parts_json(j, st);
 		json_print_line(stdout, j);
 		return;
 	}
@@ -164,6 +240,7 @@ static void print_status(const struct opts *o, const struct rt_status *st)
 	else
 		printf("sync:        interval (within %u ms)\n", st->sync_interval_ms);
 	printf("route store: %s\narp store:   %s\n", st->route_store, st->arp_store);
+	status_parts_text(st);
 }
 
 /* ---- replies ---------------------------------------------------------------- */

@@ -38,7 +38,7 @@ struct mon {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtwatch [OPTIONS] [route|arp|all]\n"
+	"Usage: rtwatch [OPTIONS] [route|neigh|all]   (arp = neigh)\n"
 	"Print rtmd's tables as \"add\" events, then \"sync\", then every change.\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          one JSON object a line\n"
@@ -96,7 +96,7 @@ static void parse_args(int argc, char **argv, struct mon *m)
 		else if (strcmp(w, "arp") == 0 || strcmp(w, "neigh") == 0)
 			m->tables = RT_F_TABLE_ARP;
 		else if (strcmp(w, "all") != 0) {
-			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, arp or all)\n", w);
+			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, neigh or all)\n", w);
 			exit(EXIT_USAGE);
 		}
 		if (optind + 1 < argc) {

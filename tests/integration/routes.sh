@@ -50,8 +50,9 @@ expect 1 "deleting again is refused" -- rtctl del 10.0.0.0/24 metric 5
 contains "not found names the route" "$ERR" "10.0.0.0/24 proto rtctl metric 5: not found"
 expect 0 "status" -- rtctl status
 contains "status shows the route count" "$OUT" "routes:      6"
+contains "status says kernel sync is off" "$OUT" "kernel sync: off"
 expect 0 "status --json" -- rtctl status --json
-same "status JSON counts" "$(echo "$OUT" | jq -c '[.routes, .arp, .sync]')" '[6,0,"always"]'
+same "status JSON counts" "$(echo "$OUT" | jq -c '[.routes, .arp, .sync, .kernel.enabled, .fpm.enabled]')" '[6,0,"always",false,false]'
 
 # The other types, source, scope, onlink and multipath, printed as ip does.
 expect 0 "blackhole" -- rtctl add blackhole 10.60.0.0/16

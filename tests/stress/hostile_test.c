@@ -497,7 +497,7 @@ static void class_magic_version(void)
 static void class_types(void)
 {
 	static const uint16_t unknown[] = { 0, 14, 15, 63, 73, 100, 0x7fff, 0xffff };
-	uint8_t b[RT_HDR_SIZE + 1024];
+	uint8_t b[RT_HDR_SIZE + 2048];
 
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, unknown[i], RT_HDR_SIZE, 1, 0, 0);
@@ -508,6 +508,9 @@ static void class_types(void)
 	for (uint16_t t = RT_MSG_ACK; t <= RT_MSG_TYPE_MAX; t++) {
 		size_t rs = record_size(t);
 		uint32_t len = (uint32_t)(RT_HDR_SIZE + rs);
+
+		if (rs > sizeof(b) - RT_HDR_SIZE)
+			fail("record of type %u (%zu bytes) does not fit the test buffer", t, rs);
 
 		memset(b, 0, sizeof(b));
 		put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, t, len, 1, rs ? 1 : 0, 0);
