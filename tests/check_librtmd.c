@@ -325,7 +325,7 @@ START_TEST(test_client_routes)
 	              "errmsg \"%s\"", rtmd_errmsg());
 	ck_assert_int_eq(rtmd_client_route_get(c, &a, got), 0);
 	rtmd_route_format(got, RTMD_FORMAT_TEXT, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5");
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5");
 	a = A("10.9.9.9");
 	ck_assert_int_eq(rtmd_client_route_get(c, &a, got), RTMD_E_NOTFOUND);
 
@@ -335,7 +335,7 @@ START_TEST(test_client_routes)
 	add(c, "10.1.0.0/16", NULL, "eth2", 0);
 	add(c, "2001:db8::/32", "fe80::1", "eth0", 1024);
 	ck_assert_int_eq(rtmd_client_route_list(c, NULL, list_route, &l), 3);
-	ck_assert_str_eq(l.text[0], "10.0.0.0/24 via 192.0.2.9 dev eth1 metric 5");
+	ck_assert_str_eq(l.text[0], "10.0.0.0/24 via 192.0.2.9 dev eth1 proto rtctl metric 5");
 
 	/* A prefix filter goes to rtmd; the rest is applied here. */
 	rtmd_filter *f = rtmd_filter_new();
@@ -347,7 +347,7 @@ START_TEST(test_client_routes)
 	ck_assert_int_eq(rtmd_filter_set_dev(f, "eth2"), 0);
 	l.n = 0;
 	ck_assert_int_eq(rtmd_client_route_list(c, f, list_route, &l), 1);
-	ck_assert_str_eq(l.text[0], "10.1.0.0/16 dev eth2 metric 0");
+	ck_assert_str_eq(l.text[0], "10.1.0.0/16 dev eth2 proto rtctl scope link");
 	rtmd_filter_free(f);
 
 	ck_assert_int_eq(rtmd_client_route_delete(c, r), 0);
@@ -383,7 +383,7 @@ START_TEST(test_client_neighs_and_status)
 	n = neigh("192.0.2.8", "02:00:00:00:00:07", "eth1");
 	ck_assert_int_eq(rtmd_client_neigh_replace(c, n), 0);
 	ck_assert_int_eq(rtmd_client_neigh_get(c, &ip, first_neigh, text), 1);
-	ck_assert_str_eq(text, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07");
+	ck_assert_str_eq(text, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl");
 	ck_assert_int_eq(rtmd_client_neigh_get_lladdr(c, mac, first_neigh, text), 2);
 	mac[5] = 9;
 	ck_assert_int_eq(rtmd_client_neigh_get_lladdr(c, mac, first_neigh, text), RTMD_E_NOTFOUND);
@@ -408,6 +408,157 @@ START_TEST(test_client_neighs_and_status)
 }
 END_TEST
 
+/* Notices a change came with. */
+struct notices {
+	int n;
+	size_t index[8];
+	enum rtmd_notice what[8];
+	char text[8][160];
+};
+
+static void noticed(void *ctx, size_t index, enum rtmd_notice what, const char *text)
+{
+	struct notices *no = ctx;
+
+	if (no->n < 8) {
+		no->index[no->n] = index;
+		no->what[no->n] = what;
+		snprintf(no->text[no->n], sizeof(no->text[0]), "%s", text);
+	}
+	no->n++;
+}
+
+/* rtmd.conf's entries are refused unless the client takes them over, as
+ * rtctl --force; the take-over is a notice.  Status has the kernel's and
+ * FPM's parts as dotted keys. */
+START_TEST(test_client_config_entries)
+{
+	rtmd_client *c;
+	rtmd_batch *b = rtmd_batch_new(RTMD_BATCH_TAKE_CONFIG);
+	struct notices no = { 0 };
+	rtmd_route *r;
+	rtmd_status *st;
+	uint64_t v;
+
+	teardown();
+	start("routes = ( { dst = \"10.9.0.0/16\"; dev = \"eth0\"; },\n"
+	      "           { dst = \"10.8.0.0/16\"; dev = \"eth0\"; } );\n");
+	c = client();
+	rtmd_client_on_notice(c, noticed, &no);
+	r = route("10.9.0.0/16", "192.0.2.1", "eth0", 0);
+	ck_assert_int_eq(rtmd_client_route_replace(c, r), RTMD_E_OWNED);
+	ck_assert_msg(strstr(rtmd_errmsg(), "owned by config"), "%s", rtmd_errmsg());
+	ck_assert_str_eq(rtmd_strerror(RTMD_E_OWNED), "owned by another protocol");
+	ck_assert_int_eq(rtmd_client_route_flush(c), 0);        /* config entries stay */
+	ck_assert_int_eq(rtmd_client_set_flags(c, 0x10), -EINVAL);
+	ck_assert_int_eq(rtmd_client_set_flags(c, RTMD_CLIENT_TAKE_CONFIG), 0);
+	ck_assert_int_eq(rtmd_client_route_replace(c, r), 0);
+	ck_assert_int_eq(no.n, 1);
+	ck_assert_uint_eq(no.index[0], 0);
+	ck_assert_int_eq(no.what[0], RTMD_NOTICE_TAKEN_OVER);
+	ck_assert_msg(no.text[0][0], "a notice says what happened");
+	struct rtmd_addr in = A("10.9.1.1");
+	rtmd_route *got = rtmd_route_new();
+	ck_assert_int_eq(rtmd_client_route_get(c, &in, got), 0);
+	ck_assert_uint_eq(rtmd_route_origin(got), RTMD_ORIGIN_RTCTL);
+	rtmd_route_free(got);
+	rtmd_route_free(r);
+
+	/* In a batch, the notice names the change. */
+	r = route("10.7.0.0/16", NULL, "eth1", 0);
+	ck_assert_int_eq(rtmd_batch_route(b, RTMD_OP_ADD, r), 0);
+	rtmd_route_free(r);
+	r = route("10.8.0.0/16", "192.0.2.2", "eth0", 0);
+	ck_assert_int_eq(rtmd_batch_route(b, RTMD_OP_REPLACE, r), 0);
+	rtmd_route_free(r);
+	ck_assert_int_eq(rtmd_client_set_flags(c, 0), 0);
+	ck_assert_int_eq(rtmd_client_batch(c, b, NULL, NULL), 0);
+	ck_assert_int_eq(no.n, 2);
+	ck_assert_uint_eq(no.index[1], 1);
+	ck_assert_int_eq(no.what[1], RTMD_NOTICE_TAKEN_OVER);
+	rtmd_batch_free(b);
+	static struct lines l;
+	l.n = 0;
+	ck_assert_int_eq(rtmd_client_route_list(c, NULL, list_route, &l), 3);
+	ck_assert_str_eq(l.text[1], "10.8.0.0/16 via 192.0.2.2 dev eth0 proto rtctl");
+
+	ck_assert_int_eq(rtmd_client_status(c, &st), 0);
+	ck_assert_int_eq(rtmd_status_number(st, "kernel.enabled", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_str_eq(rtmd_status_text(st, "kernel.enabled"), "false");
+	ck_assert_int_eq(rtmd_status_number(st, "kernel.pending_routes", &v), 0);
+	ck_assert_str_eq(rtmd_status_text(st, "fpm.enabled"), "false");
+	ck_assert_str_eq(rtmd_status_text(st, "fpm.listen"), "");
+	ck_assert_int_eq(rtmd_status_number(st, "fpm.routes", &v), 0);
+	rtmd_status_free(st);
+	rtmd_client_free(c);
+}
+END_TEST
+
+/* The grown model through rtmd and back: every accessor on the fields of
+ * a multipath route, a blackhole, a preferred source and a scope. */
+START_TEST(test_client_model)
+{
+	rtmd_client *c = client();
+	rtmd_route *r = rtmd_route_new(), *got = rtmd_route_new();
+	struct rtmd_prefix p = P("10.20.0.0/16"), p6 = P("2001:db8:20::/48");
+	struct rtmd_addr g1 = A("192.0.2.1"), g2 = A("192.0.2.2"), src = A("192.0.2.100");
+	struct rtmd_addr in = A("10.20.3.4"), in6 = A("2001:db8:20::1");
+	char buf[512];
+
+	ck_assert_int_eq(rtmd_route_set_dst(r, &p), 0);
+	ck_assert_int_eq(rtmd_route_set_metric(r, 7), 0);
+	ck_assert_int_eq(rtmd_route_set_prefsrc(r, &src), 0);
+	ck_assert_int_eq(rtmd_route_add_nexthop(r, &g1, "eth0", 3, 0), 0);
+	ck_assert_int_eq(rtmd_route_add_nexthop(r, &g2, "eth1", 0, RTMD_NH_F_ONLINK), 0);
+	ck_assert_msg(rtmd_client_route_add(c, r) == 0, "%s", rtmd_errmsg());
+	ck_assert_int_eq(rtmd_client_route_get(c, &in, got), 0);
+	ck_assert_uint_eq(rtmd_route_nexthop_count(got), 2);
+	ck_assert_uint_eq(rtmd_route_nexthop_weight(got, 0), 3);
+	ck_assert_uint_eq(rtmd_route_nexthop_weight(got, 1), 1);
+	ck_assert_str_eq(rtmd_route_nexthop_dev(got, 1), "eth1");
+	ck_assert_int_eq(memcmp(rtmd_route_nexthop_gateway(got, 1), &g2, sizeof(g2)), 0);
+	ck_assert_uint_eq(rtmd_route_nexthop_flags(got, 1), RTMD_NH_F_ONLINK);
+	ck_assert_uint_eq(rtmd_route_nexthop_flags(got, 0), 0);
+	ck_assert_ptr_null(rtmd_route_nexthop_dev(got, 2));
+	ck_assert_int_eq(memcmp(rtmd_route_prefsrc(got), &src, sizeof(src)), 0);
+	ck_assert_uint_eq(rtmd_route_metric(got), 7);
+	rtmd_route_format(got, RTMD_FORMAT_TEXT, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "10.20.0.0/16 proto rtctl src 192.0.2.100 metric 7 "
+	                      "nexthop via 192.0.2.1 dev eth0 weight 3 "
+	                      "nexthop via 192.0.2.2 dev eth1 weight 1 onlink");
+
+	/* A blackhole: no next hops; an IPv6 metric 0 goes as 1024. */
+	rtmd_route_free(r);
+	r = rtmd_route_new();
+	ck_assert_int_eq(rtmd_route_set_dst(r, &p6), 0);
+	ck_assert_int_eq(rtmd_route_set_type(r, RTMD_ROUTE_BLACKHOLE), 0);
+	ck_assert_msg(rtmd_client_route_add(c, r) == 0, "%s", rtmd_errmsg());
+	ck_assert_int_eq(rtmd_client_route_get(c, &in6, got), 0);
+	ck_assert_uint_eq(rtmd_route_type(got), RTMD_ROUTE_BLACKHOLE);
+	ck_assert_uint_eq(rtmd_route_nexthop_count(got), 0);
+	ck_assert_uint_eq(rtmd_route_metric(got), 1024);
+	ck_assert_uint_eq(rtmd_route_pref(got), RTMD_PREF_MEDIUM);
+	ck_assert_uint_eq(rtmd_route_scope(got), RTMD_SCOPE_UNIVERSE);
+
+	/* A device route gets scope link, unless one was set. */
+	rtmd_route_free(r);
+	r = route("10.21.0.0/16", NULL, "eth0", 0);
+	ck_assert_int_eq(rtmd_client_route_add(c, r), 0);
+	in = A("10.21.0.1");
+	ck_assert_int_eq(rtmd_client_route_get(c, &in, got), 0);
+	ck_assert_uint_eq(rtmd_route_scope(got), RTMD_SCOPE_LINK);
+	ck_assert_int_eq(rtmd_route_set_scope(r, RTMD_SCOPE_HOST), 0);
+	ck_assert_int_eq(rtmd_client_route_replace(c, r), 0);
+	ck_assert_int_eq(rtmd_client_route_get(c, &in, got), 0);
+	ck_assert_uint_eq(rtmd_route_scope(got), RTMD_SCOPE_HOST);
+	ck_assert_int_eq(rtmd_route_set_scope(r, 256), -EINVAL);
+	rtmd_route_free(r);
+	rtmd_route_free(got);
+	rtmd_client_free(c);
+}
+END_TEST
+
 /* Bad input is refused before anything is sent, with the reason. */
 START_TEST(test_client_refuses_bad_input)
 {
@@ -424,8 +575,17 @@ START_TEST(test_client_refuses_bad_input)
 	ck_assert(strstr(rtmd_errmsg(), "gateway"));
 	ck_assert_int_eq(rtmd_client_neigh_add(c, n), -EINVAL);     /* no address */
 	ck_assert_int_eq(rtmd_route_add_nexthop(r, NULL, "bad/name", 0, 0), -EINVAL);
-	a = A("2001:db8::1");
-	ck_assert_int_eq(rtmd_route_add_nexthop(r, &a, NULL, 0, 0), -EINVAL);   /* family */
+	/* An IPv4 route may have an IPv6 gateway (the kernel's RTA_VIA), not
+	 * the other way round: refused when the route goes, not when built. */
+	struct rtmd_prefix p6 = P("2001:db8:1::/48");
+	a = A("192.0.2.1");
+	ck_assert_int_eq(rtmd_route_set_dst(r, &p6), 0);
+	ck_assert_int_eq(rtmd_route_add_nexthop(r, &a, NULL, 0, 0), 0);
+	ck_assert_int_eq(rtmd_client_route_add(c, r), -EINVAL);
+	ck_assert_msg(strstr(rtmd_errmsg(), "address family"), "%s", rtmd_errmsg());
+	ck_assert_int_eq(rtmd_route_add_nexthop(r, &a, NULL, 257, 0), -EINVAL);  /* weight */
+	ck_assert_int_eq(rtmd_route_add_nexthop(r, &a, NULL, 1, RTMD_NH_F_DEAD), -EINVAL);
+	ck_assert_int_eq(rtmd_route_set_type(r, RTMD_ROUTE_LOCAL), -EINVAL);
 	rtmd_client *c2 = (rtmd_client *)1;
 	ck_assert_int_eq(rtmd_client_new(&c2, "/tmp/x/..........................................."
 	                 "........................................................................."),
@@ -608,7 +768,7 @@ START_TEST(test_sub_no_dump_one_table)
 	add(c, "10.2.0.0/16", NULL, "eth0", 0);
 	pump_for(s, 300);
 	ck_assert_int_eq(v.adds, 1);
-	ck_assert_str_eq(v.text[0], "10.2.0.0/16 dev eth0 metric 0");
+	ck_assert_str_eq(v.text[0], "10.2.0.0/16 dev eth0 proto rtctl scope link");
 	ck_assert_uint_eq(rtmd_sub_neigh_count(s), 0);
 	rtmd_neigh_free(n);
 	rtmd_sub_free(s);
@@ -658,7 +818,7 @@ START_TEST(test_sub_dropped_resyncs_differences)
 	ck_assert_int_eq(v.n, 104);
 	/* Unchanged entries were not told again. */
 	for (int i = 0; i < v.n; i++)
-		if (strncmp(v.key[i], "172.16.", 7) == 0 && strcmp(v.key[i], "172.16.1.0/24 metric 0"))
+		if (strncmp(v.key[i], "172.16.", 7) == 0 && strcmp(v.key[i], "172.16.1.0/24 proto rtctl"))
 			ck_assert_msg(v.reported[i] == 0, "%s told again", v.key[i]);
 	ck_assert_int_eq(v.dels, 1);
 	ck_assert_int_eq(v.changes, 1);
@@ -772,7 +932,7 @@ START_TEST(test_reader_follows_growth)
 	ck_assert_int_eq(rtmd_client_batch(c, b, NULL, NULL), 0);
 	ck_assert_int_eq(rtmd_neigh_reader_by_ip(r, &ips[199], NULL, v), 1);
 	rtmd_neigh_format(rtmd_neigh_vec_at(v, 0), RTMD_FORMAT_TEXT, text, sizeof(text));
-	ck_assert_str_eq(text, "10.0.0.200 dev eth1 lladdr 02:00:00:00:00:c8");
+	ck_assert_str_eq(text, "10.0.0.200 dev eth1 lladdr 02:00:00:00:00:c8 PERMANENT proto rtctl");
 	ck_assert_ptr_null(rtmd_neigh_vec_at(v, 1));
 	ck_assert_int_eq(rtmd_neigh_reader_by_ip(r, &ips[0], "eth2", v), 0);
 	ck_assert_ptr_null(rtmd_neigh_vec_at(v, 0));
@@ -942,7 +1102,7 @@ START_TEST(test_replica)
 	ck_assert_uint_eq(rtmd_replica_count(rep, AF_INET6), 1);
 	ck_assert_int_eq(rtmd_replica_lookup(rep, &a, r), 0);
 	rtmd_route_format(r, RTMD_FORMAT_TEXT, text, sizeof(text));
-	ck_assert_str_eq(text, "10.0.0.0/24 via 192.0.2.2 dev eth0 metric 10");
+	ck_assert_str_eq(text, "10.0.0.0/24 via 192.0.2.2 dev eth0 proto rtctl metric 10");
 	ck_assert_int_eq(rtmd_replica_find(rep, &p, 20, r), 0);
 	ck_assert_uint_eq(rtmd_route_metric(r), 20);
 	ck_assert_int_eq(rtmd_replica_find(rep, &p, 30, r), RTMD_E_NOTFOUND);
@@ -988,15 +1148,15 @@ START_TEST(test_entries)
 	d = rtmd_route_dup(r);
 	rtmd_route_free(r);
 	ck_assert_int_eq(rtmd_route_format(d, RTMD_FORMAT_TEXT, buf, sizeof(buf)),
-	                 (int)strlen("10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"));
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5");
+	                 (int)strlen("10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"));
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5");
 	rtmd_route_format(d, RTMD_FORMAT_KEY, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "10.0.0.0/24 metric 5");
+	ck_assert_str_eq(buf, "10.0.0.0/24 proto rtctl metric 5");
 	rtmd_route_format(d, RTMD_FORMAT_JSON, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "{\"dst\":\"10.0.0.0/24\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\","
-	                      "\"metric\":5,\"proto\":\"rtctl\"}");
+	                      "\"protocol\":\"rtctl\",\"metric\":5,\"flags\":[]}");
 	/* Truncation as snprintf. */
-	ck_assert_int_eq(rtmd_route_format(d, RTMD_FORMAT_TEXT, buf, 5), 43);
+	ck_assert_int_eq(rtmd_route_format(d, RTMD_FORMAT_TEXT, buf, 5), 55);
 	ck_assert_str_eq(buf, "10.0");
 	rtmd_route_clear_nexthops(d);
 	ck_assert_uint_eq(rtmd_route_nexthop_count(d), 0);
@@ -1009,7 +1169,7 @@ START_TEST(test_entries)
 	nd = rtmd_neigh_dup(n);
 	rtmd_neigh_format(nd, RTMD_FORMAT_JSON, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "{\"dst\":\"2001:db8::7\",\"dev\":\"eth0\",\"lladdr\":\"02:00:00:00:00:07\","
-	                      "\"proto\":\"rtctl\"}");
+	                      "\"state\":[\"PERMANENT\"],\"protocol\":\"rtctl\"}");
 	rtmd_neigh_format(nd, RTMD_FORMAT_KEY, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "2001:db8::7 dev eth0");
 
@@ -1052,6 +1212,8 @@ static Suite *librtmd_suite(void)
 	tcase_add_test(t, test_entries);
 	tcase_add_test(t, test_client_routes);
 	tcase_add_test(t, test_client_neighs_and_status);
+	tcase_add_test(t, test_client_config_entries);
+	tcase_add_test(t, test_client_model);
 	tcase_add_test(t, test_client_refuses_bad_input);
 	tcase_add_test(t, test_client_timeout_and_unreachable);
 	tcase_add_test(t, test_client_reconnects);

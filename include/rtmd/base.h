@@ -33,6 +33,9 @@ enum rtmd_error {
 	RTMD_E_TOOBIG = -1008,    /* a message over rtmd's max-message-size */
 	RTMD_E_INTERNAL = -1009,  /* an I/O error inside rtmd (its store) */
 	RTMD_E_BUSY = -1010,      /* rtmd's reply memory is full: try again */
+	RTMD_E_OWNED = -1011,     /* the entry is another protocol's (the kernel's,
+	                             FRR's) or, without RTMD_CLIENT_TAKE_CONFIG,
+	                             rtmd.conf's: rtmd_errmsg() says whose */
 };
 
 /* Text of a code returned by any librtmd function: "exists", "not found",

@@ -34,6 +34,24 @@ const char *rtmd_client_socket(const rtmd_client *c);
  * negative value waits for ever).  A request that times out returns
  * -ETIMEDOUT, closes the connection, and may still be applied. */
 void rtmd_client_set_timeout(rtmd_client *c, int ms);
+/* RTMD_CLIENT_TAKE_CONFIG: changes and flushes may change or remove the
+ * entries of rtmd.conf (rtctl --force); a replace makes such an entry an
+ * rtctl one, and a notice says so.  0, or -EINVAL for unknown flags. */
+#define RTMD_CLIENT_TAKE_CONFIG 0x1u
+int rtmd_client_set_flags(rtmd_client *c, unsigned flags);
+
+/* What rtmd says about a change it applied: the kernel refused the entry,
+ * which stays in rtmd as pending (RTMD_NOTICE_PENDING, text the kernel's
+ * reason), or a config entry became an rtctl entry (RTMD_NOTICE_TAKEN_OVER).
+ * index: the change's index in a batch, 0 for a single request. */
+enum rtmd_notice {
+	RTMD_NOTICE_TAKEN_OVER = 1,
+	RTMD_NOTICE_PENDING = 2,
+};
+typedef void rtmd_notice_fn(void *ctx, size_t index, enum rtmd_notice what, const char *text);
+/* Called during the requests and batches of this client (fn NULL: none). */
+void rtmd_client_on_notice(rtmd_client *c, rtmd_notice_fn *fn, void *ctx);
+
 /* Connect now (requests connect by themselves): 0, or the connect error
  * (-ENOENT, -ECONNREFUSED, -EACCES, ...) with "cannot reach rtmd at PATH:
  * ..." in rtmd_errmsg(). */
@@ -47,7 +65,13 @@ int rtmd_client_connect(rtmd_client *c);
 
 /* Changes need root or membership of rtmd's writer group (RTMD_E_PERM).
  * add refuses an existing key (RTMD_E_EXISTS); replace adds or
- * overwrites; delete removes the route with r's key (dst, metric). */
+ * overwrites; delete removes the route with r's key (dst, metric).  Routes
+ * go with ip(8)'s defaults applied, as rtctl sends them (IPv6 metric 0 is
+ * 1024; a unicast route whose one next hop has no gateway, with its scope
+ * left at universe, gets scope link).  An entry another protocol owns is
+ * refused (RTMD_E_OWNED, "owned by bgp"); a config entry needs
+ * RTMD_CLIENT_TAKE_CONFIG.  A change the kernel refused is applied, and
+ * pending: see rtmd_client_on_notice(). */
 int rtmd_client_route_add(rtmd_client *c, const rtmd_route *r);
 int rtmd_client_route_replace(rtmd_client *c, const rtmd_route *r);
 int rtmd_client_route_delete(rtmd_client *c, const rtmd_route *r);
@@ -107,8 +131,10 @@ enum rtmd_op {
 	RTMD_OP_DELETE = 3,
 };
 /* RTMD_BATCH_FORCE: go on past failing changes (each is reported); else
- * the batch stops at the first failure and nothing after it is applied. */
+ * the batch stops at the first failure and nothing after it is applied.
+ * RTMD_BATCH_TAKE_CONFIG: as RTMD_CLIENT_TAKE_CONFIG, for this batch. */
 #define RTMD_BATCH_FORCE 0x1u
+#define RTMD_BATCH_TAKE_CONFIG 0x2u
 
 /* An empty batch; NULL: no memory (or flags unknown). */
 rtmd_batch *rtmd_batch_new(unsigned flags);

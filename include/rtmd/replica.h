@@ -37,7 +37,10 @@ rtmd_sub *rtmd_replica_sub(rtmd_replica *rep);
  * lowest-metric route of the longest prefix that holds addr and is not
  * pending, copied to out (from rtmd_route_new()).  0, or RTMD_E_NOTFOUND. */
 int rtmd_replica_lookup(const rtmd_replica *rep, const struct rtmd_addr *addr, rtmd_route *out);
-/* The route with this key: 0, or RTMD_E_NOTFOUND. */
+/* The route with this key: 0, or RTMD_E_NOTFOUND.  Where the kernel holds
+ * several imported routes of one prefix and metric (IPv4 tos, IPv6 link
+ * routes of several devices), the first in rtmd's order: walk the
+ * subscription's copy (rtmd_sub_route_walk()) for the others. */
 int rtmd_replica_find(const rtmd_replica *rep, const struct rtmd_prefix *dst, uint32_t metric,
                       rtmd_route *out);
 /* Routes of this family (0: both). */

@@ -16,6 +16,10 @@ _Static_assert(offsetof(struct rtmd_prefix, len) == offsetof(struct rt_prefix, l
 _Static_assert(RTMD_IFNAMSIZ == RT_IFNAMSIZ, "interface names");
 _Static_assert(RTMD_ADDRSTRLEN == RT_ADDRSTRLEN && RTMD_MACSTRLEN == RT_MACSTRLEN, "text sizes");
 _Static_assert(RTMD_PREFIXSTRLEN == RT_PREFIXSTRLEN, "text sizes");
+_Static_assert(RTMD_E_EXISTS == -(RTMD_E_BASE + RT_E_EXISTS) &&
+               RTMD_E_BUSY == -(RTMD_E_BASE + RT_E_BUSY) &&
+               RTMD_E_OWNED == -(RTMD_E_BASE + RT_E_OWNED) && RT_E_OWNED + 1 == RT_E_MAX,
+               "the public codes are rtmd's, and name every one");
 
 /* Large enough for rtmd's detail texts and a socket path. */
 #define ERRMSG_MAX 512

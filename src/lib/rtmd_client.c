@@ -17,6 +17,7 @@
 #include "client.h"
 #include "errors.h"
 #include "rtmd_impl.h"
+#include "rtnames.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define MSG_MAX RT_MSG_MAX_DEFAULT
@@ -25,10 +26,14 @@
 struct rtmd_client {
 	char path[108];
 	int timeout_ms;
+	unsigned flags;             /* RTMD_CLIENT_* */
 	bool connected;
 	struct rt_client cli;
 	struct rt_msgbuf mb;
 	uint32_t seq;
+	struct rt_route *route;     /* scratch: a route being decoded or prepared */
+	rtmd_notice_fn *notice_fn;
+	void *notice_ctx;
 };
 
 int rtmd_client_new(rtmd_client **out, const char *socket)
@@ -40,9 +45,10 @@ int rtmd_client_new(rtmd_client **out, const char *socket)
 	if (!c)
 		return lib_fail(-ENOMEM, "out of memory for a client");
 	rc = lib_socket_path(socket, c->path, sizeof(c->path));
-	if (rc == 0 && rt_msgbuf_init(&c->mb, MSG_MAX) < 0)
+	if (rc == 0 && (rt_msgbuf_init(&c->mb, MSG_MAX) < 0 || !(c->route = malloc(sizeof(*c->route)))))
 		rc = lib_fail(-ENOMEM, "out of memory for a client");
 	if (rc < 0) {
+		rt_msgbuf_free(&c->mb);
 		free(c);
 		return rc;
 	}
@@ -65,6 +71,7 @@ void rtmd_client_free(rtmd_client *c)
 		return;
 	disconnect(c);
 	rt_msgbuf_free(&c->mb);
+	free(c->route);
 	free(c);
 }
 
@@ -76,6 +83,20 @@ const char *rtmd_client_socket(const rtmd_client *c)
 void rtmd_client_set_timeout(rtmd_client *c, int ms)
 {
 	c->timeout_ms = ms < 0 ? -1 : ms;
+}
+
+int rtmd_client_set_flags(rtmd_client *c, unsigned flags)
+{
+	if (flags & ~RTMD_CLIENT_TAKE_CONFIG)
+		return lib_fail(-EINVAL, "unknown client flags 0x%x", flags);
+	c->flags = flags;
+	return 0;
+}
+
+void rtmd_client_on_notice(rtmd_client *c, rtmd_notice_fn *fn, void *ctx)
+{
+	c->notice_fn = fn;
+	c->notice_ctx = ctx;
 }
 
 int rtmd_client_connect(rtmd_client *c)
@@ -149,6 +170,7 @@ static int recv_msg(rtmd_client *c, struct rt_hdr *h, const uint8_t **msg)
 /* ---- one request and its replies ------------------------------------------ */
 
 struct reply {
+	rtmd_client *c;
 	rtmd_route_visit_fn *route_fn;
 	rtmd_neigh_visit_fn *neigh_fn;
 	void *ctx;
@@ -167,19 +189,29 @@ static int refusal(const struct rt_error *e)
 	                rt_err_str((int)e->code));
 }
 
+/* A notice (a kernel refusal: the entry is pending; a config entry taken
+ * over) for record index of the request. */
+static void notice(rtmd_client *c, const struct rt_notice *no, size_t index)
+{
+	if (c->notice_fn)
+		c->notice_fn(c->notice_ctx, index, no->code == RT_NOTE_PENDING ? RTMD_NOTICE_PENDING :
+		             RTMD_NOTICE_TAKEN_OVER, no->text);
+}
+
 static int visit_routes(struct reply *rp, const struct rt_hdr *h, const uint8_t *msg, char *why)
 {
-	struct rt_route r;
+	struct rt_route *r = rp->route_out ? lib_route_w(rp->route_out) : rp->c->route;
+	struct rt_reader rd;
 
+	rt_msg_reader(&rd, h, msg);
 	for (uint32_t i = 0; i < h->count; i++) {
-		if (rt_msg_get_route(h, msg, i, &r, why))
+		if (rt_msg_read_route(&rd, r, why))
 			return -1;
 		if (rp->route_out) {
-			*lib_route_w(rp->route_out) = r;
 			rp->count++;
-		} else if (!rp->stop && rtmd_filter_route(rp->filter, lib_pub_route(&r))) {
+		} else if (!rp->stop && rtmd_filter_route(rp->filter, lib_pub_route(r))) {
 			rp->count++;
-			rp->stop = rp->route_fn(rp->ctx, lib_pub_route(&r));
+			rp->stop = rp->route_fn(rp->ctx, lib_pub_route(r));
 		}
 	}
 	return 0;
@@ -188,9 +220,11 @@ static int visit_routes(struct reply *rp, const struct rt_hdr *h, const uint8_t 
 static int visit_neighs(struct reply *rp, const struct rt_hdr *h, const uint8_t *msg, char *why)
 {
 	struct rtmd_neigh n;
+	struct rt_reader rd;
 
+	rt_msg_reader(&rd, h, msg);
 	for (uint32_t i = 0; i < h->count; i++) {
-		if (rt_msg_get_neigh(h, msg, i, &n.n, why))
+		if (rt_msg_read_neigh(&rd, &n.n, why))
 			return -1;
 		n.slot = RTMD_SLOT_NONE;
 		if (!rp->stop && rtmd_filter_neigh(rp->filter, &n)) {
@@ -212,6 +246,7 @@ static int request(rtmd_client *c, struct reply *rp)
 		struct rt_hdr h;
 		const uint8_t *msg;
 		struct rt_error e;
+		struct rt_notice no;
 
 		rc = recv_msg(c, &h, &msg);
 		if (rc < 0)
@@ -226,6 +261,11 @@ static int request(rtmd_client *c, struct reply *rp)
 				goto bad;
 			if (!rp->err)
 				rp->err = refusal(&e);
+			break;
+		case RT_MSG_NOTICE:
+			if (rt_msg_get_notice(&h, msg, &no, why))
+				goto bad;
+			notice(c, &no, 0);
 			break;
 		case RT_MSG_ACK:
 			if (rt_msg_get_ack(&h, msg, &rp->ack, why))
@@ -266,34 +306,48 @@ static void begin(rtmd_client *c, uint16_t type, uint32_t flags)
 	rt_msg_begin(&c->mb, type, c->seq, flags);
 }
 
-/* A change's entry: a whole route or neighbour, or for a route deletion
- * its key only; refused here, before anything is sent, as rtmd would. */
-static int check_change(uint16_t type, const rtmd_route *r, const rtmd_neigh *n)
+/* A change's entry as it goes to rtmd: a route with ip(8)'s defaults (in
+ * the scratch route), refused here, before anything is sent, as rtmd
+ * would refuse it: a whole entry, or for a deletion its key. */
+static int prepare_change(struct rt_route *scratch, uint16_t type, const rtmd_route *r,
+                          const rtmd_neigh *n, const struct rt_route **out)
 {
 	char err[RT_ERRLEN];
 
-	if (r && type != RT_MSG_ROUTE_DEL && rt_route_check(lib_route(r), err) < 0)
+	if (r) {
+		lib_route_prepare(scratch, r);
+		*out = scratch;
+		if ((type == RT_MSG_ROUTE_DEL ? rt_route_key_check(scratch, err)
+		                              : rt_route_check(scratch, err)) < 0)
+			return lib_fail(-EINVAL, "%s", err);
+	} else if (rt_neigh_check(&n->n, err) < 0) {
 		return lib_fail(-EINVAL, "%s", err);
-	if (n && rt_neigh_check(&n->n, err) < 0)
-		return lib_fail(-EINVAL, "%s", err);
+	}
 	return 0;
 }
 
-static int put_record(struct rt_msgbuf *mb, const rtmd_route *r, const rtmd_neigh *n)
+static int put_record(struct rt_msgbuf *mb, const struct rt_route *r, const rtmd_neigh *n)
 {
-	return r ? rt_msg_put_route(mb, lib_route(r)) : rt_msg_put_neigh(mb, &n->n);
+	struct rt_neigh x;
+
+	if (r)
+		return rt_msg_put_route(mb, r);
+	x = n->n;
+	rt_neigh_normalise(&x);
+	return rt_msg_put_neigh(mb, &x);
 }
 
 /* One change, route (r) or neighbour (n). */
 static int change(rtmd_client *c, uint16_t type, const rtmd_route *r, const rtmd_neigh *n)
 {
-	struct reply rp = { 0 };
-	int rc = check_change(type, r, n);
+	struct reply rp = { .c = c };
+	const struct rt_route *x = NULL;
+	int rc = prepare_change(c->route, type, r, n, &x);
 
 	if (rc < 0)
 		return rc;
-	begin(c, type, 0);
-	if (put_record(&c->mb, r, n) < 0)
+	begin(c, type, c->flags & RTMD_CLIENT_TAKE_CONFIG ? RT_F_TAKE_CONFIG : 0);
+	if (put_record(&c->mb, x, n) < 0)
 		return lib_fail(-ENOMEM, "out of memory");
 	rc = request(c, &rp);
 	return rc < 0 ? rc : 0;
@@ -331,10 +385,10 @@ int rtmd_client_neigh_delete(rtmd_client *c, const rtmd_neigh *n)
 
 static int flush(rtmd_client *c, uint32_t table)
 {
-	struct reply rp = { 0 };
+	struct reply rp = { .c = c };
 	int rc;
 
-	begin(c, RT_MSG_FLUSH, table);
+	begin(c, RT_MSG_FLUSH, table | (c->flags & RTMD_CLIENT_TAKE_CONFIG ? RT_F_TAKE_CONFIG : 0));
 	rc = request(c, &rp);
 	if (rc < 0)
 		return rc;
@@ -354,7 +408,7 @@ int rtmd_client_neigh_flush(rtmd_client *c)
 int rtmd_client_route_list(rtmd_client *c, const rtmd_filter *f, rtmd_route_visit_fn *fn,
                            void *ctx)
 {
-	struct reply rp = { .route_fn = fn, .ctx = ctx, .filter = f };
+	struct reply rp = { .c = c, .route_fn = fn, .ctx = ctx, .filter = f };
 	static const uint32_t how_flag[] = {
 		[RTMD_MATCH_EXACT] = 0,
 		[RTMD_MATCH_ROOT] = RT_F_LIST_ROOT,
@@ -362,10 +416,10 @@ int rtmd_client_route_list(rtmd_client *c, const rtmd_filter *f, rtmd_route_visi
 	};
 
 	if (f && f->has_prefix) {
-		struct rt_route key = { .dst = f->prefix };
-
+		rt_route_init(c->route);
+		c->route->dst = f->prefix;
 		begin(c, RT_MSG_ROUTE_LIST, how_flag[f->how]);
-		if (rt_msg_put_route(&c->mb, &key) < 0)
+		if (rt_msg_put_route(&c->mb, c->route) < 0)
 			return lib_fail(-ENOMEM, "out of memory");
 	} else {
 		begin(c, RT_MSG_ROUTE_LIST, 0);
@@ -376,7 +430,7 @@ int rtmd_client_route_list(rtmd_client *c, const rtmd_filter *f, rtmd_route_visi
 int rtmd_client_neigh_list(rtmd_client *c, const rtmd_filter *f, rtmd_neigh_visit_fn *fn,
                            void *ctx)
 {
-	struct reply rp = { .neigh_fn = fn, .ctx = ctx, .filter = f };
+	struct reply rp = { .c = c, .neigh_fn = fn, .ctx = ctx, .filter = f };
 
 	begin(c, RT_MSG_ARP_LIST, 0);
 	return request(c, &rp);
@@ -384,16 +438,16 @@ int rtmd_client_neigh_list(rtmd_client *c, const rtmd_filter *f, rtmd_neigh_visi
 
 int rtmd_client_route_get(rtmd_client *c, const struct rtmd_addr *addr, rtmd_route *out)
 {
-	struct rt_route key = { 0 };
-	struct reply rp = { .route_out = out };
+	struct reply rp = { .c = c, .route_out = out };
 	int rc;
 
 	if (addr->family != AF_INET && addr->family != AF_INET6)
 		return lib_fail(-EINVAL, "route get: unknown address family %u", addr->family);
-	key.dst.addr = *lib_addr(addr);
-	key.dst.len = (uint8_t)(8 * rt_addr_bytes(addr->family));
+	rt_route_init(c->route);
+	c->route->dst.addr = *lib_addr(addr);
+	c->route->dst.len = (uint8_t)(8 * rt_addr_bytes(addr->family));
 	begin(c, RT_MSG_ROUTE_GET, 0);
-	if (rt_msg_put_route(&c->mb, &key) < 0)
+	if (rt_msg_put_route(&c->mb, c->route) < 0)
 		return lib_fail(-ENOMEM, "out of memory");
 	rc = request(c, &rp);
 	if (rc == 0)
@@ -404,7 +458,7 @@ int rtmd_client_route_get(rtmd_client *c, const struct rtmd_addr *addr, rtmd_rou
 static int neigh_get(rtmd_client *c, const struct rt_neigh *key, uint32_t flags,
                      rtmd_neigh_visit_fn *fn, void *ctx)
 {
-	struct reply rp = { .neigh_fn = fn, .ctx = ctx };
+	struct reply rp = { .c = c, .neigh_fn = fn, .ctx = ctx };
 	int rc;
 
 	begin(c, RT_MSG_ARP_GET, flags);
@@ -437,7 +491,11 @@ int rtmd_client_neigh_get_lladdr(rtmd_client *c, const uint8_t lladdr[6],
 
 /* ---- status -------------------------------------------------------------------- */
 
-/* The keys of rtctl status --json, in its order. */
+/* ---- status --------------------------------------------------------------------
+ * The keys of rtctl status --json, in its order; its objects "kernel" and
+ * "fpm" as dotted keys ("kernel.pending_routes").  A number or a text each,
+ * a boolean a number 0 or 1 whose text is "true" or "false". */
+
 struct status_value {
 	const char *key;
 	char text[RT_PATHLEN];
@@ -445,7 +503,7 @@ struct status_value {
 	bool is_number;
 };
 
-#define STATUS_KEYS 15
+#define STATUS_KEYS 40
 struct rtmd_status {
 	size_t n;
 	struct status_value v[STATUS_KEYS];
@@ -461,6 +519,12 @@ static void put_number(rtmd_status *st, const char *key, uint64_t v)
 	snprintf(sv->text, sizeof(sv->text), "%llu", (unsigned long long)v);
 }
 
+static void put_bool(rtmd_status *st, const char *key, bool v)
+{
+	put_number(st, key, v);
+	snprintf(st->v[st->n - 1].text, sizeof(st->v[0].text), "%s", v ? "true" : "false");
+}
+
 static void put_text(rtmd_status *st, const char *key, const char *v)
 {
 	struct status_value *sv = &st->v[st->n++];
@@ -472,7 +536,8 @@ static void put_text(rtmd_status *st, const char *key, const char *v)
 int rtmd_client_status(rtmd_client *c, rtmd_status **out)
 {
 	struct rt_status s;
-	struct reply rp = { .status = &s };
+	struct reply rp = { .c = c, .status = &s };
+	char proto[RT_NAMELEN];
 	rtmd_status *st;
 	int rc;
 
@@ -499,6 +564,26 @@ int rtmd_client_status(rtmd_client *c, rtmd_status **out)
 	put_number(st, "arp_capacity", s.arp_capacity);
 	put_text(st, "route_store", s.route_store);
 	put_text(st, "arp_store", s.arp_store);
+	put_bool(st, "kernel.enabled", s.kernel_sync);
+	put_number(st, "kernel.table", s.kernel_table);
+	put_text(st, "kernel.protocol", rt_proto_name(s.kernel_protocol, proto));
+	put_number(st, "kernel.installed_routes", s.kernel_installed_routes);
+	put_number(st, "kernel.installed_neighs", s.kernel_installed_neighs);
+	put_number(st, "kernel.pending_routes", s.kernel_pending_routes);
+	put_number(st, "kernel.pending_neighs", s.kernel_pending_neighs);
+	put_number(st, "kernel.imported_routes", s.kernel_imported_routes);
+	put_number(st, "kernel.imported_neighs", s.kernel_imported_neighs);
+	put_number(st, "kernel.resyncs", s.kernel_resyncs);
+	put_number(st, "kernel.unmapped_neighs", s.kernel_unmapped_neighs);
+	put_text(st, "kernel.last_error", s.kernel_last_error);
+	put_bool(st, "fpm.enabled", s.fpm_listen[0] != 0);
+	put_text(st, "fpm.listen", s.fpm_listen);
+	put_text(st, "fpm.peer", s.fpm_peer);
+	put_bool(st, "fpm.connected", s.fpm_connected);
+	put_number(st, "fpm.routes", s.fpm_routes);
+	put_number(st, "fpm.replays", s.fpm_replays);
+	put_number(st, "fpm.ignored_other_tables", s.fpm_ignored);
+	put_text(st, "fpm.last_error", s.fpm_last_error);
 	*out = st;
 	return 0;
 }
@@ -565,18 +650,21 @@ struct rtmd_batch {
 	size_t count;
 	uint16_t open_type;         /* type of the message being filled, 0: none */
 	struct rt_msgbuf mb;
+	struct rt_route *route;     /* scratch: the route being prepared */
 };
 
 rtmd_batch *rtmd_batch_new(unsigned flags)
 {
 	rtmd_batch *b;
 
-	if (flags & ~RTMD_BATCH_FORCE) {
+	if (flags & ~(RTMD_BATCH_FORCE | RTMD_BATCH_TAKE_CONFIG)) {
 		lib_fail(-EINVAL, "unknown batch flags 0x%x", flags);
 		return NULL;
 	}
 	b = calloc(1, sizeof(*b));
-	if (!b || rt_msgbuf_init(&b->mb, MSG_MAX) < 0) {
+	if (!b || !(b->route = malloc(sizeof(*b->route))) || rt_msgbuf_init(&b->mb, MSG_MAX) < 0) {
+		if (b)
+			free(b->route);
 		free(b);
 		lib_fail(-ENOMEM, "out of memory for a batch");
 		return NULL;
@@ -592,6 +680,7 @@ void rtmd_batch_free(rtmd_batch *b)
 	rt_msgbuf_free(&b->mb);
 	free(b->data);
 	free(b->msgs);
+	free(b->route);
 	free(b);
 }
 
@@ -656,12 +745,15 @@ static int batch_put(rtmd_batch *b, enum rtmd_op op, const rtmd_route *r, const 
 
 	if (!type)
 		return lib_fail(-EINVAL, "unknown batch operation %d", (int)op);
-	if ((rc = check_change(type, r, n)) < 0)
+	const struct rt_route *x = NULL;
+
+	if ((rc = prepare_change(b->route, type, r, n, &x)) < 0)
 		return rc;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (b->open_type != type) {
 			uint32_t flags = RT_F_BATCH | (b->nmsgs == 0 ? RT_F_BATCH_START : 0) |
-			                 (b->flags & RTMD_BATCH_FORCE ? RT_F_FORCE : 0);
+			                 (b->flags & RTMD_BATCH_FORCE ? RT_F_FORCE : 0) |
+			                 (b->flags & RTMD_BATCH_TAKE_CONFIG ? RT_F_TAKE_CONFIG : 0);
 
 			if (seal(b) < 0)
 				return lib_fail(-ENOMEM, "out of memory for the batch");
@@ -669,7 +761,7 @@ static int batch_put(rtmd_batch *b, enum rtmd_op op, const rtmd_route *r, const 
 			rt_msg_begin(&b->mb, type, (uint32_t)(b->nmsgs + 1), flags);
 			b->open_type = type;
 		}
-		if (put_record(&b->mb, r, n) == 0) {
+		if (put_record(&b->mb, x, n) == 0) {
 			b->count++;
 			return 0;
 		}
@@ -706,12 +798,19 @@ static int batch_reply(rtmd_client *c, struct batch_run *br, const struct batch_
                        uint32_t seq, const struct rt_hdr *h, const uint8_t *msg)
 {
 	char why[RT_ERRLEN];
+	struct rt_notice no;
 	struct rt_error e;
 	struct rt_ack a;
 
 	if (h->seq != seq) {
 		snprintf(why, sizeof(why), "reply to request %u while %u was expected", h->seq, seq);
 		goto bad;
+	}
+	if (h->type == RT_MSG_NOTICE) {
+		if (rt_msg_get_notice(h, msg, &no, why))
+			goto bad;
+		notice(c, &no, m->first + (no.index < m->count ? no.index : 0));
+		return h->flags & RT_F_MORE ? 0 : 1;
 	}
 	if (h->type == RT_MSG_ACK) {
 		if (rt_msg_get_ack(h, msg, &a, why))

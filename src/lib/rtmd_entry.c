@@ -3,38 +3,49 @@
  *
  * The only file of the public API that reads an entry's fields: when the
  * entries grow, this is where the accessors learn the new fields. */
+#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "json_entry.h"
+#include "rtnames.h"
 #include "rtmd_impl.h"
 
 /* ---- routes ---------------------------------------------------------------- */
 
+/* Every route the caller holds is full size, so that any look-up can copy
+ * any route into it (a route of 256 next hops is about 9 KB). */
+static struct rt_route *route_alloc(void)
+{
+	struct rt_route *r = malloc(sizeof(*r));
+
+	if (!r)
+		lib_fail(-ENOMEM, "out of memory for a route");
+	return r;
+}
+
 rtmd_route *rtmd_route_new(void)
 {
-	struct rt_route *r = calloc(1, sizeof(*r));
+	struct rt_route *r = route_alloc();
 
-	if (!r) {
-		lib_fail(-ENOMEM, "out of memory for a route");
+	if (!r)
 		return NULL;
-	}
+	rt_route_init(r);
 	r->dst.addr.family = AF_INET;
 	return (rtmd_route *)(void *)r;
 }
 
 rtmd_route *rtmd_route_dup(const rtmd_route *r)
 {
-	struct rt_route *d = malloc(sizeof(*d));
+	struct rt_route *d = route_alloc();
 
-	if (!d) {
-		lib_fail(-ENOMEM, "out of memory for a route");
+	if (!d)
 		return NULL;
-	}
-	*d = *lib_route(r);
+	rt_route_copy(d, lib_route(r));
 	return (rtmd_route *)(void *)d;
 }
 
@@ -55,22 +66,42 @@ uint32_t rtmd_route_metric(const rtmd_route *r)
 
 unsigned rtmd_route_type(const rtmd_route *r)
 {
-	return RTMD_ROUTE_UNICAST;
+	return lib_route(r)->type;
 }
 
 unsigned rtmd_route_protocol(const rtmd_route *r)
 {
-	return 0;
+	return lib_route(r)->protocol;
 }
 
-static const char *origin_name(uint8_t origin)
+/* The names of imported entries' protocols, read once (rtnames reads
+ * iproute2's files once too), so that the API can hand out static
+ * strings: NULL for a number without a name. */
+static const char *proto_names[256];
+static char proto_store[256][RT_NAMELEN];
+static pthread_once_t proto_once = PTHREAD_ONCE_INIT;
+
+static void proto_load(void)
 {
-	return origin == RT_ORIGIN_CONFIG ? "config" : "rtctl";
+	for (unsigned p = 0; p < 256; p++) {
+		rt_owner_name(RT_ORIGIN_KERNEL, (uint8_t)p, proto_store[p]);
+		proto_names[p] = isdigit((unsigned char)proto_store[p][0]) ? NULL : proto_store[p];
+	}
+}
+
+static const char *owner_name(uint8_t origin, uint8_t protocol)
+{
+	if (origin == RT_ORIGIN_RTCTL)
+		return "rtctl";
+	if (origin == RT_ORIGIN_CONFIG)
+		return "config";
+	pthread_once(&proto_once, proto_load);
+	return proto_names[protocol];
 }
 
 const char *rtmd_route_protocol_name(const rtmd_route *r)
 {
-	return origin_name(lib_route(r)->origin);
+	return owner_name(lib_route(r)->origin, lib_route(r)->protocol);
 }
 
 unsigned rtmd_route_origin(const rtmd_route *r)
@@ -80,78 +111,95 @@ unsigned rtmd_route_origin(const rtmd_route *r)
 
 unsigned rtmd_route_scope(const rtmd_route *r)
 {
-	/* ip(8)'s normalisation: a unicast route without a gateway is a link route. */
-	return lib_route(r)->gw.family ? RTMD_SCOPE_UNIVERSE : RTMD_SCOPE_LINK;
+	return lib_route(r)->scope;
 }
 
 unsigned rtmd_route_tos(const rtmd_route *r)
 {
-	return 0;
+	return lib_route(r)->tos;
 }
 
 const struct rtmd_addr *rtmd_route_prefsrc(const rtmd_route *r)
 {
-	return NULL;
+	const struct rt_route *x = lib_route(r);
+
+	return x->src.family ? (const struct rtmd_addr *)(const void *)&x->src : NULL;
 }
 
 unsigned rtmd_route_flags(const rtmd_route *r)
 {
-	return 0;
+	return lib_route(r)->flags & RT_RF_PENDING ? RTMD_ROUTE_F_PENDING : 0;
 }
 
 const char *rtmd_route_pending_reason(const rtmd_route *r)
 {
-	return NULL;
+	const struct rt_route *x = lib_route(r);
+
+	return x->flags & RT_RF_PENDING ? x->reason : NULL;
 }
 
 unsigned rtmd_route_pref(const rtmd_route *r)
 {
-	return RTMD_PREF_MEDIUM;
+	return lib_route(r)->pref;
 }
 
 unsigned rtmd_route_nexthop_count(const rtmd_route *r)
 {
-	return lib_route(r)->gw.family || lib_route(r)->dev[0];
+	unsigned n = lib_route(r)->nh_count;
+
+	return n <= RT_NH_MAX ? n : RT_NH_MAX;
+}
+
+static const struct rt_nexthop *nexthop(const rtmd_route *r, unsigned i)
+{
+	return i < rtmd_route_nexthop_count(r) ? &lib_route(r)->nh[i] : NULL;
 }
 
 const struct rtmd_addr *rtmd_route_nexthop_gateway(const rtmd_route *r, unsigned i)
 {
-	const struct rt_route *x = lib_route(r);
+	const struct rt_nexthop *nh = nexthop(r, i);
 
-	if (i >= rtmd_route_nexthop_count(r) || !x->gw.family)
-		return NULL;
-	return (const struct rtmd_addr *)(const void *)&x->gw;
+	return nh && nh->gw.family ? (const struct rtmd_addr *)(const void *)&nh->gw : NULL;
 }
 
 const char *rtmd_route_nexthop_dev(const rtmd_route *r, unsigned i)
 {
-	const struct rt_route *x = lib_route(r);
+	const struct rt_nexthop *nh = nexthop(r, i);
 
-	if (i >= rtmd_route_nexthop_count(r) || !x->dev[0])
-		return NULL;
-	return x->dev;
+	return nh && nh->dev[0] ? nh->dev : NULL;
 }
 
 unsigned rtmd_route_nexthop_weight(const rtmd_route *r, unsigned i)
 {
-	return 1;
+	const struct rt_nexthop *nh = nexthop(r, i);
+
+	return nh && nh->weight ? nh->weight : 1;
 }
 
 unsigned rtmd_route_nexthop_flags(const rtmd_route *r, unsigned i)
 {
+	const struct rt_nexthop *nh = nexthop(r, i);
+
+	return nh ? nh->flags : 0;
+}
+
+static int addr_ok(const struct rtmd_addr *a, const char *what)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return lib_fail(-EINVAL, "%s: unknown address family %u", what, a->family);
+	for (size_t i = rt_addr_bytes(a->family); i < sizeof(a->bytes); i++)
+		if (a->bytes[i])
+			return lib_fail(-EINVAL, "%s: bytes past an IPv4 address are not zero", what);
 	return 0;
 }
 
 int rtmd_route_set_dst(rtmd_route *r, const struct rtmd_prefix *dst)
 {
-	struct rt_route *x = lib_route_w(r);
 	char err[RT_ERRLEN];
 
 	if (rt_prefix_check(lib_prefix(dst), err) < 0)
 		return lib_fail(-EINVAL, "destination: %s", err);
-	if (x->gw.family && x->gw.family != dst->addr.family)
-		return lib_fail(-EINVAL, "destination and gateway are of different families");
-	x->dst = *lib_prefix(dst);
+	lib_route_w(r)->dst = *lib_prefix(dst);
 	return 0;
 }
 
@@ -163,63 +211,90 @@ int rtmd_route_set_metric(rtmd_route *r, uint32_t metric)
 
 int rtmd_route_set_type(rtmd_route *r, unsigned type)
 {
-	if (type != RTMD_ROUTE_UNICAST)
-		return lib_fail(-ENOTSUP, "route type %u: this rtmd holds unicast routes only", type);
+	/* The types rtmd owns; the others are the kernel's to make. */
+	if (type != RTN_UNICAST && type != RTN_BLACKHOLE && type != RTN_UNREACHABLE &&
+	    type != RTN_PROHIBIT)
+		return lib_fail(-EINVAL, "route type %u: rtmd holds unicast, blackhole, unreachable "
+		                "and prohibit routes", type);
+	lib_route_w(r)->type = (uint8_t)type;
 	return 0;
 }
 
 int rtmd_route_set_scope(rtmd_route *r, unsigned scope)
 {
-	if (scope != rtmd_route_scope(r))
-		return lib_fail(-ENOTSUP, "scope %u: this rtmd sets the scope from the next hop", scope);
+	if (scope > 255)
+		return lib_fail(-EINVAL, "scope %u out of range (0..255)", scope);
+	lib_route_w(r)->scope = (uint8_t)scope;
 	return 0;
 }
 
 int rtmd_route_set_prefsrc(rtmd_route *r, const struct rtmd_addr *src)
 {
-	if (src && src->family)
-		return lib_fail(-ENOTSUP, "this rtmd has no preferred source addresses");
+	struct rt_route *x = lib_route_w(r);
+	int rc;
+
+	if (!src || !src->family) {
+		memset(&x->src, 0, sizeof(x->src));
+		return 0;
+	}
+	if ((rc = addr_ok(src, "preferred source")) < 0)
+		return rc;
+	x->src = *lib_addr(src);
 	return 0;
 }
 
 int rtmd_route_add_nexthop(rtmd_route *r, const struct rtmd_addr *gw, const char *dev,
                            unsigned weight, unsigned flags)
 {
-	struct rt_route *x = lib_route_w(r), t = *x;
+	struct rt_route *x = lib_route_w(r);
+	struct rt_nexthop nh;
 	char err[RT_ERRLEN];
+	int rc;
 
-	if (rtmd_route_nexthop_count(r))
-		return lib_fail(-ENOSPC, "this rtmd holds one next hop a route");
-	if (weight > 1 || flags)
-		return lib_fail(-ENOTSUP, "this rtmd has no next-hop weights or flags");
+	if (x->nh_count >= RT_NH_MAX)
+		return lib_fail(-ENOSPC, "a route holds at most %d next hops", RT_NH_MAX);
+	if (weight > RT_WEIGHT_MAX)
+		return lib_fail(-EINVAL, "next-hop weight %u out of range (1..%d)", weight,
+		                RT_WEIGHT_MAX);
+	if (flags & ~RTMD_NH_F_ONLINK)
+		return lib_fail(-EINVAL, "next-hop flags 0x%x: a route rtmd owns may set onlink only",
+		                flags);
 	if (!(gw && gw->family) && !dev)
 		return lib_fail(-EINVAL, "a next hop needs a gateway or a device");
+	memset(&nh, 0, sizeof(nh));
+	nh.weight = (uint16_t)(weight ? weight : 1);
+	nh.flags = (uint8_t)flags;
 	if (gw && gw->family) {
-		if (gw->family != x->dst.addr.family)
-			return lib_fail(-EINVAL, "gateway and destination are of different families");
-		t.gw = *lib_addr(gw);
+		if ((rc = addr_ok(gw, "gateway")) < 0)
+			return rc;
+		nh.gw = *lib_addr(gw);
 	}
-	if (dev && rt_ifname_parse(dev, t.dev, err) < 0)
+	if (dev && rt_ifname_parse(dev, nh.dev, err) < 0)
 		return lib_fail(-EINVAL, "%s", err);
-	if (rt_route_check(&t, err) < 0)
-		return lib_fail(-EINVAL, "%s", err);
-	*x = t;
+	x->nh[x->nh_count++] = nh;
 	return 0;
 }
 
 void rtmd_route_clear_nexthops(rtmd_route *r)
 {
-	struct rt_route *x = lib_route_w(r);
-
-	memset(&x->gw, 0, sizeof(x->gw));
-	memset(x->dev, 0, sizeof(x->dev));
+	lib_route_w(r)->nh_count = 0;
 }
 
+/* A change in the pending state is news to a subscriber, though not a
+ * change of the route (rt_route_equal()). */
 int lib_route_same(const struct rt_route *a, const struct rt_route *b)
 {
-	return memcmp(&a->dst, &b->dst, sizeof(a->dst)) == 0 && a->metric == b->metric &&
-	       memcmp(&a->gw, &b->gw, sizeof(a->gw)) == 0 &&
-	       memcmp(a->dev, b->dev, sizeof(a->dev)) == 0 && a->origin == b->origin;
+	return rt_route_equal(a, b) && (a->flags & RT_RF_PENDING) == (b->flags & RT_RF_PENDING) &&
+	       strncmp(a->reason, b->reason, RT_REASONLEN) == 0;
+}
+
+void lib_route_prepare(struct rt_route *dst, const rtmd_route *r)
+{
+	const struct rt_route *x = lib_route(r);
+
+	rt_route_copy(dst, x);
+	/* ip(8)'s defaults; a scope left at universe is its default scope. */
+	rt_route_normalise(dst, x->scope == RT_SCOPE_UNIVERSE);
 }
 
 /* ---- neighbours -------------------------------------------------------------- */
@@ -233,6 +308,8 @@ rtmd_neigh *rtmd_neigh_new(void)
 		return NULL;
 	}
 	n->slot = RTMD_SLOT_NONE;
+	n->n.origin = RT_ORIGIN_RTCTL;
+	n->n.state = NUD_PERMANENT;
 	return n;
 }
 
@@ -270,17 +347,20 @@ const uint8_t *rtmd_neigh_lladdr(const rtmd_neigh *n)
 
 unsigned rtmd_neigh_state(const rtmd_neigh *n)
 {
-	return RTMD_NUD_PERMANENT;
+	return n->n.state;
 }
 
 unsigned rtmd_neigh_protocol(const rtmd_neigh *n)
 {
-	return 0;
+	return n->n.protocol;
 }
 
 const char *rtmd_neigh_protocol_name(const rtmd_neigh *n)
 {
-	return origin_name(n->n.origin);
+	/* ip(8) prints no protocol for an imported neighbour without one. */
+	if (!rt_origin_owned(n->n.origin) && !n->n.protocol)
+		return NULL;
+	return owner_name(n->n.origin, n->n.protocol);
 }
 
 unsigned rtmd_neigh_origin(const rtmd_neigh *n)
@@ -290,7 +370,7 @@ unsigned rtmd_neigh_origin(const rtmd_neigh *n)
 
 unsigned rtmd_neigh_flags(const rtmd_neigh *n)
 {
-	return 0;
+	return n->n.flags;
 }
 
 uint32_t rtmd_neigh_slot(const rtmd_neigh *n)
@@ -300,11 +380,10 @@ uint32_t rtmd_neigh_slot(const rtmd_neigh *n)
 
 int rtmd_neigh_set_ip(rtmd_neigh *n, const struct rtmd_addr *ip)
 {
-	if (ip->family != AF_INET && ip->family != AF_INET6)
-		return lib_fail(-EINVAL, "neighbour address: unknown family %u", ip->family);
-	for (size_t i = rt_addr_bytes(ip->family); i < sizeof(ip->bytes); i++)
-		if (ip->bytes[i])
-			return lib_fail(-EINVAL, "neighbour address: bytes past an IPv4 address are not zero");
+	int rc = addr_ok(ip, "neighbour address");
+
+	if (rc < 0)
+		return rc;
 	n->n.ip = *lib_addr(ip);
 	return 0;
 }
@@ -327,51 +406,23 @@ int rtmd_neigh_set_lladdr(rtmd_neigh *n, const uint8_t lladdr[6])
 
 int lib_neigh_same(const struct rt_neigh *a, const struct rt_neigh *b)
 {
-	return memcmp(&a->ip, &b->ip, sizeof(a->ip)) == 0 &&
-	       memcmp(a->dev, b->dev, sizeof(a->dev)) == 0 &&
-	       memcmp(a->lladdr, b->lladdr, sizeof(a->lladdr)) == 0 && a->origin == b->origin;
+	return rt_neigh_equal(a, b);
 }
 
 /* ---- text forms ------------------------------------------------------------------ */
 
-/* snprintf that keeps counting after the buffer is full. */
-static void put(char *buf, size_t cap, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+/* The JSON form is rtctl's (json_entry.c), printed compactly. */
+static int json_out(struct json_object *o, char *buf, size_t cap)
 {
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(*off < cap ? buf + *off : NULL, *off < cap ? cap - *off : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += (size_t)n;
-}
-
-/* Interface names and protocol names hold no character JSON must escape
- * (rt_ifname_check() refuses quotes, backslashes and control bytes). */
-static int route_json(const struct rt_route *r, char *buf, size_t cap)
-{
-	char p[RT_PREFIXSTRLEN], g[RT_ADDRSTRLEN];
-	size_t off = 0;
-
-	put(buf, cap, &off, "{\"dst\":\"%s\"", rt_prefix_str(&r->dst, p));
-	if (r->gw.family)
-		put(buf, cap, &off, ",\"gateway\":\"%s\"", rt_addr_str(&r->gw, g));
-	if (r->dev[0])
-		put(buf, cap, &off, ",\"dev\":\"%s\"", r->dev);
-	put(buf, cap, &off, ",\"metric\":%u,\"proto\":\"%s\"}", r->metric, origin_name(r->origin));
-	return (int)off;
-}
-
-static int neigh_json(const struct rt_neigh *n, char *buf, size_t cap)
-{
-	char a[RT_ADDRSTRLEN], m[RT_MACSTRLEN];
-
-	return snprintf(buf, cap, "{\"dst\":\"%s\",\"dev\":\"%s\",\"lladdr\":\"%s\",\"proto\":\"%s\"}",
-	                rt_addr_str(&n->ip, a), n->dev, rt_mac_str(n->lladdr, m),
-	                origin_name(n->origin));
+	if (!o)
+		return lib_fail(-ENOMEM, "out of memory for a JSON form");
+	n = snprintf(buf, cap, "%s",
+	             json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return n;
 }
 
 int rtmd_route_format(const rtmd_route *r, enum rtmd_format how, char *buf, size_t cap)
@@ -380,7 +431,7 @@ int rtmd_route_format(const rtmd_route *r, enum rtmd_format how, char *buf, size
 	case RTMD_FORMAT_KEY:
 		return rt_route_key_format(lib_route(r), buf, cap);
 	case RTMD_FORMAT_JSON:
-		return route_json(lib_route(r), buf, cap);
+		return json_out(rt_route_to_json(lib_route(r)), buf, cap);
 	default:
 		return rt_route_format(lib_route(r), buf, cap);
 	}
@@ -394,7 +445,7 @@ int rtmd_neigh_format(const rtmd_neigh *n, enum rtmd_format how, char *buf, size
 	case RTMD_FORMAT_KEY:
 		return snprintf(buf, cap, "%s dev %s", rt_addr_str(&n->n.ip, a), n->n.dev);
 	case RTMD_FORMAT_JSON:
-		return neigh_json(&n->n, buf, cap);
+		return json_out(rt_neigh_to_json(&n->n), buf, cap);
 	default:
 		return rt_neigh_format(&n->n, buf, cap);
 	}
@@ -461,8 +512,10 @@ int rtmd_filter_set_dev(rtmd_filter *f, const char *dev)
 
 int rtmd_filter_set_gateway(rtmd_filter *f, const struct rtmd_addr *gw)
 {
-	if (gw && gw->family != AF_INET && gw->family != AF_INET6)
-		return lib_fail(-EINVAL, "gateway: unknown family %u", gw->family);
+	int rc = gw ? addr_ok(gw, "gateway") : 0;
+
+	if (rc < 0)
+		return rc;
 	memset(&f->gw, 0, sizeof(f->gw));
 	if (gw)
 		f->gw = *lib_addr(gw);

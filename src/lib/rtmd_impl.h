@@ -79,7 +79,11 @@ int lib_socket_path(const char *name, char *buf, size_t cap);
 struct route_table;
 const struct route_table *lib_sub_routes(const rtmd_sub *s);
 
-/* Two routes or neighbours with the same key and contents. */
+/* r as it goes to rtmd: a copy into dst (full size) with ip(8)'s defaults
+ * applied, as rtctl applies them. */
+void lib_route_prepare(struct rt_route *dst, const rtmd_route *r);
+/* Two routes or neighbours with the same key and contents (a route's
+ * pending state included). */
 int lib_route_same(const struct rt_route *a, const struct rt_route *b);
 int lib_neigh_same(const struct rt_neigh *a, const struct rt_neigh *b);
 

@@ -54,11 +54,32 @@ int rtmd_replica_lookup(const rtmd_replica *rep, const struct rtmd_addr *addr, r
 	return 0;
 }
 
+struct find {
+	uint32_t metric;
+	struct rt_route *out;
+};
+
+static int find_metric(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct find *f = ctx;
+
+	(void)tag;
+	if (r->metric != f->metric)
+		return 0;
+	rt_route_copy(f->out, r);
+	return 1;
+}
+
+/* The routes of a prefix are in (metric, disc) order, so the first of this
+ * metric is the owned one (disc 0) if there is one, else the first of the
+ * imported routes the kernel keys further (tos, device). */
 int rtmd_replica_find(const rtmd_replica *rep, const struct rtmd_prefix *dst, uint32_t metric,
                       rtmd_route *out)
 {
-	if (route_table_find(lib_sub_routes(rep->sub), lib_prefix(dst), metric, lib_route_w(out),
-	                     NULL) != RT_OK)
+	struct find f = { .metric = metric, .out = lib_route_w(out) };
+
+	if (route_table_walk(lib_sub_routes(rep->sub), RT_FILTER_EXACT, lib_prefix(dst),
+	                     find_metric, &f) != 1)
 		return RTMD_E_NOTFOUND;
 	return 0;
 }

@@ -63,7 +63,10 @@ struct rtmd_sub {
 	bool in_msg;
 	struct rt_hdr h;
 	const uint8_t *msg;
-	uint32_t next;
+	struct rt_reader rd;        /* over msg: the next record */
+	/* Full-size routes (about 9 KB each), kept off the stack: an event's
+	 * route, and the copy's previous version of it. */
+	struct rt_route *ev_route, *old_route;
 	struct route_table *routes;
 	struct neigh_set *neighs;
 	rtmd_sub_route_fn *route_fn;
@@ -96,7 +99,9 @@ int rtmd_sub_new(rtmd_sub **out, const char *socket, unsigned flags)
 	            (flags & RTMD_SUB_NEIGHS ? RT_F_TABLE_ARP : 0);
 	s->routes = route_table_new();
 	s->neighs = neigh_set_new();
-	if (!s->routes || !s->neighs) {
+	s->ev_route = malloc(sizeof(*s->ev_route));
+	s->old_route = malloc(sizeof(*s->old_route));
+	if (!s->routes || !s->neighs || !s->ev_route || !s->old_route) {
 		rc = lib_fail(-ENOMEM, "out of memory for a subscription");
 		goto fail;
 	}
@@ -136,6 +141,8 @@ void rtmd_sub_free(rtmd_sub *s)
 		close(s->timerfd);
 	route_table_free(s->routes);
 	neigh_set_free(s->neighs);
+	free(s->ev_route);
+	free(s->old_route);
 	free(s);
 }
 
@@ -314,29 +321,27 @@ static void report_neigh(rtmd_sub *s, enum rtmd_event ev, const struct neigh_ent
  * is to the copy (a dump entry equal to the copy's is no news). */
 static int put_route(rtmd_sub *s, const struct rt_route *r)
 {
-	struct rt_route old;
+	struct rt_route *old = s->old_route;
 	uint32_t old_tag;
 	bool existed = false;
-
-	int rc = route_table_replace(s->routes, r, s->gen, &existed, &old, &old_tag);
+	int rc = route_table_replace(s->routes, r, s->gen, &existed, old, &old_tag);
 
 	/* The decoder validated the route: only memory can fail here. */
 	if (rc != RT_OK)
 		return rc == RT_E_FULL ? -ENOMEM : RTMD_E_PROTO;
 	if (!existed)
 		report_route(s, RTMD_EVENT_ADD, r, NULL);
-	else if (!lib_route_same(&old, r))
-		report_route(s, RTMD_EVENT_CHANGE, r, &old);
+	else if (!lib_route_same(old, r))
+		report_route(s, RTMD_EVENT_CHANGE, r, old);
 	return 0;
 }
 
 static void del_route(rtmd_sub *s, const struct rt_route *key)
 {
-	struct rt_route old;
 	uint32_t tag;
 
-	if (route_table_delete(s->routes, &key->dst, key->metric, &old, &tag) == 0)
-		report_route(s, RTMD_EVENT_DEL, &old, NULL);
+	if (route_table_delete(s->routes, &key->dst, key->metric, key->disc, s->old_route, &tag) == 0)
+		report_route(s, RTMD_EVENT_DEL, s->old_route, NULL);
 	else
 		report_route(s, RTMD_EVENT_DEL, key, NULL);   /* not in the copy: as rtmd said */
 }
@@ -369,7 +374,7 @@ static void del_neigh(rtmd_sub *s, const struct rt_neigh *key, uint32_t slot)
 
 struct rkey {
 	struct rt_prefix dst;
-	uint32_t metric;
+	uint32_t metric, disc;
 };
 
 struct stale {
@@ -407,7 +412,8 @@ static int stale_route(const struct rt_route *r, uint32_t tag, void *ctx)
 	if (!room(st, (void **)&st->routes, sizeof(*st->routes)))
 		return 1;
 	st->routes[st->n].dst = r->dst;
-	st->routes[st->n++].metric = r->metric;
+	st->routes[st->n].metric = r->metric;
+	st->routes[st->n++].disc = r->disc;
 	return 0;
 }
 
@@ -431,9 +437,13 @@ static int sweep(rtmd_sub *s)
 
 	route_table_walk(s->routes, RT_FILTER_ALL, NULL, stale_route, &st);
 	for (size_t i = 0; i < st.n && !st.oom; i++) {
-		struct rt_route key = { .dst = st.routes[i].dst, .metric = st.routes[i].metric };
+		struct rt_route *key = s->ev_route;
 
-		del_route(s, &key);
+		rt_route_init(key);
+		key->dst = st.routes[i].dst;
+		key->metric = st.routes[i].metric;
+		key->disc = st.routes[i].disc;
+		del_route(s, key);
 	}
 	free(st.routes);
 	if (st.oom)
@@ -499,20 +509,20 @@ static int on_event(rtmd_sub *s, const struct rt_event *ev)
 	s->cur_seq = dump ? 0 : ev->seq;
 	if (ev->table == RT_TABLE_ROUTE) {
 		if (ev->kind == RT_EV_DEL && !dump)
-			del_route(s, &ev->u.route);
-		else if ((rc = put_route(s, &ev->u.route)) < 0)
+			del_route(s, ev->route);
+		else if ((rc = put_route(s, ev->route)) < 0)
 			return rc;
 	} else {
 		if (ev->kind == RT_EV_DEL && !dump)
-			del_neigh(s, &ev->u.neigh, ev->slot);
-		else if (put_neigh(s, &ev->u.neigh, ev->slot) < 0)
+			del_neigh(s, &ev->neigh, ev->slot);
+		else if (put_neigh(s, &ev->neigh, ev->slot) < 0)
 			return -ENOMEM;
 	}
 	s->cur_seq = 0;
 	return 0;
 }
 
-/* The records of the message in hand, from s->next; stops early on
+/* The records of the message in hand, from s->rd; stops early on
  * rtmd_sub_stop().  0, or a code after which the connection is gone. */
 static int handle(rtmd_sub *s)
 {
@@ -543,12 +553,11 @@ static int handle(rtmd_sub *s)
 			snprintf(why, sizeof(why), "events before the subscription's hello");
 			goto bad;
 		}
-		for (; s->next < h->count; ) {
+		while (s->rd.index < h->count) {
 			struct rt_event ev;
 
-			if (rt_msg_get_event(h, s->msg, s->next, &ev, why))
+			if (rt_msg_read_event(&s->rd, &ev, s->ev_route, why))
 				goto bad;
-			s->next++;
 			rc = on_event(s, &ev);
 			if (rc == -ENOMEM)
 				goto oom;
@@ -563,7 +572,7 @@ static int handle(rtmd_sub *s)
 				     (unsigned long long)want, (unsigned long long)ev.seq);
 				return -EPROTO;
 			}
-			if (s->stop && s->next < h->count) {
+			if (s->stop && s->rd.index < h->count) {
 				s->in_msg = true;
 				return 0;
 			}
@@ -624,7 +633,7 @@ int rtmd_sub_process(rtmd_sub *s)
 				lost(s, errno == EBADMSG ? RTMD_E_PROTO : -errno, "%s", err);
 				break;
 			}
-			s->next = 0;
+			rt_msg_reader(&s->rd, &s->h, s->msg);
 		}
 		rc = handle(s);
 		if (rc == -ENOMEM || (rc < 0 && rc == s->fatal))

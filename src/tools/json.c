@@ -1,43 +1,7 @@
-/* json.c - JSON forms of table entries. */
+/* json.c - streaming JSON output for rtctl. */
 #include <stdio.h>
 
 #include "json.h"
-
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-struct json_object *rt_route_to_json(const struct rt_route *r)
-{
-	struct json_object *o = json_object_new_object();
-	char p[RT_PREFIXSTRLEN], g[RT_ADDRSTRLEN];
-
-	if (!o)
-		return NULL;
-	add_str(o, "dst", rt_prefix_str(&r->dst, p));
-	if (r->gw.family)
-		add_str(o, "gateway", rt_addr_str(&r->gw, g));
-	if (r->dev[0])
-		add_str(o, "dev", r->dev);
-	json_object_object_add(o, "metric", json_object_new_int64(r->metric));
-	add_str(o, "proto", r->origin == RT_ORIGIN_CONFIG ? "config" : "rtctl");
-	return o;
-}
-
-struct json_object *rt_neigh_to_json(const struct rt_neigh *n)
-{
-	struct json_object *o = json_object_new_object();
-	char a[RT_ADDRSTRLEN], m[RT_MACSTRLEN];
-
-	if (!o)
-		return NULL;
-	add_str(o, "dst", rt_addr_str(&n->ip, a));
-	add_str(o, "dev", n->dev);
-	add_str(o, "lladdr", rt_mac_str(n->lladdr, m));
-	add_str(o, "proto", n->origin == RT_ORIGIN_CONFIG ? "config" : "rtctl");
-	return o;
-}
 
 void json_array_begin(struct json_array_out *a, FILE *f)
 {

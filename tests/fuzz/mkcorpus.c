@@ -40,14 +40,32 @@ static void sample_route(int i, struct rt_route *r)
 {
 	char err[RT_ERRLEN];
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	rt_prefix_parse(i % 2 ? "2001:db8:1::/48" : "10.0.0.0/24", &r->dst, err);
 	r->dst.addr.bytes[i % 2 ? 5 : 2] = (uint8_t)i;
-	rt_addr_parse(i % 2 ? "fe80::1" : "192.0.2.1", &r->gw, err);
-	if (i % 3)
-		strcpy(r->dev, "eth0");
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
+	rt_addr_parse(i % 2 ? "fe80::1" : "192.0.2.1", &r->nh[0].gw, err);
+	if (i % 3 || i % 2)
+		strcpy(r->nh[0].dev, "eth0");
 	r->metric = (uint32_t)i * 10;
 	r->origin = (uint8_t)(i % 2);
+	if (i == 2) {
+		/* multipath with a weight, onlink and a source */
+		r->nh_count = 2;
+		r->nh[1] = r->nh[0];
+		r->nh[1].gw.bytes[3] = 9;
+		r->nh[1].weight = 3;
+		r->nh[1].flags = RT_NHF_ONLINK;
+		strcpy(r->nh[1].dev, "eth1");
+		rt_addr_parse("10.0.2.1", &r->src, err);
+	}
+	if (i == 3) {
+		r->type = RTN_BLACKHOLE;
+		r->nh_count = 0;
+		r->flags = RT_RF_PENDING;
+		strcpy(r->reason, "key held by bgp");
+	}
 }
 
 static void sample_neigh(int i, struct rt_neigh *n)
@@ -60,12 +78,13 @@ static void sample_neigh(int i, struct rt_neigh *n)
 	uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)i };
 	memcpy(n->lladdr, mac, 6);
 	strcpy(n->dev, i % 3 ? "eth1" : "eth0");
+	n->state = NUD_PERMANENT;
 }
 
 static void proto(void)
 {
 	struct rt_msgbuf mb;
-	struct rt_route r;
+	static struct rt_route r, er;
 	struct rt_neigh n;
 	char name[32];
 
@@ -75,12 +94,12 @@ static void proto(void)
 
 		rt_msg_begin(&mb, t, t, flags);
 		for (int i = 0; i < 3; i++) {
-			if (rt_msg_record_size(t) == RT_WIRE_ROUTE) {
+			if (rt_msg_desc(t)->kind == RT_REC_ROUTE) {
 				sample_route(i, &r);
 				if (t == RT_MSG_ROUTE_GET)
 					r.dst.len = r.dst.addr.family == 2 ? 32 : 128;
 				rt_msg_put_route(&mb, &r);
-			} else if (rt_msg_record_size(t) == RT_WIRE_NEIGH) {
+			} else if (rt_msg_desc(t)->kind == RT_REC_NEIGH) {
 				sample_neigh(i, &n);
 				rt_msg_put_neigh(&mb, &n);
 			}
@@ -97,7 +116,8 @@ static void proto(void)
 		                        .sync_always = 1, .sync_interval_ms = 10 };
 		struct rt_hello h = { .event_seq = 42, .tables = RT_F_TABLE_ALL };
 		struct rt_sync sy = { .event_seq = 42 };
-		struct rt_event ev = { .seq = 43, .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+		struct rt_event ev = { .seq = 43, .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE, .route = &er };
+		struct rt_notice no = { .code = RT_NOTE_TAKEN_OVER };
 
 		strcpy(e.text, "10.0.0.0/24 via 192.0.2.1 metric 0");
 		strcpy(st.version, "0.1.0");
@@ -110,6 +130,13 @@ static void proto(void)
 		rt_msg_begin(&mb, RT_MSG_ERROR, 1, RT_F_MORE);
 		rt_msg_put_error(&mb, &e);
 		put("proto", "error", mb.data, mb.len);
+		strcpy(no.text, "10.0.0.0/24: a config entry, now an rtctl entry");
+		rt_msg_begin(&mb, RT_MSG_NOTICE, 1, RT_F_MORE);
+		rt_msg_put_notice(&mb, &no);
+		put("proto", "notice", mb.data, mb.len);
+		st.kernel_sync = 1;
+		strcpy(st.kernel_last_error, "Nexthop device is not up");
+		strcpy(st.fpm_listen, "127.0.0.1:2620");
 		rt_msg_begin(&mb, RT_MSG_STATUS_REPLY, 1, 0);
 		rt_msg_put_status(&mb, &st);
 		put("proto", "status", mb.data, mb.len);
@@ -120,13 +147,13 @@ static void proto(void)
 		rt_msg_put_sync(&mb, &sy);
 		put("proto", "sync", mb.data, mb.len);
 		rt_msg_begin(&mb, RT_MSG_EVENTS, 0, RT_F_MORE);
-		sample_route(1, &ev.u.route);
+		sample_route(2, &er);
 		rt_msg_put_event(&mb, &ev);
 		ev.seq++;
 		ev.kind = RT_EV_DEL;
 		ev.table = RT_TABLE_ARP;
 		ev.slot = 3;
-		sample_neigh(2, &ev.u.neigh);
+		sample_neigh(2, &ev.neigh);
 		rt_msg_put_event(&mb, &ev);
 		put("proto", "events", mb.data, mb.len);
 		rt_msg_begin(&mb, RT_MSG_ROUTES, 1, RT_F_MORE);

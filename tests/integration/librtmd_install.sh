@@ -66,11 +66,11 @@ rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
 rtctl arp add 192.0.2.8 lladdr 02:00:00:00:00:07 dev eth1
 same "route_lookup: longest-prefix match on the replica" "$("$T/route_lookup" 10.0.0.9)" \
 	"1 routes
-10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 expect 1 "route_lookup: a miss exits 1" -- "$T/route_lookup" 10.9.9.9
 same "neigh_by_mac: the IPs of a MAC, from the mapping" "$("$T/neigh_by_mac" 02:00:00:00:00:07)" \
-	"192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07
-192.0.2.8 dev eth1 lladdr 02:00:00:00:00:07"
+	"192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
+192.0.2.8 dev eth1 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl"
 ldd "$T/route_lookup" | grep -q "$libdir/librtmd.so.0" && ok "the examples run on the installed librtmd.so.0" ||
 	bad "the examples do not load the installed library: $(ldd "$T/route_lookup" | grep rtmd)"
 
@@ -83,25 +83,25 @@ rtctl replace 10.1.0.0/16 via 192.0.2.9 dev eth1
 for _ in $(seq 1 100); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
 kill $wpid 2>/dev/null; wait $wpid; rc=$?
 same "watch prints the tables, sync, the changes, and exits 0" "rc $rc: $(cat "$T/watch.out")" \
-	"rc 0: add route 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
-add neigh 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07
-add neigh 192.0.2.8 dev eth1 lladdr 02:00:00:00:00:07
+	"rc 0: add route 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5
+add neigh 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
+add neigh 192.0.2.8 dev eth1 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
 sync
-add route 10.1.0.0/16 dev eth1 metric 0
-change route 10.1.0.0/16 via 192.0.2.9 dev eth1 metric 0"
+add route 10.1.0.0/16 dev eth1 proto rtctl scope link
+change route 10.1.0.0/16 via 192.0.2.9 dev eth1 proto rtctl"
 
 # quickstart: the README's program.
 "$T/quickstart" 10.0.0.9 02:00:00:00:00:07 >"$T/q.out" 2>&1 &
 qpid=$!
-for _ in $(seq 1 100); do grep -q '^02:00' "$T/q.out" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs '^02:00' "$T/q.out" && break; sleep 0.05; done
 rtctl del 10.1.0.0/16
-for _ in $(seq 1 100); do grep -q '^del ' "$T/q.out" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs '^del ' "$T/q.out" && break; sleep 0.05; done
 kill $qpid; wait $qpid 2>/dev/null
 same "quickstart: changes, LPM on the replica, look-up by MAC" "$(cat "$T/q.out")" \
-	"add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
-add 10.1.0.0/16 via 192.0.2.9 dev eth1 metric 0
-route to 10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
-02:00:00:00:00:07 is 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07
-del 10.1.0.0/16 via 192.0.2.9 dev eth1 metric 0"
+	"add 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5
+add 10.1.0.0/16 via 192.0.2.9 dev eth1 proto rtctl
+route to 10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5
+02:00:00:00:00:07 is 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
+del 10.1.0.0/16 via 192.0.2.9 dev eth1 proto rtctl"
 stop_rtmd
 finish
