@@ -109,7 +109,7 @@ static int parse_route_spec(int argc, char **argv, struct rt_route *r, bool key_
 {
 	char why[RT_ERRLEN];
 	bool seen_via = false, seen_dev = false, seen_metric = false, seen_src = false;
-	bool seen_scope = false, onlink = false, is_default = false;
+	bool seen_scope = false, onlink = false, is_default = false, saw_pref = false;
 	uint8_t type = RTN_UNICAST;
 	int i = 0;
 
@@ -133,6 +133,7 @@ static int parse_route_spec(int argc, char **argv, struct rt_route *r, bool key_
 		if (skip >= 0) {
 			if (skip && !v)
 				FAIL("\"%s\" needs a value", k);
+			saw_pref |= strcmp(k, "pref") == 0;
 			i += 1 + skip;
 			continue;
 		}
@@ -214,10 +215,14 @@ static int parse_route_spec(int argc, char **argv, struct rt_route *r, bool key_
 		i += 2;
 	}
 	/* "default" takes its family from the first gateway (or source), as
-	 * ip(8) does: an IPv4 default route via IPv6 needs -4 there. */
+	 * ip(8) does: an IPv4 default route via IPv6 needs -4 there.  Without
+	 * either, ip's "pref", which it prints for IPv6 routes only, says IPv6:
+	 * so every listed line gives its route back. */
 	if (is_default) {
 		const struct rt_addr *g = r->nh_count ? &r->nh[0].gw : NULL;
 		uint8_t fam = g && g->family ? g->family : r->src.family;
+		if (!fam && saw_pref)
+			fam = AF_INET6;
 		if (fam)
 			r->dst.addr.family = fam;
 		for (unsigned k = 0; k < r->nh_count; k++)
