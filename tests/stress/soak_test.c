@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
 #include "proc.h"
@@ -46,16 +47,7 @@ static void on_term(int sig)
 
 static void route_key(int w, int k, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = 1;
-	r->nh[0].weight = 1;
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = (uint8_t)(100 + w);
-	r->dst.addr.bytes[2] = (uint8_t)(k >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)k;
-	r->dst.len = 32;
-	strcpy(r->nh[0].dev, "eth0");
+	test_route_host(r, 0x0a000000u | (uint32_t)(100 + w) << 16, (uint32_t)k, 0, "eth0", 0);
 }
 
 static void neigh_key(int w, int k, struct rt_neigh *n)
