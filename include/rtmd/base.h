@@ -44,8 +44,9 @@ const char *rtmd_strerror(int err);
 
 /* The detail of the last failure of a librtmd call in this thread, e.g.
  * "cannot reach rtmd at /run/rtmd/rtmd.sock: No such file or directory
- * (is rtmd.socket started?)", or "10.0.0.0/24 metric 5: exists".  Valid
- * until the next failing call in this thread; "" if none failed yet. */
+ * (is rtmd.socket started?)", or "10.0.0.0/24 via 192.0.2.1 dev eth0
+ * proto rtctl metric 5: exists".  Valid until the next failing call in
+ * this thread; "" if none failed yet. */
 const char *rtmd_errmsg(void);
 
 /* The library's version, "0.1.0". */

@@ -146,7 +146,8 @@ int rtmd_batch_neigh(rtmd_batch *b, enum rtmd_op op, const rtmd_neigh *n);
 /* Changes appended so far. */
 size_t rtmd_batch_count(const rtmd_batch *b);
 /* Called for each change rtmd refused: its index in the batch (from 0),
- * the code and rtmd's detail ("10.0.0.0/24 metric 5: exists"). */
+ * the code and rtmd's detail ("10.0.0.0/24 via 192.0.2.1 dev eth0 proto
+ * rtctl metric 5: exists"). */
 typedef void rtmd_batch_fail_fn(void *ctx, size_t index, int err, const char *detail);
 /* Apply the batch (it may be applied again later).  0 if every change was
  * applied; else the code of the first failure, after fn (may be NULL) was

@@ -195,12 +195,14 @@ typedef int rtmd_neigh_visit_fn(void *ctx, const rtmd_neigh *n);
 
 enum rtmd_format {
 	RTMD_FORMAT_TEXT = 0,     /* the line rtctl prints, ip(8)'s words and order:
-	                             "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5" */
+	                             "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5" */
 	RTMD_FORMAT_KEY = 1,      /* only the key, as in a deletion event:
-	                             "10.0.0.0/24 metric 5", "192.0.2.7 dev eth0" */
+	                             "10.0.0.0/24 proto rtctl metric 5", "192.0.2.7 dev eth0" */
 	RTMD_FORMAT_JSON = 2,     /* one JSON object, as rtctl --json (ip -j) */
 };
-/* As snprintf (see rtmd_addr_format()); no trailing newline. */
+/* As snprintf (see rtmd_addr_format()); no trailing newline.  A route of
+ * many next hops is long (some 80 bytes each): if the result is cap or
+ * more, format again into that length + 1. */
 int rtmd_route_format(const rtmd_route *r, enum rtmd_format how, char *buf, size_t cap);
 int rtmd_neigh_format(const rtmd_neigh *n, enum rtmd_format how, char *buf, size_t cap);
 

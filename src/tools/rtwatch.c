@@ -154,16 +154,29 @@ static void counted(struct watch *w, rtmd_sub *s)
 		rtmd_sub_stop(s);
 }
 
-/* An entry's line; a deleted route is shown by its key. */
+/* An entry's line; a deleted route is shown by its key.  Most routes fit
+ * the buffer; one of many next hops (up to 256) is formatted again into
+ * the length the first call asked for. */
 static void print_route(const struct watch *w, const char *event, uint64_t seq,
                         const rtmd_route *r)
 {
-	char buf[16384];
+	enum rtmd_format how = w->json ? RTMD_FORMAT_JSON
+	                     : strcmp(event, "del") == 0 ? RTMD_FORMAT_KEY : RTMD_FORMAT_TEXT;
+	char small[2048], *buf = small;
+	int n = rtmd_route_format(r, how, small, sizeof(small));
 
-	rtmd_route_format(r, w->json ? RTMD_FORMAT_JSON : strcmp(event, "del") == 0 ? RTMD_FORMAT_KEY
-	                                                                         : RTMD_FORMAT_TEXT,
-	                  buf, sizeof(buf));
+	if (n >= (int)sizeof(small)) {
+		buf = malloc((size_t)n + 1);
+		if (!buf) {
+			fprintf(stderr, "rtwatch: out of memory for a route of %u next hops\n",
+			        rtmd_route_nexthop_count(r));
+			exit(EXIT_FAIL);
+		}
+		rtmd_route_format(r, how, buf, (size_t)n + 1);
+	}
 	print_line(w, event, "route", seq, buf);
+	if (buf != small)
+		free(buf);
 }
 
 static void print_neigh(const struct watch *w, const char *event, uint64_t seq,

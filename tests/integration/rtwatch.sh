@@ -59,6 +59,12 @@ expect 2 "rtwatch: bad table word" -- "$RTWATCH" -s "$SOCK" bogus
 expect 2 "rtwatch: bad count" -- "$RTWATCH" -s "$SOCK" -n 0
 expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
 
+# A route of 256 next hops: its line (about 18 KB of JSON) is printed whole.
+nh=$(for i in $(seq 1 256); do printf ' nexthop via 192.0.%d.%d dev interface-%05d' $((i / 250 + 3)) $((i % 250 + 1)) $i; done)
+expect 0 "rtwatch --json prints a route of 256 next hops whole" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --json --no-dump -n 1 route > '$T/mon5' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.200.0.0/16 $nh; wait"
+same "... as one JSON object with every next hop" "$(jq -c 'select(.event == "add") | .nexthops | length' "$T/mon5")" "256"
+rtctl del 10.200.0.0/16
+
 # Restart: rtwatch reconnects, says resync, dumps again.
 lines=$(wc -l < "$T/mon1")
 crash_rtmd
