@@ -94,14 +94,21 @@ START_TEST(route_refusals)
 		"add 10.0.0.0/24 dev eth0 metric 4294967296",
 		"add 10.0.0.0/24 dev 0123456789abcdef",
 		"add 10.0.0.0/24 dev a/b",
-		"add 10.0.0.0/24 dev eth0 table 5",  /* unknown word */
-		"delete 10.0.0.0/24 via 192.0.2.1",  /* key only */
+		"add 10.0.0.0/24 dev eth0 table 5",  /* rtmd keeps one table */
+		"add 10.0.0.0/24 dev eth0 weight 3", /* a next hop's word */
+		"add 10.0.0.0/24 10.1.0.0/24 dev eth0", /* two destinations */
+		"add multicast 224.0.0.0/4 dev eth0", /* not a type rtmd owns */
+		"add 10/8 via 0.0.0.0",              /* no next hop at all */
+		"add 10/8 via fe80::1",              /* family: via inet6 */
+		"add 2001:db8::/32 via fe80::1",     /* link-local needs dev */
+		"add 10/8 via 224.0.0.1 dev eth0",   /* multicast gateway */
+		"add 2001:db8::/32 via ::ffff:192.0.2.1 dev eth0", /* v4-mapped */
+		"add 10/8 dev eth0 metric 1 metric 2", /* duplicate */
+		"-4 add 2001:db8::/32 dev eth0",     /* not a word: options come first */
 		"list root",
 		"list 10.0.0.0/24 extra",
 		"frobnicate",
-		"route",
 		"route frobnicate",
-		"flush",
 		"flush everything",
 		"status now",
 	};
@@ -151,7 +158,9 @@ START_TEST(arp_commands)
 	ck_assert_int_eq(parse("neigh add 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl",
 			       &q, err), 0);
 	ck_assert_int_eq(parse("arp get nonsense", &q, err), -1);
-	ck_assert_int_eq(parse("arp", &q, err), -1);
+	/* "ip neigh" alone lists */
+	ck_assert_int_eq(parse("arp", &q, err), 0);
+	ck_assert_int_eq(q.cmd, CMD_ARP_LIST);
 }
 END_TEST
 
@@ -196,7 +205,9 @@ START_TEST(route_new_words)
 	ck_assert_int_eq(parse("add 10.0.0.0/24 via 192.0.2.1 dev eth0 proto bgp", &q, err), 0);
 	ck_assert_uint_eq(q.route.nh_count, 1);
 	ck_assert_int_eq(parse("change 10.0.0.0/24 dev eth0", &q, err), 0);
-	ck_assert_int_eq(q.cmd, CMD_ROUTE_REPLACE);
+	ck_assert_int_eq(q.cmd, CMD_ROUTE_CHANGE);
+	ck_assert_int_eq(q.msg_type, RT_MSG_ROUTE_REPLACE);
+	ck_assert(q.resolve);
 	/* The family follows the gateway when the prefix is "default". */
 	ck_assert_int_eq(parse("add default via 2001:db8::1", &q, err), 0);
 	ck_assert_int_eq(q.route.dst.addr.family, AF_INET6);
