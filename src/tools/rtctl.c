@@ -509,15 +509,18 @@ static int add_record(struct rt_msgbuf *mb, const struct rtctl_req *r)
 
 /* A selector rtctl applies itself (a list's dev, proto, ...), or NULL
  * when rtmd's reply is the answer as it stands. */
+static bool filters_here(const struct rtctl_req *r)
+{
+	if (r->cmd != CMD_ROUTE_LIST && r->cmd != CMD_ARP_LIST && r->cmd != CMD_ARP_GET)
+		return false;
+	return (r->sel.given & ~(r->cmd == CMD_ROUTE_LIST ? SEL_PREFIX : 0)) || r->sel.any_family;
+}
+
 static struct rtctl_sel *client_filter(const struct rtctl_req *r)
 {
 	struct rtctl_sel *s;
 
-	if (r->cmd != CMD_ROUTE_LIST && r->cmd != CMD_ARP_LIST && r->cmd != CMD_ARP_GET)
-		return NULL;
-	if (!(r->sel.given & ~(r->cmd == CMD_ROUTE_LIST ? SEL_PREFIX : 0)))
-		return NULL;
-	if (!(s = malloc(sizeof(*s))))
+	if (!filters_here(r) || !(s = malloc(sizeof(*s))))
 		return NULL;
 	*s = r->sel;
 	return s;
@@ -717,11 +720,13 @@ static int step_list(struct rt_client *c, const struct step *st, struct found *f
 		struct rt_route *key = st->route;
 		uint32_t flags = 0;
 
-		if (st->cmd == CMD_ROUTE_FLUSH && (st->sel.given & SEL_PREFIX))
+		bool prefix = (st->sel.given & SEL_PREFIX) && !st->sel.any_family;
+
+		if (st->cmd == CMD_ROUTE_FLUSH && prefix)
 			flags = st->sel.mode == SEL_ROOT ? RT_F_LIST_ROOT :
 			        st->sel.mode == SEL_MATCH ? RT_F_LIST_MATCH : 0;
 		rt_msg_begin(&mb, RT_MSG_ROUTE_LIST, c->next_seq++, flags);
-		if (st->cmd != CMD_ROUTE_FLUSH || (st->sel.given & SEL_PREFIX)) {
+		if (st->cmd != CMD_ROUTE_FLUSH || prefix) {
 			uint16_t n = key->nh_count;
 
 			key->nh_count = 0;      /* the prefix is the filter */
@@ -937,8 +942,7 @@ static int make_request(const struct opts *o, const struct rtctl_req *r, struct 
 {
 	q->cmd = r->cmd;
 	q->sel = client_filter(r);
-	if ((r->sel.given && !q->sel && (r->cmd == CMD_ARP_LIST || r->cmd == CMD_ARP_GET ||
-	                                  (r->cmd == CMD_ROUTE_LIST && r->sel.given & ~SEL_PREFIX)))) {
+	if (filters_here(r) && !q->sel) {
 		free(text);
 		return -1;
 	}

@@ -461,6 +461,8 @@ static int route_words(struct words *w, enum role role, uint8_t fam, struct rt_r
 			have_dst = true;
 			s->dst = r->dst;
 			s->given |= SEL_PREFIX;
+			/* list shows both families: so does "list default" */
+			s->any_family = role == ROLE_FILTER && dflt;
 		}
 	}
 	if (!have_dst && role != ROLE_FILTER) {
@@ -634,7 +636,7 @@ static void filter_request(struct rtctl_req *q)
 {
 	struct rtctl_sel *s = &q->sel;
 
-	if (!(s->given & SEL_PREFIX))
+	if (!(s->given & SEL_PREFIX) || s->any_family)
 		return;
 	q->route.dst = s->dst;
 	q->nrec = 1;
@@ -894,8 +896,14 @@ bool rtctl_sel_route(const struct rtctl_sel *s, const struct rt_route *r,
 		bool in = rt_prefix_contains(p, &r->dst.addr) && r->dst.len >= p->len;
 		bool around = rt_prefix_contains(&r->dst, &p->addr) && r->dst.len <= p->len;
 
-		if (r->dst.addr.family != p->addr.family ||
-		    (s->mode == SEL_ROOT && !in) || (s->mode == SEL_MATCH && !around) ||
+		if (s->any_family) {
+			/* "default": of either family */
+			in = true;
+			around = r->dst.len == 0;
+		} else if (r->dst.addr.family != p->addr.family) {
+			return false;
+		}
+		if ((s->mode == SEL_ROOT && !in) || (s->mode == SEL_MATCH && !around) ||
 		    (s->mode == SEL_EXACT && !(in && r->dst.len == p->len)))
 			return false;
 	}

@@ -39,6 +39,7 @@ struct rtctl_sel {
 	uint32_t given;         /* SEL_* */
 	uint8_t family;         /* SEL_FAMILY: -4/-6 */
 	uint8_t mode;           /* enum sel_prefix_mode of SEL_PREFIX */
+	bool any_family;        /* SEL_PREFIX is "default" without -4/-6: both */
 	struct rt_prefix dst;   /* SEL_PREFIX (routes), SEL_IP (neighbours, a prefix) */
 	uint32_t metric;
 	uint8_t type, scope, tos, pref, nhflags;
