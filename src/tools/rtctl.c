@@ -322,7 +322,49 @@ struct run {
 	int status;              /* exit status of the first failure */
 	uint32_t first_line;     /* its line (batches), UINT32_MAX: none yet */
 	bool stop;               /* a line failed without --force: send no more */
+	/* --force: invalid lines found while parsing, said in line order
+	 * among rtmd's refusals */
+	char **later;
+	uint32_t *later_line;
+	size_t nlater, said, later_cap;
 };
+
+/* Say the invalid lines before line (all: UINT32_MAX). */
+static void say_before(struct run *rn, uint32_t line)
+{
+	for (; rn->said < rn->nlater && rn->later_line[rn->said] < line; rn->said++) {
+		fputs(rn->later[rn->said], stderr);
+		free(rn->later[rn->said]);
+	}
+}
+
+static int say_later(struct run *rn, uint32_t line, const char *msg)
+{
+	if (rn->nlater == rn->later_cap) {
+		size_t cap = rn->later_cap ? 2 * rn->later_cap : 16;
+		char **m = realloc(rn->later, cap * sizeof(*m));
+		uint32_t *l = m ? realloc(rn->later_line, cap * sizeof(*l)) : NULL;
+
+		if (m)
+			rn->later = m;
+		if (!l)
+			return -1;
+		rn->later_line = l;
+		rn->later_cap = cap;
+	}
+	if (!(rn->later[rn->nlater] = strdup(msg)))
+		return -1;
+	rn->later_line[rn->nlater++] = line;
+	return 0;
+}
+
+static void run_free(struct run *rn)
+{
+	for (size_t i = rn->said; i < rn->nlater; i++)
+		free(rn->later[i]);
+	free(rn->later);
+	free(rn->later_line);
+}
 
 /* A failure at line: the first one sets the exit status; without
  * --force nothing after it is sent. */
@@ -336,8 +378,9 @@ static void failed(struct run *rn, uint32_t line, int status)
 		rn->stop = true;
 }
 
-static void where(const struct run *rn, uint32_t line, char *buf, size_t cap)
+static void where(struct run *rn, uint32_t line, char *buf, size_t cap)
 {
+	say_before(rn, line);
 	buf[0] = '\0';
 	if (rn->src)
 		snprintf(buf, cap, "%s:%u: ", rn->src, line);
@@ -1264,7 +1307,11 @@ static int run_batch(const struct opts *o)
 				stop_line = first;
 				break;
 			}
-			fprintf(stderr, "%s: %s:%u: %s\n", prog, src, first, err);
+			char msg[RT_ERRLEN + 400];
+
+			snprintf(msg, sizeof(msg), "%s: %s:%u: %s\n", prog, src, first, err);
+			if (say_later(&rn, first, msg) < 0)
+				goto oom;
 			failed(&rn, first, EXIT_USAGE);
 			if (rd.len == -1 && ferror(f))
 				break;
@@ -1314,11 +1361,19 @@ static int run_batch(const struct opts *o)
 		for (size_t i = 0; i < b.n; i++)
 			if (!b.q[i].step)
 				b.q[i].msg = b.arena + b.q[i].off;
-		connect_or_exit(&c, o->socket);
+		char cerr[512];
+
+		if (rt_client_connect(&c, o->socket, cerr, sizeof(cerr)) < 0) {
+			say_before(&rn, UINT32_MAX);
+			fprintf(stderr, "%s: %s\n", prog, cerr);
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
 		c.next_seq = seq;
 		rc = exchange(&c, &rn, b.q, b.n);
 		rt_client_close(&c);
 	}
+	say_before(&rn, UINT32_MAX);
 	/* the invalid line that ended the batch, if nothing failed before it */
 	if (stop_err[0] && rn.first_line == UINT32_MAX) {
 		fprintf(stderr, "%s: %s:%u: %s\n", prog, src, stop_line, stop_err);
@@ -1338,6 +1393,7 @@ out:
 		fclose(f);
 	rt_msgbuf_free(&mb);
 	batch_free(&b);
+	run_free(&rn);
 	return rc;
 }
 

@@ -69,10 +69,11 @@ static int invarg(struct words *w, const char *what)
 	return -1;
 }
 
+/* duparg(): argv[i] is the keyword given again; its value is named. */
 static int duparg(struct words *w, const char *key)
 {
 	snprintf(w->err, w->errlen, "duplicate \"%s\": \"%s\" is the second value", key,
-	         w->argv[w->i]);
+	         w->argv[w->i + 1 < w->argc ? w->i + 1 : w->i]);
 	return -1;
 }
 
