@@ -214,6 +214,40 @@ START_TEST(route_new_words)
 }
 END_TEST
 
+/* SPEC: a line of rtctl list (ip route show) prefixed with "add" is a valid
+ * command that gives the same route back. */
+START_TEST(listed_lines_parse_back)
+{
+	static const char *const cmds[] = {
+		"add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5",
+		"add 10.1.0.0/16 dev eth1",
+		"add 10.2.0.0/16 dev eth1 scope host",
+		"add 10.3.0.0/16 via 192.0.2.1 dev eth0 src 192.0.2.9 onlink",
+		"add blackhole 10.4.0.0/16 metric 3",
+		"add unreachable 2001:db8:4::/48",
+		"add prohibit 10.5.0.0/16",
+		"add 2001:db8::/32 via fe80::1 dev eth0",
+		"add default via 2001:db8::1 dev eth0 metric 100",
+		"add default6 dev eth0",
+		"add blackhole default6",
+		"add 10.6.0.0/16 nexthop via 192.0.2.1 dev eth0 weight 3 nexthop via 192.0.2.2 dev eth1",
+		"add 10.7.0.0/16 via inet6 fe80::1 dev eth0",
+		"add 10.8.0.0/16 src 192.0.2.9 nexthop via 192.0.2.1 dev eth0 onlink nexthop dev eth1",
+	};
+	static struct rtctl_req q, q2;
+	char err[256], line[RT_ROUTESTRLEN + 8];
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ck_assert_msg(parse(cmds[i], &q, err) == 0, "%s: %s", cmds[i], err);
+		memcpy(line, "add ", 4);
+		rt_route_format(&q.route, line + 4, sizeof(line) - 4);
+		ck_assert_msg(parse(line, &q2, err) == 0, "%s: %s", line, err);
+		ck_assert_msg(rt_route_equal(&q.route, &q2.route), "%s gave %s back differently",
+		              cmds[i], line);
+	}
+}
+END_TEST
+
 START_TEST(split_comments)
 {
 	char line[] = "  add 10.0.0.0/8\tdev eth0   # a comment\n";
@@ -242,6 +276,7 @@ int main(void)
 	tcase_add_test(tc, route_refusals);
 	tcase_add_test(tc, arp_commands);
 	tcase_add_test(tc, route_new_words);
+	tcase_add_test(tc, listed_lines_parse_back);
 	tcase_add_test(tc, split_comments);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

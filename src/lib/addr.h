@@ -3,7 +3,9 @@
  * Everything a user types or reads (prefixes, addresses, MACs, interface
  * names, whole routes and neighbours) is parsed and printed here, once, for
  * rtmd, rtctl, rtwatch and the tests.  Parsers never accept a value they cannot
- * print back identically, and report why they refused in a caller buffer.
+ * print back identically (but for the family of "default", ip's word for
+ * both families, which a route's text settles), and report why they
+ * refused in a caller buffer.
  * doc/DESIGN.md ("The entries") explains the model.
  */
 #ifndef RTMD_ADDR_H

@@ -195,8 +195,13 @@ static void config(void)
 		"routes = (\n"
 		"  { dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; dev = \"eth0\"; metric = 100; },\n"
 		"  { dst = \"default\"; via = \"192.0.2.254\"; },\n"
-		"  { dst = \"2001:db8::/32\"; dev = \"eth1\"; metric = 0x10; }\n"
+		"  { dst = \"2001:db8::/32\"; dev = \"eth1\"; metric = 0x10; },\n"
+		"  { dst = \"10.9.0.0/16\"; type = \"blackhole\"; },\n"
+		"  { dst = \"10.8.0.0/16\"; src = \"192.0.2.5\"; scope = \"link\";\n"
+		"    nexthops = ( { via = \"192.0.2.1\"; dev = \"eth0\"; weight = 2; onlink = true; },\n"
+		"                 { via = \"inet6 fe80::1\"; dev = \"eth1\"; } ); }\n"
 		");\n"
+		"neighbours = ( { ip = \"192.0.2.8\"; lladdr = \"02:00:00:00:00:08\"; dev = \"eth0\"; } );\n"
 		"arp = (\n"
 		"  { ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
 		"  { ip = \"2001:db8::7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }\n"
@@ -210,31 +215,52 @@ static void config(void)
 	put("config", "empty", "", 0);
 }
 
-/* A store file prefixed with the target's selector byte. */
-static void put_store(const char *name, const char *path, uint8_t selector)
+static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf;
 	long n;
 
-	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
-		perror(path);
-		exit(1);
-	}
-	buf = malloc((size_t)n + 1);
-	buf[0] = selector;
-	if (fread(buf + 1, 1, (size_t)n, f) != (size_t)n) {
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		perror(path);
 		exit(1);
 	}
 	fclose(f);
-	put("store", name, buf, (size_t)n + 1);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Store files as fuzz_store reads them: its selector byte, then the file
+ * (or, for two route files, a 4-byte split point and both). */
+static void put_store(const char *name, uint8_t selector, const char *path, const char *path2)
+{
+	size_t n, n2 = 0, off = 1;
+	uint8_t *a = slurp(path, &n), *b = path2 ? slurp(path2, &n2) : NULL;
+	uint8_t *buf = malloc(1 + 4 + n + n2);
+	uint32_t split = (uint32_t)n;
+
+	if (!buf) {
+		perror("malloc");
+		exit(1);
+	}
+	buf[0] = selector;
+	if (b) {
+		memcpy(buf + off, &split, 4);
+		off += 4;
+	}
+	memcpy(buf + off, a, n);
+	if (b)
+		memcpy(buf + off + n, b, n2);
+	put("store", name, buf, off + n + n2);
+	free(a);
+	free(b);
 	free(buf);
 }
 
 static void store(void)
 {
-	char dir[] = "/tmp/mkcorpus.XXXXXX", path[64], err[1024];
+	char dir[] = "/tmp/mkcorpus.XXXXXX", path[64], path16[64], err[1024];
 	struct arp_store *as;
 	struct route_store *rs;
 	uint32_t dropped, slot;
@@ -248,7 +274,7 @@ static void store(void)
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
-	put_store("arp-empty", path, 0);
+	put_store("arp-empty", 0, path, NULL);
 	for (int i = 0; i < 6; i++) {
 		struct rt_neigh n;
 
@@ -256,22 +282,33 @@ static void store(void)
 		arp_store_add(as, &n, &slot);
 	}
 	arp_store_close(as);
-	put_store("arp-6", path, 0);
+	put_store("arp-6", 0, path, NULL);
+	put_store("arp-6-upgrade", 8, path, NULL);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/routes.store", dir);
-	if (route_store_open(path, 16, &rs, &dropped, err, sizeof(err)) < 0) {
+	if (route_store_open(dir, 16, &rs, &dropped, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
 	for (int i = 0; i < 6; i++) {
-		struct rt_route r;
+		static struct rt_route r;
 
 		sample_route(i, &r);
-		route_store_put(rs, &r, &slot);
+		r.flags = 0;            /* pending is never stored */
+		r.reason[0] = '\0';
+		if (route_store_put(rs, &r, &slot) != 0) {
+			fprintf(stderr, "mkcorpus: route_store_put failed\n");
+			exit(1);
+		}
 	}
 	route_store_close(rs);
-	put_store("route-6", path, 1);
+	snprintf(path, sizeof(path), "%s/routes.store", dir);
+	snprintf(path16, sizeof(path16), "%s/routes16.store", dir);
+	put_store("route-6", 1, path, NULL);
+	put_store("route-multi", 1 | 1 << 1, path16, NULL);
+	put_store("route-both", 1 | 3 << 1, path, path16);
+	put_store("route-both-upgrade", 1 | 3 << 1 | 8, path, path16);
 	unlink(path);
+	unlink(path16);
 	rmdir(dir);
 }
 
