@@ -496,6 +496,9 @@ static int route_words(struct words *w, enum role role, uint8_t fam, struct rt_r
 	}
 	if (onlink && r->nh_count == 1)
 		r->nh[0].flags |= RT_NHF_ONLINK;
+	/* a next hop's flags (nexthop ... linkdown) are keys too */
+	if (role != ROLE_ADD && s->nhflags)
+		s->given |= SEL_NHFLAGS;
 	if (role == ROLE_FILTER)
 		return 0;
 	if (r->type != RTN_UNICAST && r->nh_count) {
