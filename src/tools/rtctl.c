@@ -46,6 +46,7 @@ struct request {
 	uint32_t *lines;         /* batch line of each record (or of the command) */
 	bool started;            /* first reply seen (JSON array opened) */
 	bool own_msg;            /* msg is malloc'd (a step's) */
+	bool before_stop;        /* holds lines before a failure: sent all the same */
 	size_t shown;            /* entries printed */
 	struct rtctl_sel *sel;   /* a filter rtctl applies to the reply, or NULL */
 	struct step *step;       /* done by rtctl when its turn comes, or NULL */
@@ -687,10 +688,56 @@ static void found_free(struct found *f)
 /* Send one message and read its replies, collecting into f what the step's
  * selector takes.  0; an rt_err code with e filled; -1 on a lost
  * connection (said). */
+/* One reply message of a step's listing into f (or, f NULL, only its
+ * error into e and *code).  Returns whether more messages follow. */
+static bool take_reply(const struct rt_hdr *h, const uint8_t *msg, struct found *f,
+                       struct rt_error *e, int *code)
+{
+	static struct rt_route r;
+	char why[RT_ERRLEN];
+	struct rt_reader rd;
+
+	rt_msg_reader(&rd, h, msg);
+	if (h->type == RT_MSG_ERROR) {
+		struct rt_error x;
+
+		if (rt_msg_get_error(h, msg, &x, why) == 0 && !*code &&
+		    !(x.code == RT_E_NOTFOUND && f)) {
+			*e = x;
+			*code = (int)x.code;
+		}
+	} else if (h->type == RT_MSG_ROUTES && f) {
+		for (uint32_t i = 0; i < h->count; i++) {
+			if (rt_msg_read_route(&rd, &r, why))
+				break;
+			if (!rtctl_sel_route(&f->st->sel, &r, f->st->route) ||
+			    !take_origin(f, r.origin) || !found_grow(f))
+				continue;
+			if ((f->routes[f->n] = rt_route_dup(&r)))
+				f->n++;
+			else
+				f->oom = true;
+		}
+	} else if (h->type == RT_MSG_NEIGHS && f) {
+		for (uint32_t i = 0; i < h->count; i++) {
+			struct rt_neigh n;
+
+			if (rt_msg_read_neigh(&rd, &n, why))
+				break;
+			if (rtctl_sel_neigh(&f->st->sel, &n) && take_origin(f, n.origin) &&
+			    found_grow(f))
+				f->neighs[f->n++] = n;
+		}
+	}
+	return h->flags & RT_F_MORE;
+}
+
+/* Send one message and read its replies, collecting into f what the step's
+ * selector takes.  0; an rt_err code with e filled; -1 on a lost
+ * connection (said). */
 static int sync_request(struct rt_client *c, struct rt_msgbuf *mb, struct found *f,
                         struct rt_error *e)
 {
-	static struct rt_route r;
 	char why[512];
 	int code = 0;
 
@@ -699,66 +746,27 @@ static int sync_request(struct rt_client *c, struct rt_msgbuf *mb, struct found 
 	for (;;) {
 		struct rt_hdr h;
 		const uint8_t *msg;
-		struct rt_reader rd;
 		int rc = rt_client_recv(c, &h, &msg, why, sizeof(why));
 
 		if (rc <= 0)
 			return lost(c, why), -1;
-		rt_msg_reader(&rd, &h, msg);
-		if (h.type == RT_MSG_ERROR) {
-			struct rt_error x;
-
-			if (rt_msg_get_error(&h, msg, &x, why) == 0 && !code &&
-			    !(x.code == RT_E_NOTFOUND && f)) {
-				*e = x;
-				code = (int)x.code;
-			}
-		} else if (h.type == RT_MSG_ROUTES && f) {
-			for (uint32_t i = 0; i < h.count; i++) {
-				if (rt_msg_read_route(&rd, &r, why))
-					break;
-				if (!rtctl_sel_route(&f->st->sel, &r, f->st->route) ||
-				    !take_origin(f, r.origin) || !found_grow(f))
-					continue;
-				if ((f->routes[f->n] = rt_route_dup(&r)))
-					f->n++;
-				else
-					f->oom = true;
-			}
-		} else if (h.type == RT_MSG_NEIGHS && f) {
-			for (uint32_t i = 0; i < h.count; i++) {
-				struct rt_neigh n;
-
-				if (rt_msg_read_neigh(&rd, &n, why))
-					break;
-				if (rtctl_sel_neigh(&f->st->sel, &n) && take_origin(f, n.origin) &&
-				    found_grow(f))
-					f->neighs[f->n++] = n;
-			}
-		}
-		if (!(h.flags & RT_F_MORE))
+		if (!take_reply(&h, msg, f, e, &code))
 			return code;
 	}
 }
 
 /* List what the step is about: the routes of its prefix, the neighbours of
  * its address, or, for a flush, the whole table (or the prefix's part). */
-static int step_list(struct rt_client *c, const struct step *st, struct found *f,
-                     struct rt_error *e)
+static void list_msg(struct rt_client *c, const struct step *st, struct rt_msgbuf *mb)
 {
-	struct rt_msgbuf mb;
-	int rc;
-
-	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0)
-		return -1;
 	if (st->cmd == CMD_ARP_DEL) {
 		struct rt_neigh key = st->neigh;
 
 		snprintf(key.dev, sizeof(key.dev), "any");
-		rt_msg_begin(&mb, RT_MSG_ARP_GET, c->next_seq++, 0);
-		rt_msg_put_neigh(&mb, &key);
+		rt_msg_begin(mb, RT_MSG_ARP_GET, c->next_seq++, 0);
+		rt_msg_put_neigh(mb, &key);
 	} else if (st->cmd == CMD_ARP_FLUSH) {
-		rt_msg_begin(&mb, RT_MSG_ARP_LIST, c->next_seq++, 0);
+		rt_msg_begin(mb, RT_MSG_ARP_LIST, c->next_seq++, 0);
 	} else {
 		struct rt_route *key = st->route;
 		uint32_t flags = 0;
@@ -768,16 +776,27 @@ static int step_list(struct rt_client *c, const struct step *st, struct found *f
 		if (st->cmd == CMD_ROUTE_FLUSH && prefix)
 			flags = st->sel.mode == SEL_ROOT ? RT_F_LIST_ROOT :
 			        st->sel.mode == SEL_MATCH ? RT_F_LIST_MATCH : 0;
-		rt_msg_begin(&mb, RT_MSG_ROUTE_LIST, c->next_seq++, flags);
+		rt_msg_begin(mb, RT_MSG_ROUTE_LIST, c->next_seq++, flags);
 		if (st->cmd != CMD_ROUTE_FLUSH || prefix) {
 			uint16_t n = key->nh_count;
 
 			key->nh_count = 0;      /* the prefix is the filter */
 			key->dst = st->sel.given & SEL_PREFIX ? st->sel.dst : key->dst;
-			rt_msg_put_route(&mb, key);
+			rt_msg_put_route(mb, key);
 			key->nh_count = n;
 		}
 	}
+}
+
+static int step_list(struct rt_client *c, const struct step *st, struct found *f,
+                     struct rt_error *e)
+{
+	struct rt_msgbuf mb;
+	int rc;
+
+	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0)
+		return -1;
+	list_msg(c, st, &mb);
 	rc = sync_request(c, &mb, f, e);
 	rt_msgbuf_free(&mb);
 	if (rc > 0 && st->cmd == CMD_ARP_DEL && e->code == RT_E_NOTFOUND)
@@ -913,6 +932,151 @@ static int run_step(struct rt_client *c, struct run *rn, struct request *q)
 	return 1;
 }
 
+#define GROUP_MAX 256          /* deletes resolved together, one message (if it fits) */
+
+static bool same_key(const struct found *a, size_t i, const struct found *b, size_t j)
+{
+	if (a->routes)
+		return a->routes[i]->dst.len == b->routes[j]->dst.len &&
+		       rt_addr_equal(&a->routes[i]->dst.addr, &b->routes[j]->dst.addr) &&
+		       a->routes[i]->metric == b->routes[j]->metric && a->routes[i]->disc == b->routes[j]->disc;
+	return rt_addr_equal(&a->neighs[i].ip, &b->neighs[j].ip) &&
+	       strncmp(a->neighs[i].dev, b->neighs[j].dev, RT_IFNAMSIZ) == 0;
+}
+
+/* Deletes that rtctl resolves, q[0..n) in a row: their listings go out
+ * together, and the entries they name are deleted in one message (one
+ * sync in rtmd, not one a line).  An entry an earlier line of the group
+ * takes is gone for the later ones, as it will be.  Returns 1 with
+ * q[n-1] carrying the deletes (q[0..n-1) are done), 0 when nothing is
+ * left to send, -1 on a lost connection. */
+static int run_delete_group(struct rt_client *c, struct run *rn, struct request *q, size_t *np)
+{
+	size_t n = *np;
+	struct found *f = calloc(n, sizeof(*f));
+	size_t *pick = calloc(n, sizeof(*pick)), sent = 0, got = 0, k = 0;
+	uint32_t *lines = malloc(n * sizeof(*lines));
+	struct rt_msgbuf mb;
+	bool arp = q[0].step->cmd == CMD_ARP_DEL, mb_ok = false;
+	int rc = -1, code = 0;
+
+	if (!f || !pick || !lines || rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0)
+		goto oom;
+	mb_ok = true;
+	for (size_t i = 0; i < n; i++)
+		f[i].st = q[i].step;
+	/* the listings, a window of them in flight */
+	while (got < n) {
+		char why[512];
+		struct rt_hdr h;
+		const uint8_t *msg;
+		struct rt_error e = { 0 };
+
+		while (sent < n && sent - got < WINDOW) {
+			list_msg(c, q[sent].step, &mb);
+			if (rt_client_send(c, &mb) < 0) {
+				lost(c, strerror(errno));
+				goto out;
+			}
+			sent++;
+		}
+		if (rt_client_recv(c, &h, &msg, why, sizeof(why)) <= 0) {
+			lost(c, why);
+			goto out;
+		}
+		code = 0;
+		if (!take_reply(&h, msg, &f[got], &e, &code))
+			got++;
+		if (f[got < n ? got : n - 1].oom || (code && code != RT_E_NOTFOUND))
+			goto oom;
+	}
+	/* each line names one entry that no earlier line of the group took */
+	/* q[0]'s sequence number, which no other message of the group uses:
+	 * the last request of the group, whichever that is, carries it */
+	rt_msg_begin(&mb, arp ? RT_MSG_ARP_DEL : RT_MSG_ROUTE_DEL, q[0].seq, q[0].step->flags);
+	for (size_t i = 0; i < n && !rn->stop; i++) {
+		size_t m = 0, one = 0;
+
+		for (size_t j = 0; j < f[i].n; j++) {
+			bool taken = false;
+
+			for (size_t p = 0; p < k && !taken; p++)
+				taken = same_key(&f[i], j, &f[pick[p]], 0);
+			if (!taken) {
+				m++;
+				one = j;
+			}
+		}
+		if (m != 1) {
+			if (m == 0)
+				step_fail(rn, &q[i], "not found", EXIT_REFUSED);
+			else
+				ambiguous(rn, &q[i], &f[i]);
+			continue;
+		}
+		if (!arp && !rt_origin_owned(f[i].routes[one]->origin)) {
+			char name[RT_NAMELEN], why[RT_NAMELEN + 32];
+
+			snprintf(why, sizeof(why), "owned by %s",
+			         rt_owner_name(f[i].routes[one]->origin, f[i].routes[one]->protocol, name));
+			step_fail(rn, &q[i], why, EXIT_REFUSED);
+			continue;
+		}
+		/* the chosen entry first in its list, for the later lines' checks */
+		if (arp) {
+			struct rt_neigh t = f[i].neighs[0];
+			f[i].neighs[0] = f[i].neighs[one];
+			f[i].neighs[one] = t;
+		} else {
+			struct rt_route *t = f[i].routes[0];
+			f[i].routes[0] = f[i].routes[one];
+			f[i].routes[one] = t;
+		}
+		if ((arp ? rt_msg_put_neigh(&mb, &f[i].neighs[0])
+		         : rt_msg_put_route(&mb, f[i].routes[0])) < 0) {
+			if (errno != EMSGSIZE || k == 0)
+				goto oom;
+			/* the message is full: this line and those after it wait for
+			 * the next group (which lists them again, after this one) */
+			n = i;
+			break;
+		}
+		lines[k] = q[i].lines[0];
+		pick[k++] = i;
+	}
+	rc = 0;
+	*np = n;
+	if (k) {
+		struct request *last = &q[n - 1];
+
+		if (!(last->msg = malloc(mb.len)))
+			goto oom;
+		memcpy(last->msg, mb.data, mb.len);
+		last->seq = q[0].seq;
+		last->len = mb.len;
+		last->own_msg = true;
+		last->before_stop = true;
+		free(last->lines);
+		last->lines = lines;
+		last->count = (uint32_t)k;
+		lines = NULL;
+		rc = 1;
+	}
+	goto out;
+oom:
+	fprintf(stderr, "%s: out of memory\n", prog);
+	rc = -1;
+out:
+	for (size_t i = 0; f && i < n; i++)
+		found_free(&f[i]);
+	free(f);
+	free(pick);
+	free(lines);
+	if (mb_ok)
+		rt_msgbuf_free(&mb);
+	return rc;
+}
+
 /* Send requests q[0..n) keeping up to WINDOW in flight; read replies as
  * they come so neither side can block the other.  A step runs when every
  * request before it is answered, so it sees what they did. */
@@ -921,6 +1085,22 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 	size_t sent = 0, done = 0;
 
 	while (done < n) {
+		if (!rn->stop && sent < n && sent == done && q[sent].step && !q[sent].msg &&
+		    rn->src && (q[sent].step->cmd == CMD_ROUTE_DEL || q[sent].step->cmd == CMD_ARP_DEL)) {
+			size_t k = sent + 1;
+			int rc;
+
+			while (k < n && k - sent < GROUP_MAX && q[k].step && !q[k].msg &&
+			       q[k].step->cmd == q[sent].step->cmd)
+				k++;
+			size_t m = k - sent;
+
+			rc = run_delete_group(c, rn, &q[sent], &m);
+			if (rc < 0)
+				return EXIT_UNREACHABLE;
+			sent = done = sent + (rc ? m - 1 : m);
+			continue;
+		}
 		if (!rn->stop && sent < n && sent == done && q[sent].step && !q[sent].msg) {
 			int rc = run_step(c, rn, &q[sent]);
 
@@ -932,8 +1112,8 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 				continue;
 			}
 		}
-		bool can_send = !rn->stop && sent < n && sent - done < WINDOW &&
-		                (!q[sent].step || q[sent].msg);
+		bool can_send = sent < n && (!rn->stop || (q[sent].before_stop && sent == done)) &&
+		                sent - done < WINDOW && (!q[sent].step || q[sent].msg);
 		struct pollfd p = { .fd = c->fd, .events = POLLIN | (can_send ? POLLOUT : 0) };
 
 		if (sent == done && !can_send)
@@ -1335,7 +1515,8 @@ static int run_batch(const struct opts *o)
 		cur = batch_new(&b);
 		if (!cur)
 			goto oom;
-		lines_cap = 64;
+		/* room to grow only where records will share the message */
+		lines_cap = rtctl_is_change(r.cmd) && r.nrec && !r.resolve ? 64 : 1;
 		cur->lines = malloc(lines_cap * sizeof(*cur->lines));
 		if (!cur->lines)
 			goto oom;

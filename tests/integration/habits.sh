@@ -161,6 +161,18 @@ expect 0 "indented lines continue the command (ip route show's nexthop lines)" -
 same "one multipath route" "$(rtctl list 10.60.0.0/16)" "10.60.0.0/16 proto rtctl metric 20 nexthop via 192.0.2.1 dev eth0 weight 1 nexthop via 192.0.2.2 dev eth1 weight 1"
 expect 1 "-q: a refusal is still said" -- rtctl -q add 10.12.0.0/16 dev eth0 metric 3
 contains "-q keeps errors" "$ERR" "10.12.0.0/16 dev eth0 proto rtctl scope link metric 3: exists"
+# deletes by their lines, resolved together: each sees what the lines before it took
+rtctl flush
+printf 'add 10.70.0.0/16 dev eth0\nadd 10.71.0.0/16 dev eth0\nadd 10.72.0.0/16 dev eth0\n' | rtctl -b -
+printf 'delete 10.70.0.0/16 dev eth0\ndelete 10.71.0.0/16\ndelete 10.71.0.0/16 dev eth0\ndelete 10.72.0.0/16\n' > "$T/d1"
+expect 1 "a second delete of one route in a batch is not found" -- rtctl -b "$T/d1"
+same "it names the line" "$ERR" "rtctl: $T/d1:3: route delete 10.71.0.0/16 dev eth0: not found"
+same "the lines before it applied, not those after" "$(rtctl list root 10.64.0.0/10 | cut -d' ' -f1)" "10.72.0.0/16"
+rtctl add 10.73.0.0/16 dev eth0
+expect 1 "--force: the same batch goes on" -- rtctl -f -b "$T/d1"
+same "and deletes what it can" "$(rtctl list root 10.64.0.0/10 | cut -d' ' -f1)" "10.73.0.0/16"
+rtctl flush
+rtctl add 10.12.0.0/16 dev eth0 metric 3 2>/dev/null
 rtctl list | sed 's/^/delete /' > "$T/del"
 expect 1 "rtctl list as deletes: a config entry needs --force" -- rtctl -b "$T/del"
 expect 0 "rtctl list | sed s/^/delete / | rtctl -f -b -" -- rtctl -f -b "$T/del"
