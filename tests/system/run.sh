@@ -107,26 +107,26 @@ check "the rtmd group exists" 0 -- getent group rtmd
 check "rtmd.service is not started before first use" 3 -- systemctl is-active rtmd.service
 check "rtctl add activates rtmd through the socket" 0 -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
 check "rtmd.service is active" 0 -- systemctl is-active rtmd.service
-same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 check "rtctl arp add" 0 -- rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
 check "the store is in /var/lib/rtmd" 0 -- test -s /var/lib/rtmd/arp.store
 check "systemctl restart rtmd" 0 -- systemctl restart rtmd.service
-same "the route survived the restart" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
-same "the ARP entry survived the restart" "$(in_ct rtctl arp get 02:00:00:00:00:07 2>&1)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+same "the route survived the restart" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
+same "the ARP entry survived the restart" "$(in_ct rtctl arp get 02:00:00:00:00:07 2>&1)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl"
 check "systemctl reload rtmd (SIGHUP)" 0 -- systemctl reload rtmd.service
 check "still active after reload" 0 -- systemctl is-active rtmd.service
 check "rtmd --check-config on the shipped config" 0 -- rtmd --check-config
 check "an unprivileged user may list" 0 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl list
 check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl add 10.9.0.0/16 dev eth0
 check "rtctl status" 0 -- rtctl status
-check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
+check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 proto rtctl scope link" /tmp/mon'
 check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
 # idle-timeout: rtmd stops by itself when idle; the socket starts it again.
 check "set idle-timeout = 2" 0 -- sh -c 'echo "idle-timeout = 2;" >> /etc/rtmd/rtmd.conf'
 check "restart with the idle timeout" 0 -- systemctl restart rtmd.service
 check "rtmd exits by itself when idle" 0 -- sh -c 'for i in $(seq 1 50); do systemctl is-active -q rtmd.service || exit 0; sleep 0.2; done; exit 1'
 same "the idle exit was clean" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
-same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 check "remove idle-timeout" 0 -- sed -i '/^idle-timeout = 2;$/d' /etc/rtmd/rtmd.conf
 check "restart without it" 0 -- systemctl restart rtmd.service
 check "systemctl stop rtmd" 0 -- systemctl stop rtmd.service
