@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -35,9 +36,16 @@ int rt_client_connect(struct rt_client *c, const char *path, char *err, size_t e
 		return -1;
 	}
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		struct stat st;
+
 		saved = errno;
-		snprintf(err, errlen, "cannot reach rtmd at %s: %s (is rtmd.socket started?)",
-		         path, strerror(saved));
+		/* connect() says "Connection refused" for a plain file */
+		if (saved == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			saved = ENOTSOCK;
+		/* the hint helps only where systemd would have made the socket */
+		snprintf(err, errlen, "cannot reach rtmd at %s: %s%s", path,
+		         saved == ENOTSOCK ? "not a socket" : strerror(saved),
+		         strcmp(path, RT_DEFAULT_SOCKET) == 0 ? " (is rtmd.socket started?)" : "");
 		close(c->fd);
 		c->fd = -1;
 		errno = saved;

@@ -625,8 +625,8 @@ int rtmd_sub_process(rtmd_sub *s)
 			if (rc < 0 && errno == EAGAIN)
 				break;
 			if (rc == 0) {
-				lost(s, -ECONNRESET, "rtmd at %s closed the subscription (it drops "
-				     "subscribers that fall behind, and stops for a restart)", s->path);
+				lost(s, -ECONNRESET, "lost rtmd at %s: it closed the subscription (it "
+				     "drops subscribers that fall behind, and stops for a restart)", s->path);
 				break;
 			}
 			if (rc < 0) {

@@ -112,7 +112,7 @@ static void timestamp(char *buf, size_t cap)
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(z, sizeof(z), "%z", &tm);      /* +0100 */
+	strftime(z, sizeof(z), "%z", &tm);      /* +0100: ISO 8601 writes +01:00 */
 	snprintf(buf, cap, "%s.%06ld%.3s:%.2s", t, (long)tv.tv_usec, z, z + 3);
 }
 
