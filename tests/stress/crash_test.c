@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
 #include "testlib.h"
@@ -47,16 +48,7 @@ static enum op_kind op_kind(uint32_t i)
 
 static void route_of(uint32_t i, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = 1;
-	r->nh[0].weight = 1;
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = (uint8_t)(i >> 16);
-	r->dst.addr.bytes[2] = (uint8_t)(i >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)i;
-	r->dst.len = 32;
-	strcpy(r->nh[0].dev, "eth0");
+	test_route_host(r, 0x0a000000u, i, 0, "eth0", 0);
 }
 
 static void neigh_of(uint32_t i, struct rt_neigh *n)
