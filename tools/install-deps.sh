@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config git ca-certificates \
-	libsystemd-dev libconfig-dev libjson-c-dev libxxhash-dev check \
+	libsystemd-dev libconfig-dev libjson-c-dev libxxhash-dev libmnl-dev check \
 	systemd jq valgrind clang libclang-rt-14-dev mandoc man-db iproute2 util-linux procps passwd \
 	systemd-container debhelper devscripts lintian fakeroot dpkg-dev >/dev/null
 echo "install-deps.sh: build and test dependencies installed"
