@@ -31,6 +31,10 @@ struct rtmd_config {
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
 	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
+	bool kernel_sync;                 /* "kernel-sync", default false */
+	uint32_t kernel_table;            /* "kernel-table": number or rt_tables name, default main (254) */
+	uint32_t kernel_protocol;         /* "kernel-protocol": 1..255, default 200 */
+	uint32_t kernel_rcvbuf_mb;        /* "kernel-receive-buffer" MiB, default 64 */
 	struct rt_route *routes;          /* static "routes", origin config */
 	size_t n_routes;
 	struct rt_neigh *neighs;          /* static "arp", origin config */
