@@ -1,0 +1,169 @@
+# lib.sh - the harness of the kernel sync tests (issue 13): a network
+# namespace of the test's own with veth pairs, a real rtmd inside it with
+# kernel-sync on (private socket and state directory), and iproute2 as
+# the independent judge of what the kernel holds.  Sourced by each
+# tests/kernel/*.sh after the integration helpers (ok, bad, expect, same,
+# contains, finish, rtctl).  Needs root; skips (77) otherwise.  The
+# namespace is removed on every way out.
+#
+# Judging rules (SPEC.md, "Kernel"): rtmd's rtctl and config entries read
+# as the name ip(8) gives kernel-protocol; pending entries and FPM-only
+# entries are left out; neighbours are compared with ip neigh show nud all
+# (those with a link-layer address, which is what rtmd imports).
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: $(basename "$0") needs root (it makes a network namespace)"
+	exit 77
+fi
+for t in ip jq; do
+	command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $(basename "$0") needs $t"; exit 77; }
+done
+
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+NS=rtmd-netlink-$(basename "$0" .sh)-$$
+KTABLE=${KTABLE:-main}
+KPROTO=${KPROTO:-200}
+RTWATCH_PIDS=
+
+kcleanup() {
+	for p in $RTWATCH_PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	cleanup
+	ip netns del "$NS" 2>/dev/null
+}
+trap kcleanup EXIT
+
+ip netns add "$NS" || { echo "SKIP: ip netns add failed"; exit 77; }
+ip -n "$NS" link set lo up
+
+# nsip ARGS...: ip inside the namespace.
+nsip() { ip -n "$NS" "$@"; }
+
+# veth A B [ADDR/LEN]: a veth pair A <-> B, both up, ADDR on A.
+veth() {
+	nsip link add "$1" type veth peer name "$2" || return 1
+	nsip link set "$1" up && nsip link set "$2" up || return 1
+	[ -z "${3:-}" ] || nsip addr add "$3" dev "$1"
+}
+
+# The name ip(8) shows for kernel-protocol (an rt_protos.d name, or the
+# number), read back from the kernel the way ip prints it.
+kproto_name() {
+	nsip route add blackhole 198.18.255.255/32 proto "$KPROTO" table 252 2>/dev/null
+	nsip -j route show table 252 | jq -r '.[0].protocol'
+	nsip route del blackhole 198.18.255.255/32 proto "$KPROTO" table 252 2>/dev/null
+}
+KPROTO_NAME=$(kproto_name)
+
+# write_kconf [extra settings]: rtmd.conf with kernel sync on.
+write_kconf() {
+	{
+		echo "kernel-sync = true;"
+		echo "kernel-table = \"$KTABLE\";"
+		echo "kernel-protocol = $KPROTO;"
+		printf '%s\n' "$@"
+	} > "$CONF"
+}
+write_kconf
+
+# start_rtmd_ns [rtmd options]: rtmd inside the namespace; waits until it
+# answers.  (ip netns exec execs, so $! is rtmd's pid.)
+start_rtmd_ns() {
+	ip netns exec "$NS" $RTMD_WRAPPER "$RTMD" -s "$SOCK" -S "$STATE" -c "$CONF" "$@" \
+		2>>"$T/rtmd.log" &
+	RTMD_PID=$!
+	for _ in $(seq 1 600); do
+		"$RTCTL" -s "$SOCK" status >/dev/null 2>&1 && return 0
+		kill -0 "$RTMD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "rtmd did not start in $NS; its log:"; cat "$T/rtmd.log"
+	exit 99
+}
+
+# rtwatch_start FILE [rtwatch options]: a subscriber writing to FILE.
+rtwatch_start() {
+	local f=$1; shift
+	"$RTWATCH" -s "$SOCK" "$@" >"$f" 2>>"$T/rtwatch.err" &
+	RTWATCH_PIDS="$RTWATCH_PIDS $!"
+}
+
+# ---- the judge --------------------------------------------------------------------
+
+# What both sides are reduced to: ip -j's keys that describe a route, with
+# ip's defaults filled in, rtmd's owned protocols read as kernel-protocol's
+# name, pending routes left out, sorted.
+ROUTE_CANON='
+  def own: if . == "rtctl" or . == "config" then $kp else . end;
+  [ .[]
+    | select(((.flags // []) | index("pending")) | not)
+    | select(has("pending_reason") | not)
+    | { dst, type: (.type // "unicast"), gateway, dev, protocol: (.protocol | own),
+        scope: (.scope // "global"), prefsrc, metric: (.metric // 0),
+        onlink: ((.flags // []) | index("onlink") != null),
+        nexthops: ((.nexthops // []) | map({ gateway, dev, weight: (.weight // 1) })) } ]
+  | sort_by(.dst, .metric, .dev // "", .gateway // "")'
+NEIGH_CANON='
+  def own: if . == "rtctl" or . == "config" then $kp else . end;
+  [ .[] | select(.lladdr)
+    | { dst, dev, lladdr, state: ((.state // []) | sort), protocol: (.protocol | own) } ]
+  | sort_by(.dev, .dst)'
+
+kernel_routes() {   # FAMILY (4 or 6)
+	nsip -"$1" -j route show table "$KTABLE" | jq -S --arg kp "$KPROTO_NAME" "$ROUTE_CANON"
+}
+rtmd_routes() {
+	"$RTCTL" -s "$SOCK" -"$1" -j list | jq -S --arg kp "$KPROTO_NAME" "$ROUTE_CANON"
+}
+kernel_neighs() {
+	nsip -j neigh show nud all | jq -S --arg kp "$KPROTO_NAME" "$NEIGH_CANON"
+}
+rtmd_neighs() {
+	"$RTCTL" -s "$SOCK" -j neigh list | jq -S --arg kp "$KPROTO_NAME" "$NEIGH_CANON"
+}
+
+# converge DESC CMD_A CMD_B: the two commands' outputs become equal (they
+# are read again for up to 10 s: events take a moment to arrive); ok, or
+# bad with both sides.  Bounded, and never a timed assertion: a slow
+# machine only waits longer for the same answer.
+converge() {
+	local desc=$1 a b
+	for _ in $(seq 1 100); do
+		a=$($2 2>&1); b=$($3 2>&1)
+		[ "$a" = "$b" ] && { ok "$desc"; return 0; }
+		sleep 0.1
+	done
+	bad "$desc"
+	echo "  $2:"; printf '%s\n' "$a" | sed 's/^/    /'
+	echo "  $3:"; printf '%s\n' "$b" | sed 's/^/    /'
+	return 1
+}
+
+# judge DESC: rtmd's routes (both families) and neighbours equal the
+# kernel's.
+judge() {
+	converge "$1: IPv4 routes equal the kernel's" "kernel_routes 4" "rtmd_routes 4"
+	converge "$1: IPv6 routes equal the kernel's" "kernel_routes 6" "rtmd_routes 6"
+	converge "$1: neighbours equal the kernel's" "kernel_neighs" "rtmd_neighs"
+}
+
+# kernel_has DESC PATTERN ARGS...: some line of "ip ARGS" matches PATTERN
+# (grep -E), within 10 s.
+kernel_has() {
+	local desc=$1 pat=$2; shift 2
+	for _ in $(seq 1 100); do
+		nsip "$@" | grep -Eq -- "$pat" && { ok "$desc"; return 0; }
+		sleep 0.1
+	done
+	bad "$desc"; echo "  ip $*:"; nsip "$@" | sed 's/^/    /'; return 1
+}
+
+# kernel_lacks DESC PATTERN ARGS...: no line matches, within 10 s.
+kernel_lacks() {
+	local desc=$1 pat=$2; shift 2
+	for _ in $(seq 1 100); do
+		nsip "$@" | grep -Eq -- "$pat" || { ok "$desc"; return 0; }
+		sleep 0.1
+	done
+	bad "$desc"; echo "  ip $*:"; nsip "$@" | sed 's/^/    /'; return 1
+}
