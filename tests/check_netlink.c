@@ -257,6 +257,37 @@ START_TEST(events_name_who_caused_them)
 }
 END_TEST
 
+/* With the echoes of its own port dropped, a socket hears only others'. */
+START_TEST(own_echoes_dropped)
+{
+	static const unsigned groups[] = { RTNLGRP_IPV4_ROUTE };
+	struct nl_sock *s = open_req(4096), *ev;
+	char err[256];
+
+	ck_assert_msg(nl_open(&ev, groups, 1, 8 << 20, 64, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(nl_drop_port(ev, nl_portid(s), err, sizeof(err)) == 0, "%s", err);
+	link_up(s, 1, 0);
+	for (uint32_t i = 0; i < 100; i++)
+		queue_route(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, 31, i, 1, 1 + i);
+	ck_assert_int_eq(run(s), 0);
+	ck_assert_int_eq(system("ip route add 10.32.0.0/24 dev lo proto 77"), 0);
+	for (int i = 0; i < 1000 && R.n_events == 0; i++) {
+		ck_assert_int_eq(nl_read(ev, 4096, &H), 0);
+		if (!R.n_events)
+			usleep(1000);
+	}
+	/* Read on for a while: nothing of ours may follow. */
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(nl_read(ev, 4096, &H), 0);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(R.n_events, 1);
+	ck_assert_uint_eq(R.n_own_events, 0);
+	nl_close(ev);
+	nl_close(s);
+}
+END_TEST
+
 START_TEST(tiny_buffer_reports_resync)
 {
 	static const unsigned groups[] = { RTNLGRP_IPV4_ROUTE };
@@ -474,6 +505,7 @@ static Suite *netlink_suite(void)
 	tcase_add_test(k, refusals_carry_errno_and_text);
 	tcase_add_test(k, dumps_are_serialised);
 	tcase_add_test(k, events_name_who_caused_them);
+	tcase_add_test(k, own_echoes_dropped);
 	tcase_add_test(k, tiny_buffer_reports_resync);
 	tcase_add_test(k, window_bounds_unacknowledged);
 	suite_add_tcase(s, k);

@@ -13,9 +13,12 @@
  * NETLINK_CAP_ACK leaving out the request; ACK_COST leaves room for the
  * extended-ack text).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/rtnetlink.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +142,25 @@ int nl_open(struct nl_sock **out, const unsigned *groups, size_t n, size_t rcvbu
 fail:
 	nl_close(s);
 	return -1;
+}
+
+int nl_drop_port(struct nl_sock *s, uint32_t portid, char *err, size_t errlen)
+{
+	/* Classic BPF loads are big-endian: nlmsg_pid (host order, offset
+	 * 12) reads as ntohl(portid). */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(portid), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (setsockopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+		snprintf(err, errlen, "cannot filter the netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void nl_close(struct nl_sock *s)

@@ -62,6 +62,12 @@ struct nl_stats {
  * with a message. */
 int nl_open(struct nl_sock **out, const unsigned *groups, size_t n, size_t rcvbuf,
             unsigned window, char *err, size_t errlen);
+/* Have the kernel drop, before they are queued, the notifications that
+ * requests from port portid caused: rtmd's own changes, which it knows.
+ * Receiving them would cost a million-route install ~40% (measured: 7.4
+ * against 5.3 s), the drop nothing.  Only for multicast sockets with no
+ * requests of their own to that port.  0, or -1 with a message. */
+int nl_drop_port(struct nl_sock *s, uint32_t portid, char *err, size_t errlen);
 void nl_close(struct nl_sock *s);
 int nl_fd(const struct nl_sock *s);
 /* The socket's netlink port: the nlmsg_pid the kernel puts in
