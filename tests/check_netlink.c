@@ -414,6 +414,11 @@ START_TEST(hostile_replies_are_dropped)
 	((struct nlmsghdr *)buf)->nlmsg_len = 400;
 	nl_feed(s, buf, n, false, &H);
 	ck_assert_int_eq(R.done[7], 0);
+	/* A length of 2^31 or more (libmnl's own check reads it as negative). */
+	n = put_ack(buf, seq, nl_portid(s), 0, NULL);
+	((struct nlmsghdr *)buf)->nlmsg_len = 0x80000010u;
+	nl_feed(s, buf, n, false, &H);
+	ck_assert_int_eq(R.done[7], 0);
 	/* An error message with a truncated payload: an answer, EPROTO. */
 	n = put_ack(buf, seq, nl_portid(s), 0, NULL);
 	((struct nlmsghdr *)buf)->nlmsg_len = MNL_NLMSG_HDRLEN + 2;

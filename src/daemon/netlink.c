@@ -465,18 +465,32 @@ static void dispatch(struct nl_sock *s, const struct nlmsghdr *h, bool multicast
 	}
 }
 
+const struct nlmsghdr *nl_msg_next(const void *buf, size_t len, size_t *off)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const uint8_t *)buf + *off);
+	uint32_t mlen;
+
+	/* Not mnl_nlmsg_ok(): it reads nlmsg_len as an int, so a length of
+	 * 2^31 or more passes, and the next message lies gigabytes away. */
+	if (*off > len || len - *off < sizeof(*h))
+		return NULL;
+	memcpy(&mlen, &h->nlmsg_len, sizeof(mlen));
+	if (mlen < sizeof(*h) || mlen > len - *off)
+		return NULL;
+	*off += MNL_ALIGN(mlen) < len - *off ? MNL_ALIGN(mlen) : len - *off;
+	return h;
+}
+
 /* One datagram: whole messages only; what does not frame is dropped. */
 static void datagram(struct nl_sock *s, const uint8_t *buf, size_t len, bool multicast,
                      const struct nl_handler *hd)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-	int left = (int)len;
+	const struct nlmsghdr *h;
+	size_t off = 0;
 
-	while (mnl_nlmsg_ok(h, left)) {
+	while ((h = nl_msg_next(buf, len, &off)))
 		dispatch(s, h, multicast, hd);
-		h = mnl_nlmsg_next(h, &left);
-	}
-	if (left > 0)
+	if (off < len)
 		s->st.malformed++;
 }
 

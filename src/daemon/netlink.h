@@ -101,6 +101,11 @@ int nl_flush(struct nl_sock *s, unsigned per_send, const struct nl_handler *hd);
  * notifications were lost (ENOBUFS; in-flight requests are unaffected);
  * -1 on a socket error. */
 int nl_read(struct nl_sock *s, size_t max_msgs, const struct nl_handler *hd);
+/* The message at *off of buf[0..len) if it is whole (its nlmsg_len within
+ * the buffer), with *off moved past it; NULL when none is left (*off <
+ * len: a broken tail).  buf must be 4-byte aligned: how a datagram, or an
+ * FPM frame, is walked. */
+const struct nlmsghdr *nl_msg_next(const void *buf, size_t len, size_t *off);
 /* Hand hd a datagram as if the kernel had sent it (multicast: to a
  * group): how the tests and the fuzzer reach the receive path. */
 void nl_feed(struct nl_sock *s, const void *buf, size_t len, bool multicast,
