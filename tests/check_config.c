@@ -626,6 +626,53 @@ START_TEST(test_kernel_settings)
 }
 END_TEST
 
+/* FPM: off by default; the address forms; bad addresses, users and grace
+ * times are errors at their line. */
+START_TEST(test_fpm)
+{
+	struct rtmd_config c;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[160];
+
+	config_defaults(&c);
+	ck_assert_str_eq(c.fpm_listen, "");
+	ck_assert_str_eq(c.fpm_peer_user, "frr");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 120);
+	write_conf("fpm-listen = \"127.0.0.1:2620\";\nfpm-peer-user = \"zebra-1\";\n"
+	           "fpm-grace-seconds = 0;\n");
+	load_ok(&c);
+	ck_assert_str_eq(c.fpm_listen, "127.0.0.1:2620");
+	ck_assert_str_eq(c.fpm_peer_user, "zebra-1");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 0);
+	write_conf("fpm-listen = \"[::1]:2621\";\nfpm-grace-seconds = 86400;\n");
+	load_ok(&c);
+	ck_assert_str_eq(c.fpm_listen, "[::1]:2621");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 86400);
+	ck_assert_int_eq(config_parse_listen("[::1]:2621", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 2621);
+	ck_assert_int_eq(config_parse_listen("fe80::1:179", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 179);
+	ck_assert_int_eq(config_parse_listen("0.0.0.0:1", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET);
+	load_fails("fpm-listen = \"127.0.0.1\";\n", 1, "expected ADDRESS:PORT");
+	load_fails("\nfpm-listen = \"127.0.0.1:0\";\n", 2, "port must be 1..65535");
+	load_fails("fpm-listen = \"127.0.0.1:65536\";\n", 1, "port must be 1..65535");
+	load_fails("fpm-listen = \"127.0.0.1:-1\";\n", 1, "port must be 1..65535");
+	load_fails("fpm-listen = \"localhost:2620\";\n", 1, "not an IPv4 or IPv6 address");
+	load_fails("fpm-listen = \"[127.0.0.1]:2620\";\n", 1, "not an IPv4 or IPv6 address");
+	load_fails("fpm-listen = \"[::1:2620\";\n", 1, "expected [IPV6]:PORT");
+	load_fails("fpm-listen = \":2620\";\n", 1, "missing or over-long address");
+	load_fails("fpm-listen = 2620;\n", 1, "expected a string");
+	load_fails("fpm-peer-user = \"\";\n", 1, "empty user name");
+	load_fails("fpm-peer-user = \"fr r\";\n", 1, "not a valid user name");
+	load_fails("fpm-grace-seconds = 86401;\n", 1, "fpm-grace-seconds");
+	load_fails("fpm-grace-seconds = -1;\n", 1, "fpm-grace-seconds");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -650,6 +697,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_many_routes);
 	tcase_add_test(tc, test_shipped_file);
 	tcase_add_test(tc, test_kernel_settings);
+	tcase_add_test(tc, test_fpm);
 	suite_add_tcase(s, tc);
 	return s;
 }

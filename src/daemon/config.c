@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -91,6 +93,8 @@ void config_defaults(struct rtmd_config *c)
 	c->kernel_table = 254;          /* RT_TABLE_MAIN */
 	c->kernel_protocol = 200;       /* "rtmd" in the shipped rt_protos.d/rtmd.conf */
 	c->kernel_rcvbuf_mb = 64;
+	snprintf(c->fpm_peer_user, sizeof(c->fpm_peer_user), "%s", "frr");
+	c->fpm_grace_seconds = 120;
 }
 
 void config_free(struct rtmd_config *c)
@@ -468,30 +472,128 @@ static int parse_sync(struct parser *p, const config_setting_t *s, const struct 
 	return 0;
 }
 
-static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
+/* The portable user/group name characters (and the '$' Samba adds);
+ * anything else would never match a name and is surely a typo. */
+static bool valid_name(const char *v)
 {
-	const char *v = NULL;
-	size_t n;
+	size_t n = strlen(v);
 
-	if (get_string(p, s, def->name, &v) < 0)
-		return -1;
-	n = strlen(v);
-	if (n == 0)
-		return fail(p, s, "%s: empty group name", def->name);
-	if (n >= sizeof(p->c->writer_group))
-		return fail(p, s, "%s: group name too long (at most %zu bytes)", def->name,
-		            sizeof(p->c->writer_group) - 1);
-	/* The portable user/group name characters (and the '$' Samba adds);
-	 * anything else would never match a group and is surely a typo. */
 	for (size_t i = 0; i < n; i++) {
 		char ch = v[i];
 		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		          (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
 		          (ch == '-' && i > 0) || (ch == '$' && i == n - 1 && i > 0);
 		if (!ok)
-			return fail(p, s, "%s: \"%s\" is not a valid group name", def->name, v);
+			return false;
 	}
-	snprintf(p->c->writer_group, sizeof(p->c->writer_group), "%s", v);
+	return n > 0;
+}
+
+/* writer-group and fpm-peer-user: a name of at most cap - 1 bytes. */
+static int parse_name(struct parser *p, const config_setting_t *s, const char *def_name,
+                      const char *kind, char *out, size_t cap)
+{
+	const char *v = NULL;
+	size_t n;
+
+	if (get_string(p, s, def_name, &v) < 0)
+		return -1;
+	n = strlen(v);
+	if (n == 0)
+		return fail(p, s, "%s: empty %s name", def_name, kind);
+	if (n >= cap)
+		return fail(p, s, "%s: %s name too long (at most %zu bytes)", def_name, kind, cap - 1);
+	if (!valid_name(v))
+		return fail(p, s, "%s: \"%s\" is not a valid %s name", def_name, v, kind);
+	snprintf(out, cap, "%s", v);
+	return 0;
+}
+
+static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	return parse_name(p, s, def->name, "group", p->c->writer_group, sizeof(p->c->writer_group));
+}
+
+static int parse_fpm_user(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	return parse_name(p, s, def->name, "user", p->c->fpm_peer_user, sizeof(p->c->fpm_peer_user));
+}
+
+int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                     char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon, *port_s;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':') {
+			snprintf(err, errlen, "\"%s\": expected [IPV6]:PORT", s);
+			return -1;
+		}
+		hl = (size_t)(rb - s - 1);
+		memcpy(host, s + 1, hl < sizeof(host) ? hl : 0);
+		port_s = rb + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			snprintf(err, errlen, "\"%s\": expected ADDRESS:PORT, as in \"127.0.0.1:2620\"", s);
+			return -1;
+		}
+		hl = (size_t)(colon - s);
+		memcpy(host, s, hl < sizeof(host) ? hl : 0);
+		port_s = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "\"%s\": missing or over-long address", s);
+		return -1;
+	}
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(port_s, &end, 10);
+	if (!*port_s || *end || errno || port == 0 || port > 65535 || port_s[0] == '+' ||
+	    port_s[0] == '-' || port_s[0] == ' ') {
+		snprintf(err, errlen, "\"%s\": port must be 1..65535", s);
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1 && s[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	snprintf(err, errlen, "\"%s\": \"%s\" is not an IPv4 or IPv6 address (names are not looked up)",
+	         s, host);
+	return -1;
+}
+
+static int parse_fpm_listen(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[160];
+	const char *v = NULL;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	/* "" is the default: off. */
+	if (v[0] && config_parse_listen(v, &ss, &len, why, sizeof(why)) < 0)
+		return fail(p, s, "%s: %s", def->name, why);
+	if (strlen(v) >= sizeof(p->c->fpm_listen))
+		return fail(p, s, "%s: too long", def->name);
+	snprintf(p->c->fpm_listen, sizeof(p->c->fpm_listen), "%s", v);
 	return 0;
 }
 
@@ -979,6 +1081,9 @@ static const struct setting settings[] = {
 	{ "kernel-receive-buffer", parse_u32, offsetof(struct rtmd_config, kernel_rcvbuf_mb), 1, 1024 },
 	{ "routes", parse_routes, 0, 0, 0 },
 	{ "arp", parse_arp, 0, 0, 0 },
+	{ "fpm-listen", parse_fpm_listen, 0, 0, 0 },
+	{ "fpm-peer-user", parse_fpm_user, 0, 0, 0 },
+	{ "fpm-grace-seconds", parse_u32, offsetof(struct rtmd_config, fpm_grace_seconds), 0, 86400 },
 };
 
 /* Reads a whole text file; NULL with *err_no set on failure (EISDIR for a

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "proto.h"
@@ -35,6 +36,9 @@ struct rtmd_config {
 	uint32_t kernel_table;            /* "kernel-table": number or rt_tables name, default main (254) */
 	uint32_t kernel_protocol;         /* "kernel-protocol": 1..255, default 200 */
 	uint32_t kernel_rcvbuf_mb;        /* "kernel-receive-buffer" MiB, default 64 */
+	char fpm_listen[80];              /* "fpm-listen" ADDR:PORT, "" = off (default) */
+	char fpm_peer_user[64];           /* "fpm-peer-user", default "frr" */
+	uint32_t fpm_grace_seconds;       /* "fpm-grace-seconds", default 120 */
 	struct rt_route *routes;          /* static "routes", origin config */
 	size_t n_routes;
 	struct rt_neigh *neighs;          /* static "arp", origin config */
@@ -49,5 +53,10 @@ void config_defaults(struct rtmd_config *c);
  * in err.  On error c holds defaults only and owns nothing. */
 int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen);
 void config_free(struct rtmd_config *c);
+/* fpm-listen's form: "ADDR:PORT" with an IPv4 literal, or an IPv6 literal
+ * in brackets ("[::1]:2620"; without brackets the last colon ends the
+ * address).  0 with the socket address, or -1 with the reason in err. */
+int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                        char *err, size_t errlen);
 
 #endif

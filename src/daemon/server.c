@@ -14,6 +14,7 @@
 
 #include "arp_store.h"
 #include "config.h"
+#include "fpm.h"
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
@@ -111,6 +112,8 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 		return -1;
 	}
 	lookup_writer_group(s);
+	if (fpm_open(&s->fpm, cfg, t, s->epfd, err, errlen) < 0)
+		return -1;
 	tables_set_listener(t, server_on_event, s);
 	s->watchdog_usec = notify_watchdog_usec();
 	s->next_watchdog_ms = now_ms();
@@ -788,7 +791,11 @@ static void reload(struct server *s)
 		log_notice("reload: state-dir changed; it takes effect at the next start");
 	if (strcmp(nc.socket, s->cfg->socket) && nc.has_socket)
 		log_notice("reload: socket changed; it takes effect at the next start");
-	/* Keep the paths the daemon runs with; take everything else. */
+	if (strcmp(nc.fpm_listen, s->cfg->fpm_listen))
+		log_notice("reload: fpm-listen changed; it takes effect at the next start");
+	/* Keep the paths and the address the daemon runs with; take
+	 * everything else. */
+	snprintf(nc.fpm_listen, sizeof(nc.fpm_listen), "%s", s->cfg->fpm_listen);
 	snprintf(nc.socket, sizeof(nc.socket), "%s", s->cfg->socket);
 	snprintf(nc.state_dir, sizeof(nc.state_dir), "%s", s->cfg->state_dir);
 	nc.max_message_size = s->cfg->max_message_size;   /* buffers are sized */
@@ -796,6 +803,8 @@ static void reload(struct server *s)
 	*s->cfg = nc;
 	rt_log_set_level(s->cfg->log_level);
 	lookup_writer_group(s);
+	if (s->fpm)
+		fpm_reconfigure(s->fpm, s->cfg);
 	tables_apply_config(s->tables, s->cfg, &added, &changed, &removed, &failed);
 	log_info("reloaded %s: config entries %zu added, %zu changed, %zu removed, %zu failed",
 	         s->config_path, added, changed, removed, failed);
@@ -822,7 +831,9 @@ static int next_timeout(struct server *s)
 		until = s->sync_deadline_ms;
 	if (s->watchdog_usec && s->next_watchdog_ms < until)
 		until = s->next_watchdog_ms;
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0) {
+	if (s->fpm && fpm_deadline(s->fpm) < until)
+		until = fpm_deadline(s->fpm);
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm) {
 		uint64_t idle = s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000;
 		if (idle < until)
 			until = idle;
@@ -842,7 +853,10 @@ static void run_timers(struct server *s)
 		notify_watchdog();
 		s->next_watchdog_ms = now + s->watchdog_usec / 2000;
 	}
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 &&
+	if (s->fpm)
+		fpm_timers(s->fpm, now);
+	/* Never idle while zebra may connect: its routes must keep flowing. */
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm &&
 	    now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
 		log_info("idle for %u s with no clients; exiting (systemd restarts rtmd on the next connection)",
 		         s->cfg->idle_timeout);
@@ -866,6 +880,8 @@ static void handle_events(struct server *s, const struct epoll_event *evs, int n
 			accept_clients(s);
 		} else if (p == &s->signal_fd) {
 			read_signals(s);
+		} else if (fpm_owns(s->fpm, p)) {
+			fpm_event(s->fpm, p, evs[i].events);
 		} else {
 			struct conn *c = p;
 
@@ -935,6 +951,8 @@ void server_free(struct server *s)
 {
 	while (s->clients)
 		conn_close(s, s->clients);
+	fpm_close(s->fpm);
+	s->fpm = NULL;
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->signal_fd >= 0)

@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "proto.h"
 
+struct fpm;
 struct rtmd_config;
 struct tables;
 
@@ -27,6 +28,7 @@ struct server {
 	const char *config_path;
 	struct rtmd_config *cfg;
 	struct tables *tables;
+	struct fpm *fpm;        /* FPM server, NULL when fpm-listen is off */
 	struct conn *clients;
 	size_t n_clients, n_subscribers;
 	uint8_t *rbuf;          /* receive buffer: max message size + 1 */
