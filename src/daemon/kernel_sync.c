@@ -10,6 +10,7 @@
  * installed.  Pending entries wait in a set with what they wait for.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/neighbour.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -44,6 +46,12 @@
 /* Messages read from a socket per ksync_input call: bounded, so that a
  * burst of a million notifications interleaves with clients. */
 #define READ_BUDGET 8192
+/* The kernel makes neighbours without a word when it maps a multicast or
+ * broadcast address (NUD_NOARP: ff02::2 the first time a router
+ * solicitation goes out), so only a dump finds them: one every
+ * RESCAN_MS, longer for a large table (~1 ms per 1000 neighbours), and a
+ * rescan that finds nothing new emits nothing. */
+#define RESCAN_MS 10000
 
 enum op {
 	OP_ROUTE_ADD,           /* NLM_F_CREATE | NLM_F_EXCL */
@@ -143,6 +151,7 @@ struct ksync {
 	unsigned retry;
 	/* Counters for status. */
 	uint64_t resyncs, imported_routes, imported_neighs, unmapped;
+	uint64_t next_rescan_ms;
 	uint64_t bad_msgs;
 	bool mark_oom;          /* a mark was lost for want of memory: sweep nothing */
 	char last_error[RT_ERR_TEXT];
@@ -316,7 +325,7 @@ static const char *nkey_text(const struct nkey *k, char *buf, size_t cap)
 
 static void set_error(struct ksync *k, const char *what, const char *reason)
 {
-	snprintf(k->last_error, sizeof(k->last_error), "%s: %s", what, reason);
+	snprintf(k->last_error, sizeof(k->last_error), "%.60s: %.68s", what, reason);
 }
 
 /* The owned route at (dst, metric) into out, or NULL. */
@@ -1483,6 +1492,35 @@ void ksync_input(struct ksync *k)
 	flush_ev(k);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void schedule_rescan(struct ksync *k)
+{
+	uint64_t n = k->imported_neighs / 10000;
+
+	k->next_rescan_ms = mono_ms() + RESCAN_MS * (n ? n : 1);
+}
+
+uint64_t ksync_deadline(const struct ksync *k)
+{
+	return k->next_rescan_ms;
+}
+
+void ksync_timer(struct ksync *k, uint64_t now_ms)
+{
+	if (now_ms < k->next_rescan_ms)
+		return;
+	schedule_rescan(k);
+	want_pass(k, 1u << ST_NEIGH);
+	flush_ev(k);
+}
+
 void ksync_fds(const struct ksync *k, int fds[2])
 {
 	fds[0] = nl_fd(k->req);
@@ -1565,6 +1603,7 @@ int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t
 			              (unsigned long long)k->imported_neighs);
 	}
 	run_retries(k);
+	schedule_rescan(k);
 	log_info("kernel sync: table %u, protocol %u: %llu routes and %llu neighbours imported; "
 	         "%zu of rtmd's routes and %zu neighbours pending", k->table, k->proto,
 	         (unsigned long long)k->imported_routes, (unsigned long long)k->imported_neighs,
@@ -1592,6 +1631,217 @@ void ksync_close(struct ksync *k)
 	free(k->r1);
 	free(k->r2);
 	free(k);
+}
+
+/* ---- settings recorded in the state directory ------------------------------------- */
+
+#define STATE_FILE "kernel-sync"
+
+struct recorded {
+	bool on;
+	uint32_t table;
+	uint32_t proto;
+};
+
+/* The settings of the last start (false: none recorded). */
+static bool record_read(const char *dir, struct recorded *r)
+{
+	char path[RT_PATHLEN + 32], line[128];
+	bool have_on = false, have_table = false, have_proto = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char v[16];
+
+		if (sscanf(line, "kernel-sync = %15s", v) == 1) {
+			r->on = strcmp(v, "true") == 0;
+			have_on = true;
+		} else if (sscanf(line, "kernel-table = %" SCNu32, &r->table) == 1) {
+			have_table = true;
+		} else if (sscanf(line, "kernel-protocol = %" SCNu32, &r->proto) == 1) {
+			have_proto = true;
+		}
+	}
+	fclose(f);
+	if (!have_on || (r->on && (!have_table || !have_proto || r->proto > 255))) {
+		log_warn("kernel sync: %s is not what rtmd writes; ignoring it", path);
+		return false;
+	}
+	return true;
+}
+
+/* Written whole to a temporary file, then renamed over the record. */
+static void record_write(const char *dir, const struct rtmd_config *c)
+{
+	char path[RT_PATHLEN + 32], tmp[RT_PATHLEN + 40];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "we"))) {
+		log_warn("kernel sync: cannot write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	fprintf(f, "# rtmd's kernel sync settings at its last start: rtmd removes its entries\n"
+	           "# left under earlier ones.  Written by rtmd; do not edit.\n"
+	           "kernel-sync = %s\nkernel-table = %" PRIu32 "\nkernel-protocol = %" PRIu32 "\n",
+	        c->kernel_sync ? "true" : "false", c->kernel_table, c->kernel_protocol);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0) {
+		log_warn("kernel sync: cannot write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	if (rename(tmp, path) < 0) {
+		log_warn("kernel sync: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+struct cleanup {
+	struct nl_sock *s;
+	uint32_t table;
+	uint8_t proto;
+	bool neighs;
+	size_t routes_gone, neighs_gone, refused;
+	int dump_error;
+	bool dump_done;
+	char why[RT_ERR_TEXT];
+};
+
+/* A dumped entry of the old protocol goes back as its own delete: the
+ * kernel then matches every attribute it has. */
+static void cleanup_msg(void *ctx, uint64_t cookie, const struct nlmsghdr *h)
+{
+	struct cleanup *c = ctx;
+	size_t plen = h->nlmsg_len - MNL_NLMSG_HDRLEN;
+	struct nlmsghdr *d;
+
+	if (h->nlmsg_type == RTM_NEWROUTE) {
+		const struct nlattr *tb[RTA_MAX + 1];
+		static const struct nl_policy pol[RTA_MAX + 1] = { [RTA_TABLE] = { NL_A_U32, 0, 0 } };
+		const struct rtmsg *rm = mnl_nlmsg_get_payload(h);
+		char why[64];
+
+		if (nl_attr_parse(h, sizeof(*rm), pol, RTA_MAX, tb, why, sizeof(why)) < 0 ||
+		    rm->rtm_protocol != c->proto || (rm->rtm_flags & RTM_F_CLONED) ||
+		    (tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rm->rtm_table) != c->table)
+			return;
+		c->routes_gone++;
+	} else if (h->nlmsg_type == RTM_NEWNEIGH && c->neighs) {
+		const struct nlattr *tb[NDA_MAX + 1];
+		static const struct nl_policy pol[NDA_MAX + 1] = { [NDA_PROTOCOL] = { NL_A_U8, 0, 0 } };
+		const struct ndmsg *nd = mnl_nlmsg_get_payload(h);
+		char why[64];
+
+		if (nl_attr_parse(h, sizeof(*nd), pol, NDA_MAX, tb, why, sizeof(why)) < 0 ||
+		    !tb[NDA_PROTOCOL] || mnl_attr_get_u8(tb[NDA_PROTOCOL]) != c->proto ||
+		    (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6) ||
+		    !(nd->ndm_state & NUD_PERMANENT))
+			return;
+		c->neighs_gone++;
+	} else {
+		return;
+	}
+	if (!(d = nl_msg_begin(c->s, h->nlmsg_type == RTM_NEWROUTE ? RTM_DELROUTE : RTM_DELNEIGH, 0,
+	                       UINT64_MAX - 1, plen)))
+		return;
+	memcpy(mnl_nlmsg_get_payload(d), mnl_nlmsg_get_payload(h), plen);
+	d->nlmsg_len += (uint32_t)MNL_ALIGN(plen);
+	nl_msg_end(c->s, d);
+}
+
+static void cleanup_done(void *ctx, uint64_t cookie, int error, const char *text)
+{
+	struct cleanup *c = ctx;
+
+	if (cookie != UINT64_MAX - 1) {
+		c->dump_done = true;
+		c->dump_error = error;
+	} else if (error && error != -ESRCH && error != -ENOENT) {
+		c->refused++;
+		snprintf(c->why, sizeof(c->why), "%s", text[0] ? text : strerror(-error));
+	}
+}
+
+/* Dump (routes of a family, or neighbours), deleting what is the old
+ * protocol's, to the end.  0, or -1 with c->why. */
+static int cleanup_dump(struct cleanup *c, uint16_t type, uint8_t family)
+{
+	struct nl_handler hd = { c, cleanup_msg, cleanup_done };
+	struct nlmsghdr *h = nl_msg_begin(c->s, type, NLM_F_DUMP, 0, 64);
+
+	if (!h) {
+		snprintf(c->why, sizeof(c->why), "out of memory");
+		return -1;
+	}
+	*(uint8_t *)mnl_nlmsg_put_extra_header(h, type == RTM_GETROUTE ? sizeof(struct rtmsg)
+	                                                                : sizeof(struct ndmsg)) = family;
+	nl_msg_end(c->s, h);
+	c->dump_done = false;
+	for (int i = 0; i < 100000 && (!c->dump_done || nl_busy(c->s)); i++) {
+		struct pollfd p = { .fd = nl_fd(c->s), .events = POLLIN };
+
+		if (nl_flush(c->s, PER_SEND, &hd) < 0 || nl_read(c->s, READ_BUDGET, &hd) < 0) {
+			snprintf(c->why, sizeof(c->why), "%s", strerror(errno));
+			return -1;
+		}
+		if (!c->dump_done || nl_busy(c->s))
+			poll(&p, 1, 100);
+	}
+	if (c->dump_error) {
+		snprintf(c->why, sizeof(c->why), "%s", strerror(-c->dump_error));
+		return -1;
+	}
+	return c->refused ? -1 : 0;
+}
+
+void ksync_cleanup_earlier(const struct rtmd_config *c)
+{
+	struct recorded was = { .on = false };
+	struct cleanup cl = { .proto = 0 };
+	char err[256];
+	bool known = record_read(c->state_dir, &was);
+
+	if (!known) {
+		if (c->kernel_sync)
+			record_write(c->state_dir, c);
+		return;
+	}
+	if (was.on == c->kernel_sync && (!was.on || (was.table == c->kernel_table &&
+	                                             was.proto == c->kernel_protocol)))
+		return;
+	if (!was.on) {
+		record_write(c->state_dir, c);
+		return;
+	}
+	/* Routes of the old protocol in the old table go unless they are
+	 * the ones rtmd keeps now; neighbours carry no table, so only a
+	 * change of protocol (or the end of kernel sync) removes them. */
+	cl.table = was.table;
+	cl.proto = (uint8_t)was.proto;
+	cl.neighs = !c->kernel_sync || was.proto != c->kernel_protocol;
+	if (nl_open(&cl.s, NULL, 0, REQ_RCVBUF, REQ_WINDOW, err, sizeof(err)) < 0) {
+		log_warn("kernel sync: cannot remove the entries of table %u, protocol %u (the "
+		         "settings of the last start): %s", was.table, was.proto, err);
+		return;
+	}
+	if (cleanup_dump(&cl, RTM_GETROUTE, AF_INET) < 0 ||
+	    cleanup_dump(&cl, RTM_GETROUTE, AF_INET6) < 0 ||
+	    (cl.neighs && cleanup_dump(&cl, RTM_GETNEIGH, AF_UNSPEC) < 0)) {
+		log_warn("kernel sync: removing rtmd's entries of table %u, protocol %u (the settings "
+		         "of the last start) failed: %s; rtmd tries again at its next start",
+		         was.table, was.proto, cl.why);
+		nl_close(cl.s);
+		return;
+	}
+	nl_close(cl.s);
+	log_notice("kernel sync: removed %zu routes and %zu neighbours rtmd left in the kernel under "
+	           "table %u, protocol %u (the settings of its last start)", cl.routes_gone,
+	           cl.neighs_gone, was.table, was.proto);
+	record_write(c->state_dir, c);
 }
 
 /* ---- status ------------------------------------------------------------------------------ */

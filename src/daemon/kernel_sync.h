@@ -44,6 +44,12 @@ void ksync_fds(const struct ksync *k, int fds[2]);
  * retries of pending entries). */
 void ksync_input(struct ksync *k);
 
+/* Timers (CLOCK_MONOTONIC milliseconds): when ksync_timer() wants to
+ * run next (a rescan of the neighbours, which the kernel does not always
+ * announce). */
+uint64_t ksync_deadline(const struct ksync *k);
+void ksync_timer(struct ksync *k, uint64_t now_ms);
+
 /* The changes of one client message: ksync_begin(), then
  * ksync_record(i) before record i is applied, then ksync_settle() and
  * ksync_refusals() once they all are: each record whose entry the kernel

@@ -103,23 +103,29 @@ ROUTE_CANON='
         onlink: ((.flags // []) | index("onlink") != null),
         nexthops: ((.nexthops // []) | map({ gateway, dev, weight: (.weight // 1) })) } ]
   | sort_by(.dst, .metric, .dev // "", .gateway // "")'
+# Whether a route of rtctl -j list is IPv6 (its destination, else a gateway).
+V6='((.dst | test(":")) or ((.gateway // "") | test(":")) or
+     ((.nexthops // []) | any((.gateway // "") | test(":"))) or
+     (.dst == "default" and .type != null and .type != "unicast" and (.dev // "") == "lo"))'
 NEIGH_CANON='
   def own: if . == "rtctl" or . == "config" then $kp else . end;
   [ .[] | select(.lladdr)
     | { dst, dev, lladdr, state: ((.state // []) | sort), protocol: (.protocol | own) } ]
   | sort_by(.dev, .dst)'
 
+# One entry a line, so that a difference reads as one.
 kernel_routes() {   # FAMILY (4 or 6)
-	nsip -"$1" -j route show table "$KTABLE" | jq -S --arg kp "$KPROTO_NAME" "$ROUTE_CANON"
+	nsip -"$1" -j route show table "$KTABLE" | jq -cS --arg kp "$KPROTO_NAME" "$ROUTE_CANON | .[]"
 }
 rtmd_routes() {
-	"$RTCTL" -s "$SOCK" -"$1" -j list | jq -S --arg kp "$KPROTO_NAME" "$ROUTE_CANON"
+	"$RTCTL" -s "$SOCK" -j list |
+		jq -cS --arg kp "$KPROTO_NAME" --arg f "$1" "[.[] | select(($V6) == (\$f == \"6\"))] | $ROUTE_CANON | .[]"
 }
 kernel_neighs() {
-	nsip -j neigh show nud all | jq -S --arg kp "$KPROTO_NAME" "$NEIGH_CANON"
+	nsip -j neigh show nud all | jq -cS --arg kp "$KPROTO_NAME" "$NEIGH_CANON | .[]"
 }
 rtmd_neighs() {
-	"$RTCTL" -s "$SOCK" -j neigh list | jq -S --arg kp "$KPROTO_NAME" "$NEIGH_CANON"
+	"$RTCTL" -s "$SOCK" -j neigh list | jq -cS --arg kp "$KPROTO_NAME" "$NEIGH_CANON | .[]"
 }
 
 # converge DESC CMD_A CMD_B: the two commands' outputs become equal (they
@@ -134,8 +140,8 @@ converge() {
 		sleep 0.1
 	done
 	bad "$desc"
-	echo "  $2:"; printf '%s\n' "$a" | sed 's/^/    /'
-	echo "  $3:"; printf '%s\n' "$b" | sed 's/^/    /'
+	printf '%s\n' "$a" >"$T/judge.a"; printf '%s\n' "$b" >"$T/judge.b"
+	echo "  diff ($2) ($3):"; diff "$T/judge.a" "$T/judge.b" | sed 's/^/    /'
 	return 1
 }
 
