@@ -124,8 +124,15 @@ rtmd_routes() {
 kernel_neighs() {
 	nsip -j neigh show nud all | jq -cS --arg kp "$KPROTO_NAME" "$NEIGH_CANON | .[]"
 }
+# rtmd's own neighbours on an interface that is missing or down are
+# pending (the kernel cannot hold them): left out, as pending routes are.
 rtmd_neighs() {
-	"$RTCTL" -s "$SOCK" -j neigh list | jq -cS --arg kp "$KPROTO_NAME" "$NEIGH_CANON | .[]"
+	local up
+	up=$(nsip -j link show up | jq -c '[.[].ifname]')
+	"$RTCTL" -s "$SOCK" -j neigh list |
+		jq -cS --arg kp "$KPROTO_NAME" --argjson up "$up" \
+			"[.[] | select((.protocol == \"rtctl\" or .protocol == \"config\") and
+			               (.dev as \$d | \$up | index(\$d) | not) | not)] | $NEIGH_CANON | .[]"
 }
 
 # converge DESC CMD_A CMD_B: the two commands' outputs become equal (they
@@ -152,6 +159,21 @@ judge() {
 	converge "$1: IPv6 routes equal the kernel's" "kernel_routes 6" "rtmd_routes 6"
 	converge "$1: neighbours equal the kernel's" "kernel_neighs" "rtmd_neighs"
 }
+
+# eventually DESC PATTERN CMD...: CMD's output has a line matching PATTERN
+# (grep -E) within 10 s.
+eventually() {
+	local desc=$1 pat=$2; shift 2
+	for _ in $(seq 1 100); do
+		"$@" 2>&1 | grep -Eq -- "$pat" && { ok "$desc"; return 0; }
+		sleep 0.1
+	done
+	bad "$desc"; echo "  $*:"; "$@" 2>&1 | sed 's/^/    /'; return 1
+}
+
+# mapget IP [DEV]: the neighbour as a reader of the shared mapping sees it.
+MAPGET=$top_builddir/tests/kernel/mapget
+mapget() { "$MAPGET" "$STATE/arp.store" "$@"; }
 
 # kernel_has DESC PATTERN ARGS...: some line of "ip ARGS" matches PATTERN
 # (grep -E), within 10 s.
