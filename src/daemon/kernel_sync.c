@@ -1427,6 +1427,10 @@ static void ev_done(void *ctx, uint64_t cookie, int error, const char *text)
 		begin_stage(k, st);
 		return;
 	}
+	/* A dump filtered by table that the kernel has not made yet (no
+	 * route has been put in it): an empty table. */
+	if (error == -ENOENT && k->strict && (st == ST_ROUTES4 || st == ST_ROUTES6))
+		error = 0;
 	if (error) {
 		log_err("kernel sync: the kernel refused a dump of %s: %s", stage_name[st],
 		        text[0] ? text : strerror(-error));
