@@ -74,6 +74,7 @@ void argv_str(char *const argv[], char *buf, size_t cap);
 struct daemon {
 	char name[32];
 	char dir[300], sock[340], state[340], conf[340], log[340];
+	char netns[64];         /* "": the harness's own namespace */
 	pid_t pid;
 };
 
@@ -176,6 +177,7 @@ uint64_t subs_gaps(const struct subs *s);
 void suite_load(struct dataset *ds, bool with_rtwatch);
 void suite_kernel(const struct dataset *ds);
 void suite_ksync(const struct dataset *ds);
+void suite_ksync_targets(void);
 void suite_notify(void);
 void suite_durable(void);
 void suite_targets(void);

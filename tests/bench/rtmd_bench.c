@@ -80,6 +80,7 @@ void suite_targets(void)
 	       "%.0f us p50", dur);
 	target("recovery of 1 M routes + 1 M ARP entries <= 1 s", met(!isnan(rec), rec <= 1),
 	       "%.3f s", rec);
+	suite_ksync_targets();
 }
 
 static bool want(const char *only, const char *suite)
