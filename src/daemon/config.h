@@ -18,6 +18,11 @@
 #define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
 #define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
 
+struct config_at {
+	const char *file;                 /* one of rtmd_config.files */
+	unsigned line;
+};
+
 struct rtmd_config {
 	char socket[RT_PATHLEN];          /* "socket" */
 	char state_dir[RT_PATHLEN];       /* "state-dir" */
@@ -39,10 +44,17 @@ struct rtmd_config {
 	char fpm_listen[80];              /* "fpm-listen" ADDR:PORT, "" = off (default) */
 	char fpm_peer_user[64];           /* "fpm-peer-user", default "frr" */
 	uint32_t fpm_grace_seconds;       /* "fpm-grace-seconds", default 120 */
-	struct rt_route *routes;          /* static "routes", origin config */
+	/* Static "routes" (each allocated for its next hops: rt_route_dup())
+	 * and "neighbours" / "arp", origin config, with where each was defined
+	 * (file names in files, for "file:line" messages at reload). */
+	struct rt_route **routes;
+	struct config_at *route_at;
 	size_t n_routes;
-	struct rt_neigh *neighs;          /* static "arp", origin config */
+	struct rt_neigh *neighs;
+	struct config_at *neigh_at;
 	size_t n_neighs;
+	char **files;
+	size_t n_files;
 	/* Which scalar settings the file gave (so command-line options can win). */
 	bool has_socket, has_state_dir;
 };
