@@ -61,7 +61,8 @@ static void on_msg(void *ctx, uint64_t cookie, const struct nlmsghdr *h)
 	}
 	if (h->nlmsg_type == RTM_NEWROUTE) {
 		struct rt_route *r = &G.routes[G.n];
-		int rc = kc_route_decode(h, L, false, r, &table, why, sizeof(why));
+		uint32_t nh_id;
+		int rc = kc_route_decode(h, L, false, r, &table, &nh_id, why, sizeof(why));
 
 		ck_assert_msg(rc != KC_BAD, "route: %s", why);
 		if (rc == KC_OK && table == G.table && r->protocol == 200)
@@ -399,11 +400,18 @@ static struct nlmsghdr *route_msg(uint8_t family, uint8_t dst_len)
 	return h;
 }
 
-static int decode(struct nlmsghdr *h, struct rt_route *r, char *why)
+static uint32_t last_nh_id;
+
+static int decode_as(struct nlmsghdr *h, bool fpm, struct rt_route *r, char *why)
 {
 	uint32_t table;
 
-	return kc_route_decode(h, L, false, r, &table, why, 128);
+	return kc_route_decode(h, L, fpm, r, &table, &last_nh_id, why, 128);
+}
+
+static int decode(struct nlmsghdr *h, struct rt_route *r, char *why)
+{
+	return decode_as(h, false, r, why);
 }
 
 START_TEST(hostile_routes)
@@ -430,12 +438,49 @@ START_TEST(hostile_routes)
 	ck_assert_msg(decode(h, r, why) == KC_OK, "%s", why);
 	ck_assert_str_eq(r->nh[0].dev, "eth0");
 	ck_assert_uint_eq(r->origin, RT_ORIGIN_KERNEL);
-	/* Unknown interface. */
+	/* Unknown interface: well-formed, a link not heard of yet. */
 	h = route_msg(AF_INET, 8);
 	mnl_attr_put(h, RTA_DST, 4, "\x0a\0\0\0");
 	mnl_attr_put_u32(h, RTA_OIF, 77);
-	ck_assert_int_eq(decode(h, r, why), KC_BAD);
+	ck_assert_int_eq(decode(h, r, why), KC_NOLINK);
 	ck_assert_str_eq(why, "unknown interface index 77");
+	h = route_msg(AF_INET, 8);
+	mnl_attr_put(h, RTA_DST, 4, "\x0a\0\0\0");
+	mp = mnl_attr_nest_start(h, RTA_MULTIPATH);
+	nh = mnl_nlmsg_get_payload_tail(h);
+	memset(nh, 0, sizeof(*nh));
+	nh->rtnh_len = sizeof(*nh);
+	nh->rtnh_ifindex = 78;
+	h->nlmsg_len += sizeof(*nh);
+	mnl_attr_nest_end(h, mp);
+	ck_assert_int_eq(decode(h, r, why), KC_NOLINK);
+	ck_assert_str_eq(why, "unknown interface index 78");
+	/* Only a next-hop object's id (FPM with next-hop groups): handed
+	 * back, no next hop, for the caller to resolve. */
+	h = route_msg(AF_INET, 8);
+	mnl_attr_put(h, RTA_DST, 4, "\x0a\0\0\0");
+	mnl_attr_put_u32(h, RTA_NH_ID, 42);
+	ck_assert_msg(decode_as(h, true, r, why) == KC_OK, "%s", why);
+	ck_assert_uint_eq(last_nh_id, 42);
+	ck_assert_uint_eq(r->nh_count, 0);
+	ck_assert_uint_eq(r->origin, RT_ORIGIN_FPM);
+	/* ... and with the next hops spelled out too (the kernel's compat
+	 * mode): both. */
+	mnl_attr_put_u32(h, RTA_OIF, 5);
+	ck_assert_msg(decode(h, r, why) == KC_OK, "%s", why);
+	ck_assert_uint_eq(last_nh_id, 42);
+	ck_assert_uint_eq(r->nh_count, 1);
+	/* An IPv6 device route: the kernel keeps one per device, so its
+	 * disc holds the ifindex; zebra's deletes name no device, so an FPM
+	 * route's does not. */
+	h = route_msg(AF_INET6, 64);
+	mnl_attr_put(h, RTA_DST, 16, "\xfe\x80\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+	mnl_attr_put_u32(h, RTA_OIF, 5);
+	ck_assert_msg(decode(h, r, why) == KC_OK, "%s", why);
+	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_KERNEL, 0, 5));
+	ck_assert_msg(decode_as(h, true, r, why) == KC_OK, "%s", why);
+	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_FPM, 0, 0));
+	ck_assert_uint_eq(last_nh_id, 0);
 	/* An IPv6 destination in an IPv4 route. */
 	h = route_msg(AF_INET, 8);
 	mnl_attr_put(h, RTA_DST, 16, "\x0a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
@@ -542,7 +587,7 @@ START_TEST(hostile_neighbours)
 	ck_assert_int_eq(kc_neigh_decode(h, L, &n, &ll, why, sizeof(why)), KC_BAD);
 	NEIGH(AF_INET, 9);
 	mnl_attr_put(h, NDA_DST, 4, "\xc0\0\x02\x07");
-	ck_assert_int_eq(kc_neigh_decode(h, L, &n, &ll, why, sizeof(why)), KC_BAD);
+	ck_assert_int_eq(kc_neigh_decode(h, L, &n, &ll, why, sizeof(why)), KC_NOLINK);
 #undef NEIGH
 	links_free(L);
 }

@@ -237,8 +237,12 @@ static int dev_of(const struct links *l, int64_t ifindex, char dev[RT_IFNAMSIZ],
 	dev[0] = 0;
 	if (ifindex == 0)
 		return KC_OK;
-	if (ifindex < 0 || ifindex > INT32_MAX || !(name = links_name(l, (int)ifindex)))
-		return bad(why, whylen, "unknown interface index %lld", (long long)ifindex);
+	if (ifindex < 0 || ifindex > INT32_MAX)
+		return bad(why, whylen, "interface index %lld", (long long)ifindex);
+	if (!(name = links_name(l, (int)ifindex))) {
+		snprintf(why, whylen, "unknown interface index %lld", (long long)ifindex);
+		return KC_NOLINK;
+	}
 	snprintf(dev, RT_IFNAMSIZ, "%s", name);
 	return KC_OK;
 }
@@ -248,6 +252,7 @@ static int get_multipath(const struct nlattr *mp, const struct links *l, struct 
 {
 	const uint8_t *p = mnl_attr_get_payload(mp);
 	size_t left = mnl_attr_get_payload_len(mp);
+	int rc;
 
 	while (left >= sizeof(struct rtnexthop)) {
 		struct rtnexthop rtnh;
@@ -268,9 +273,10 @@ static int get_multipath(const struct nlattr *mp, const struct links *l, struct 
 		                      rtnh.rtnh_len - RTNH_ALIGN(sizeof(rtnh)) : 0,
 		                      nh_pol, RTA_MAX, tb, w, sizeof(w)) < 0)
 			return bad(why, whylen, "next hop %u: %s", r->nh_count, w);
-		if (get_gateway(tb, r->dst.addr.family, &nh->gw, why, whylen) < 0 ||
-		    dev_of(l, rtnh.rtnh_ifindex, nh->dev, why, whylen) < 0)
+		if (get_gateway(tb, r->dst.addr.family, &nh->gw, why, whylen) < 0)
 			return KC_BAD;
+		if ((rc = dev_of(l, rtnh.rtnh_ifindex, nh->dev, why, whylen)) != KC_OK)
+			return rc;
 		if (r->nh_count == 0)
 			*ifindex0 = rtnh.rtnh_ifindex;
 		nh->weight = (uint16_t)(rtnh.rtnh_hops + 1);
@@ -292,15 +298,16 @@ static bool nohop_type(uint8_t t)
 }
 
 int kc_route_decode(const struct nlmsghdr *h, const struct links *l, bool fpm, struct rt_route *r,
-                    uint32_t *table, char *why, size_t whylen)
+                    uint32_t *table, uint32_t *nh_id, char *why, size_t whylen)
 {
 	const struct nlattr *tb[RTA_MAX + 1];
 	const struct rtmsg *rm;
 	char w[RT_ERRLEN];
 	uint8_t family;
-	int ifindex0 = 0;
+	int ifindex0 = 0, rc;
 
 	why[0] = 0;
+	*nh_id = 0;
 	if (h->nlmsg_type != RTM_NEWROUTE && h->nlmsg_type != RTM_DELROUTE)
 		return KC_SKIP;
 	if (nl_attr_parse(h, sizeof(*rm), route_pol, RTA_MAX, tb, why, whylen) < 0)
@@ -341,30 +348,33 @@ int kc_route_decode(const struct nlmsghdr *h, const struct links *l, bool fpm, s
 	 * have no next hop in the model. */
 	if (!nohop_type(r->type)) {
 		if (tb[RTA_MULTIPATH]) {
-			if (get_multipath(tb[RTA_MULTIPATH], l, r, &ifindex0, why, whylen) < 0)
-				return KC_BAD;
+			if ((rc = get_multipath(tb[RTA_MULTIPATH], l, r, &ifindex0, why, whylen)) != KC_OK)
+				return rc;
 		} else if (tb[RTA_OIF] || tb[RTA_GATEWAY] || tb[RTA_VIA]) {
 			struct rt_nexthop *nh = &r->nh[0];
 
 			ifindex0 = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
-			if (get_gateway(tb, family, &nh->gw, why, whylen) < 0 ||
-			    dev_of(l, tb[RTA_OIF] ? mnl_attr_get_u32(tb[RTA_OIF]) : 0, nh->dev, why,
-			           whylen) < 0)
+			if (get_gateway(tb, family, &nh->gw, why, whylen) < 0)
 				return KC_BAD;
+			if ((rc = dev_of(l, tb[RTA_OIF] ? mnl_attr_get_u32(tb[RTA_OIF]) : 0, nh->dev, why,
+			                 whylen)) != KC_OK)
+				return rc;
 			nh->weight = 1;
 			nh->flags = rm->rtm_flags & RT_NHF_KNOWN;
 			r->nh_count = 1;
-		} else if (tb[RTA_NH_ID]) {
-			/* A next-hop object without the expanded next hops
-			 * (nexthop_compat_mode off): nothing to show. */
-			return KC_SKIP;
 		}
 	}
+	if (tb[RTA_NH_ID])
+		*nh_id = mnl_attr_get_u32(tb[RTA_NH_ID]);
 	/* The kernel keeps an IPv6 route without a gateway per device
-	 * (fe80::/64 on every interface): the device is part of its key. */
+	 * (fe80::/64 on every interface): the device is part of its key.
+	 * zebra sends one route per prefix and deletes name no device. */
 	r->disc = rt_disc_make(fpm ? RT_DISC_FPM : RT_DISC_KERNEL, r->tos,
-	                       family == AF_INET6 && r->nh_count && !r->nh[0].gw.family &&
+	                       !fpm && family == AF_INET6 && r->nh_count && !r->nh[0].gw.family &&
 	                       ifindex0 > 0 ? (uint32_t)ifindex0 : 0);
+	/* Only an id: the caller's to resolve and check. */
+	if (*nh_id && !r->nh_count && r->type == RTN_UNICAST)
+		return KC_OK;
 	if (rt_route_check(r, w) < 0)
 		return bad(why, whylen, "%s", w);
 	return KC_OK;
@@ -409,6 +419,7 @@ int kc_neigh_decode(const struct nlmsghdr *h, const struct links *l, struct rt_n
 	const struct ndmsg *nd;
 	struct rt_addr ip;
 	char w[RT_ERRLEN];
+	int rc;
 
 	why[0] = 0;
 	*lladdr = false;
@@ -427,8 +438,8 @@ int kc_neigh_decode(const struct nlmsghdr *h, const struct links *l, struct rt_n
 		return KC_BAD;
 	memset(n, 0, sizeof(*n));
 	n->ip = ip;
-	if (dev_of(l, nd->ndm_ifindex, n->dev, why, whylen) < 0)
-		return KC_BAD;
+	if ((rc = dev_of(l, nd->ndm_ifindex, n->dev, why, whylen)) != KC_OK)
+		return rc;
 	if (!n->dev[0])
 		return bad(why, whylen, "neighbour message without an interface");
 	/* Link-layer addresses of other lengths (a tunnel's IPv4 address,

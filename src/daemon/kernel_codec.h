@@ -11,7 +11,9 @@
  *
  * Results: KC_OK, KC_SKIP (a well-formed message of something rtmd does
  * not keep: another family, a cache clone, a bridge's FDB entry, a
- * source-specific route) or KC_BAD (malformed; why says how).
+ * source-specific route), KC_NOLINK (well-formed, but it names an
+ * interface index the cache does not know: a link not heard of yet; why
+ * names it) or KC_BAD (malformed; why says how).
  */
 #ifndef RTMD_KERNEL_CODEC_H
 #define RTMD_KERNEL_CODEC_H
@@ -25,7 +27,7 @@
 
 struct links;
 
-enum { KC_BAD = -1, KC_OK = 0, KC_SKIP = 1 };
+enum { KC_BAD = -1, KC_OK = 0, KC_SKIP = 1, KC_NOLINK = 2 };
 
 /* Bytes after the netlink header that encoding r (or a neighbour) needs
  * at most: the room to give nl_msg_begin. */
@@ -43,10 +45,15 @@ int kc_route_encode(struct nlmsghdr *h, size_t limit, const struct rt_route *r, 
                     uint8_t protocol, const struct links *l, char *why, size_t whylen);
 
 /* Decode RTM_NEWROUTE or RTM_DELROUTE into r (origin kernel, or fpm when
- * fpm; disc made as doc/DESIGN.md says) and its table.  An interface index
- * the cache does not know is KC_BAD ("unknown interface index N"). */
+ * fpm) and its table.  disc as doc/DESIGN.md says, but for fpm without the
+ * ifindex (zebra's RTM_DELROUTE names no device).  *nh_id is the route's
+ * RTA_NH_ID (0: none).  A route that carries only that id, without the
+ * next hops spelled out (FPM with next-hop groups, or the kernel with
+ * nexthop_compat_mode off), comes back KC_OK with no next hop and
+ * unchecked: the caller resolves the id, fills in r->nh and nh_count, and
+ * runs rt_route_check() itself. */
 int kc_route_decode(const struct nlmsghdr *h, const struct links *l, bool fpm, struct rt_route *r,
-                    uint32_t *table, char *why, size_t whylen);
+                    uint32_t *table, uint32_t *nh_id, char *why, size_t whylen);
 
 /* RTM_NEWNEIGH (NUD_PERMANENT, with NDA_PROTOCOL) or RTM_DELNEIGH of n.
  * 0, or a negative errno with the reason in why. */

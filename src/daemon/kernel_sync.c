@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libmnl/libmnl.h>
+#include <linux/capability.h>
 #include <linux/if.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -119,6 +121,7 @@ struct refusal {
 enum stage { ST_IDLE = -1, ST_LINKS, ST_ADDRS, ST_ROUTES4, ST_ROUTES6, ST_NEIGH, ST_N };
 #define PASS_ALL ((1u << ST_N) - 1)
 #define PASS_ROUTES ((1u << ST_ROUTES4) | (1u << ST_ROUTES6))
+#define LINKS_ONLY ((1u << ST_LINKS) | (1u << ST_ADDRS))
 
 #define RETRY_LINK 1u           /* W_DEV and W_UP entries whose interface is there now */
 #define RETRY_ANY 2u            /* W_ANY entries */
@@ -127,7 +130,8 @@ enum stage { ST_IDLE = -1, ST_LINKS, ST_ADDRS, ST_ROUTES4, ST_ROUTES6, ST_NEIGH,
 struct ksync {
 	struct tables *t;
 	struct links *links;
-	struct nl_sock *req, *ev;
+	struct nl_sock *req, *ev;   /* req NULL: the interface cache alone (FPM) */
+	unsigned all;           /* the stages a pass may have: PASS_ALL, or LINKS_ONLY */
 	uint32_t table;
 	uint8_t proto;
 	bool strict;            /* dumps filtered by table in the kernel */
@@ -723,7 +727,7 @@ void ksync_settle(struct ksync *k)
 
 	/* Called again from a handler of its own (a result that queues a
 	 * request): the loop below sends that one too. */
-	if (k->settling)
+	if (k->settling || !k->req)
 		return;
 	k->settling = true;
 	hd.ctx = k;
@@ -835,7 +839,7 @@ static void run_retries(struct ksync *k)
 	size_t count = 0;
 
 	k->retry = 0;
-	if (!why || !k->npv)
+	if (!why || !k->npv || !k->req)
 		return;
 	/* Entries are found by index: results may move them (pend_drop). */
 	for (size_t i = 0; i < k->npv; i++) {
@@ -1076,6 +1080,7 @@ static void own_route_seen(struct ksync *k, const struct nlmsghdr *h, struct rt_
 		/* Compare as values: the kernel's copy is of origin kernel and
 		 * reports link flags on its next hops. */
 		x->origin = own->origin;
+		x->protocol = own->protocol;
 		x->disc = 0;
 		x->flags = own->flags;
 		memcpy(x->reason, own->reason, sizeof(x->reason));
@@ -1098,24 +1103,44 @@ static void own_route_seen(struct ksync *k, const struct nlmsghdr *h, struct rt_
 	queue_route(k, OP_ROUTE_REPLACE, own);
 }
 
+/* An entry on an interface index rtmd does not know.  In an event: its
+ * link's notification was lost, and the next pass dumps the links first.
+ * In a dump, which follows the links' dump and their events in one queue,
+ * the index is one the kernel never told of: skipped (and logged), never
+ * a pass again, which would find it again. */
+static void nolink(struct ksync *k, const char *what, const char *why, bool dump)
+{
+	if (!dump) {
+		log_debug("kernel sync: %s message: %s; reconciling", what, why);
+		k->again |= PASS_ALL;
+	} else if (k->bad_msgs++ < 10) {
+		log_warn("kernel sync: %s in the kernel's dump: %s; skipped", what, why);
+	}
+}
+
 static void route_msg(struct ksync *k, const struct nlmsghdr *h, bool dump)
 {
 	struct rt_route *r = k->r1;
 	char why[256];
-	uint32_t table;
-	int rc = kc_route_decode(h, k->links, false, r, &table, why, sizeof(why));
+	uint32_t table, nh_id;
+	int rc = kc_route_decode(h, k->links, false, r, &table, &nh_id, why, sizeof(why));
 
 	if (rc == KC_SKIP)
 		return;
+	if (rc == KC_NOLINK) {
+		nolink(k, "route", why, dump);
+		return;
+	}
 	if (rc == KC_BAD) {
-		/* Most likely a route on an interface not heard of yet: the
-		 * next pass sees both. */
 		if (k->bad_msgs++ < 10)
-			log_warn("kernel sync: route message not understood: %s; reconciling", why);
-		k->again |= PASS_ALL;
+			log_warn("kernel sync: route message not understood: %s; ignoring it", why);
 		return;
 	}
 	if (table != k->table)
+		return;
+	/* A next-hop object the kernel did not spell out (nexthop_compat_mode
+	 * off): rtmd keeps no next-hop objects, so there is nothing to show. */
+	if (nh_id && !r->nh_count && r->type == RTN_UNICAST)
 		return;
 	if (r->protocol == k->proto) {
 		own_route_seen(k, h, r, dump);
@@ -1136,10 +1161,13 @@ static void neigh_msg(struct ksync *k, const struct nlmsghdr *h, bool dump)
 
 	if (rc == KC_SKIP)
 		return;
+	if (rc == KC_NOLINK) {
+		nolink(k, "neighbour", why, dump);
+		return;
+	}
 	if (rc == KC_BAD) {
 		if (k->bad_msgs++ < 10)
-			log_warn("kernel sync: neighbour message not understood: %s; reconciling", why);
-		k->again |= PASS_ALL;
+			log_warn("kernel sync: neighbour message not understood: %s; ignoring it", why);
 		return;
 	}
 	existed = arp_store_find(tables_arp(k->t), &n.ip, n.dev, &cur, NULL) == RT_OK;
@@ -1250,8 +1278,8 @@ static void next_stage(struct ksync *k)
 	}
 	k->stage = ST_IDLE;
 	k->pass = 0;
-	if (k->again) {
-		unsigned again = k->again;
+	if (k->again & k->all) {
+		unsigned again = k->again & k->all;
 
 		k->again = 0;
 		k->pass = again;
@@ -1288,6 +1316,9 @@ static void flush_ev(struct ksync *k)
 
 static void want_pass(struct ksync *k, unsigned what)
 {
+	what &= k->all;
+	if (!what)
+		return;
 	if (k->stage == ST_IDLE) {
 		k->pass = what;
 		next_stage(k);
@@ -1473,7 +1504,7 @@ void ksync_input(struct ksync *k)
 	int rc;
 
 	rq.ctx = k;
-	if (nl_read(k->req, REQ_WINDOW, &rq) == NL_RESYNC)
+	if (k->req && nl_read(k->req, REQ_WINDOW, &rq) == NL_RESYNC)
 		k->again |= PASS_ALL;
 	rc = nl_read(k->ev, READ_BUDGET, &ev);
 	if (rc == NL_RESYNC) {
@@ -1496,6 +1527,11 @@ void ksync_input(struct ksync *k)
 	flush_ev(k);
 }
 
+const struct links *ksync_links(const struct ksync *k)
+{
+	return k->links;
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -1508,7 +1544,7 @@ static void schedule_rescan(struct ksync *k)
 {
 	uint64_t n = k->imported_neighs / 10000;
 
-	k->next_rescan_ms = mono_ms() + RESCAN_MS * (n ? n : 1);
+	k->next_rescan_ms = k->req ? mono_ms() + RESCAN_MS * (n ? n : 1) : UINT64_MAX;
 }
 
 uint64_t ksync_deadline(const struct ksync *k)
@@ -1527,11 +1563,24 @@ void ksync_timer(struct ksync *k, uint64_t now_ms)
 
 void ksync_fds(const struct ksync *k, int fds[2])
 {
-	fds[0] = nl_fd(k->req);
+	fds[0] = k->req ? nl_fd(k->req) : -1;
 	fds[1] = nl_fd(k->ev);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
+
+/* CAP_NET_ADMIN in the effective set: without it every request the kernel
+ * gets is refused (EPERM), so rtmd says so at start instead. */
+static bool has_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return geteuid() == 0;
+	return data[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+}
 
 static const char *test_rcvbuf(void)
 {
@@ -1543,10 +1592,12 @@ static const char *test_rcvbuf(void)
 int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t, char *err,
                size_t errlen)
 {
+	/* The first three are all the interface cache needs. */
 	static const unsigned groups[] = {
 		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH,
 	};
+	bool full = c->kernel_sync;
 	struct ksync *k = calloc(1, sizeof(*k));
 	size_t rcvbuf = (size_t)c->kernel_rcvbuf_mb << 20;
 	struct nl_handler ev = { k, ev_msg, ev_done };
@@ -1564,10 +1615,18 @@ int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t
 	k->table = c->kernel_table;
 	k->proto = (uint8_t)c->kernel_protocol;
 	k->stage = ST_IDLE;
-	links_set_listener(k->links, on_link, k);
-	if (nl_open(&k->req, NULL, 0, REQ_RCVBUF, REQ_WINDOW, err, errlen) < 0 ||
-	    nl_open(&k->ev, groups, sizeof(groups) / sizeof(groups[0]), rcvbuf, 16, err, errlen) < 0 ||
-	    nl_drop_port(k->ev, nl_portid(k->req), err, errlen) < 0)
+	k->all = full ? PASS_ALL : LINKS_ONLY;
+	if (full && !has_net_admin()) {
+		snprintf(err, errlen, "kernel-sync = true needs CAP_NET_ADMIN: run rtmd as root or as "
+		         "the packaged service, or set kernel-sync = false in its config file");
+		goto fail;
+	}
+	if (full)
+		links_set_listener(k->links, on_link, k);
+	if ((full && nl_open(&k->req, NULL, 0, REQ_RCVBUF, REQ_WINDOW, err, errlen) < 0) ||
+	    nl_open(&k->ev, groups, full ? sizeof(groups) / sizeof(groups[0]) : 3,
+	            full ? rcvbuf : (size_t)1 << 20, 16, err, errlen) < 0 ||
+	    (full && nl_drop_port(k->ev, nl_portid(k->req), err, errlen) < 0))
 		goto fail;
 	k->strict = setsockopt(nl_fd(k->ev), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
 	                       sizeof(one)) == 0;
@@ -1608,6 +1667,12 @@ int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t
 	}
 	run_retries(k);
 	schedule_rescan(k);
+	if (!full) {
+		log_info("interfaces: %zu links, %zu addresses (for FPM; kernel sync is off)",
+		         links_count(k->links), links_addr_count(k->links));
+		*out = k;
+		return 0;
+	}
 	log_info("kernel sync: table %u, protocol %u: %llu routes and %llu neighbours imported; "
 	         "%zu of rtmd's routes and %zu neighbours pending", k->table, k->proto,
 	         (unsigned long long)k->imported_routes, (unsigned long long)k->imported_neighs,

@@ -33,7 +33,9 @@ void ksync_cleanup_earlier(const struct rtmd_config *c);
 
 /* Open the sockets, import the kernel's tables and reconcile rtmd's own
  * entries with them: returns once that is done, with the tables current.
- * 0, or -1 with a message (rtmd lacks CAP_NET_ADMIN, ...). */
+ * 0, or -1 with a message (rtmd lacks CAP_NET_ADMIN, ...).  With
+ * kernel-sync off (FPM alone), only the interface cache is kept: links and
+ * addresses, no request socket, nothing installed or imported. */
 int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t, char *err,
                size_t errlen);
 void ksync_close(struct ksync *k);
@@ -64,6 +66,9 @@ void ksync_refusals(struct ksync *k, ksync_refusal_fn fn, void *ctx);
  * NULL: removed); kernel sync queues it for the kernel. */
 void ksync_route_changed(void *k, const struct rt_route *old, const struct rt_route *nw);
 void ksync_neigh_changed(void *k, const struct rt_neigh *old, const struct rt_neigh *nw);
+
+/* The interface cache (index <-> name), current with the kernel's. */
+const struct links *ksync_links(const struct ksync *k);
 
 /* The kernel-sync fields of a status reply. */
 void ksync_status(const struct ksync *k, struct rt_status *st);

@@ -15,6 +15,7 @@
 #include "arp_store.h"
 #include "config.h"
 #include "fpm.h"
+#include "kernel_sync.h"
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
@@ -71,6 +72,31 @@ static void lookup_writer_group(struct server *s)
 		           s->cfg->writer_group, geteuid() ? " and rtmd's own user" : "");
 }
 
+/* Kernel sync, when on, imports the kernel's tables and reconciles
+ * rtmd's own entries with them before rtmd serves; FPM alone needs only
+ * its interface cache. */
+static int open_kernel(struct server *s, char *err, size_t errlen)
+{
+	struct tables_kernel hook = { NULL, ksync_route_changed, ksync_neigh_changed };
+	int fds[2];
+
+	if (!s->cfg->kernel_sync && !s->cfg->fpm_listen[0])
+		return 0;
+	if (ksync_open(&s->ksync, s->cfg, s->tables, err, errlen) < 0)
+		return -1;
+	ksync_fds(s->ksync, fds);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0 && ep_ctl(s, EPOLL_CTL_ADD, fds[i], EPOLLIN, &s->ksync_tag[i]) < 0) {
+			snprintf(err, errlen, "cannot set up epoll: %s", strerror(errno));
+			return -1;
+		}
+	if (s->cfg->kernel_sync) {
+		hook.ctx = s->ksync;
+		tables_set_kernel(s->tables, &hook);
+	}
+	return 0;
+}
+
 int server_init(struct server *s, struct rtmd_config *cfg, const char *config_path,
                 struct tables *t, int listen_fd, bool created, bool activated,
                 char *err, size_t errlen)
@@ -112,9 +138,11 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 		return -1;
 	}
 	lookup_writer_group(s);
+	tables_set_listener(t, server_on_event, s);
+	if (open_kernel(s, err, errlen) < 0)
+		return -1;
 	if (fpm_open(&s->fpm, cfg, t, s->epfd, err, errlen) < 0)
 		return -1;
-	tables_set_listener(t, server_on_event, s);
 	s->watchdog_usec = notify_watchdog_usec();
 	s->next_watchdog_ms = now_ms();
 	return 0;
@@ -396,6 +424,35 @@ static void reply_notice(struct server *s, struct conn *c, const struct rt_hdr *
 	queue_reply(c, &s->mb);
 }
 
+/* The kernel's refusals of a message's records, as notices: the entries
+ * are pending (exit 0, a warning). */
+struct refusal_ctx {
+	struct server *s;
+	struct conn *c;
+	const struct rt_hdr *h;
+};
+
+static void refusal_notice(void *ctx, uint32_t index, const char *reason)
+{
+	struct refusal_ctx *r = ctx;
+	struct tables_result res = { .notice = RT_NOTE_PENDING };
+
+	snprintf(res.text, sizeof(res.text), "%s", reason);
+	reply_notice(r->s, r->c, r->h, index, &res);
+}
+
+/* Before a change's final reply: the kernel has answered every request
+ * the change made (it answers within the send). */
+static void kernel_settle(struct server *s, struct conn *c, const struct rt_hdr *h)
+{
+	struct refusal_ctx r = { s, c, h };
+
+	if (!s->ksync)
+		return;
+	ksync_settle(s->ksync);
+	ksync_refusals(s->ksync, refusal_notice, &r);
+}
+
 static void handle_change(struct server *s, struct conn *c, const struct rt_msg_desc *d,
                           const struct rt_hdr *h, const uint8_t *msg)
 {
@@ -419,11 +476,14 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		reply_error(s, c, h, RT_E_SKIPPED, 0, 0, 0, "an earlier line of the batch failed");
 		return;
 	}
+	if (s->ksync)
+		ksync_begin(s->ksync);
 	if (d->op == RT_OP_FLUSH) {
 		size_t removed;
 		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL,
 		                      h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0, &removed);
 
+		kernel_settle(s, c, h);
 		if (rc != RT_OK)
 			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
 		else
@@ -441,7 +501,11 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 	for (uint32_t i = 0; i < h->count; i++) {
 		char what[RT_ERR_TEXT];
 		struct tables_result res;
-		int rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
+		int rc;
+
+		if (s->ksync)
+			ksync_record(s->ksync, i);
+		rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
 
 		if (rc == RT_OK) {
 			applied++;
@@ -459,9 +523,11 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		}
 		if (h->flags & RT_F_BATCH)
 			c->batch_failed = true;
+		kernel_settle(s, c, h);
 		reply_error(s, c, h, rc, i, applied, 0, "%s", what);
 		return;
 	}
+	kernel_settle(s, c, h);
 	reply_ack(s, c, h, applied, changed_n);
 }
 
@@ -626,6 +692,8 @@ static void handle_status(struct server *s, struct conn *c, const struct rt_hdr 
 		.arp_capacity = arp_store_capacity(as),
 	};
 
+	if (s->ksync && s->cfg->kernel_sync)
+		ksync_status(s->ksync, &st);
 	snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
 	snprintf(st.route_store, sizeof(st.route_store), "%s", tables_route_store_path(s->tables));
 	snprintf(st.arp_store, sizeof(st.arp_store), "%s", arp_store_path(as));
@@ -776,6 +844,9 @@ static void update_events(struct server *s, struct conn *c)
 
 static int end_turn(struct server *s)
 {
+	/* Requests made outside a client's change (a config reload). */
+	if (s->ksync)
+		ksync_settle(s->ksync);
 	server_publish(s);
 	if (s->cfg->sync_always) {
 		/* Group commit: one msync covers every change of this turn, and
@@ -843,6 +914,15 @@ static void reload(struct server *s)
 		log_notice("reload: socket changed; it takes effect at the next start");
 	if (strcmp(nc.fpm_listen, s->cfg->fpm_listen))
 		log_notice("reload: fpm-listen changed; it takes effect at the next start");
+	if (nc.kernel_sync != s->cfg->kernel_sync || nc.kernel_table != s->cfg->kernel_table ||
+	    nc.kernel_protocol != s->cfg->kernel_protocol ||
+	    nc.kernel_rcvbuf_mb != s->cfg->kernel_rcvbuf_mb)
+		log_notice("reload: kernel-sync, kernel-table, kernel-protocol and "
+		           "kernel-receive-buffer take effect at the next start");
+	nc.kernel_sync = s->cfg->kernel_sync;
+	nc.kernel_table = s->cfg->kernel_table;
+	nc.kernel_protocol = s->cfg->kernel_protocol;
+	nc.kernel_rcvbuf_mb = s->cfg->kernel_rcvbuf_mb;
 	/* Keep the paths and the address the daemon runs with; take
 	 * everything else. */
 	snprintf(nc.fpm_listen, sizeof(nc.fpm_listen), "%s", s->cfg->fpm_listen);
@@ -873,6 +953,13 @@ static void read_signals(struct server *s)
 	}
 }
 
+/* Never idle while zebra may connect or the kernel's changes flow: they
+ * must keep reaching the tables (SPEC). */
+static bool idle_exit_allowed(const struct server *s)
+{
+	return s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm && !s->ksync;
+}
+
 static int next_timeout(struct server *s)
 {
 	uint64_t now = now_ms(), until = UINT64_MAX;
@@ -883,7 +970,9 @@ static int next_timeout(struct server *s)
 		until = s->next_watchdog_ms;
 	if (s->fpm && fpm_deadline(s->fpm) < until)
 		until = fpm_deadline(s->fpm);
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm) {
+	if (s->ksync && ksync_deadline(s->ksync) < until)
+		until = ksync_deadline(s->ksync);
+	if (idle_exit_allowed(s)) {
 		uint64_t idle = s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000;
 		if (idle < until)
 			until = idle;
@@ -905,9 +994,9 @@ static void run_timers(struct server *s)
 	}
 	if (s->fpm)
 		fpm_timers(s->fpm, now);
-	/* Never idle while zebra may connect: its routes must keep flowing. */
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm &&
-	    now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
+	if (s->ksync)
+		ksync_timer(s->ksync, now);
+	if (idle_exit_allowed(s) && now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
 		log_info("idle for %u s with no clients; exiting (systemd restarts rtmd on the next connection)",
 		         s->cfg->idle_timeout);
 		s->stopping = true;
@@ -932,6 +1021,8 @@ static void handle_events(struct server *s, const struct epoll_event *evs, int n
 			read_signals(s);
 		} else if (fpm_owns(s->fpm, p)) {
 			fpm_event(s->fpm, p, evs[i].events);
+		} else if (p == &s->ksync_tag[0] || p == &s->ksync_tag[1]) {
+			ksync_input(s->ksync);
 		} else {
 			struct conn *c = p;
 
@@ -1003,6 +1094,10 @@ void server_free(struct server *s)
 		conn_close(s, s->clients);
 	fpm_close(s->fpm);
 	s->fpm = NULL;
+	if (s->tables)
+		tables_set_kernel(s->tables, NULL);
+	ksync_close(s->ksync);
+	s->ksync = NULL;
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->signal_fd >= 0)

@@ -37,6 +37,17 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 void tables_close(struct tables *t);
 void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx);
 
+/* Kernel sync hears of every change of an owned entry once it is made and
+ * its event is out: old NULL for a new entry, nw NULL for a removed one,
+ * both for a change (old as it was, pending state included).  It may call
+ * back into the tables (tables_route_set_pending). */
+struct tables_kernel {
+	void *ctx;
+	void (*route)(void *ctx, const struct rt_route *old, const struct rt_route *nw);
+	void (*neigh)(void *ctx, const struct rt_neigh *old, const struct rt_neigh *nw);
+};
+void tables_set_kernel(struct tables *t, const struct tables_kernel *k);
+
 /* Flags of a change. */
 #define TABLES_REPLACE     0x1u  /* an entry of this key may be replaced */
 #define TABLES_TAKE_CONFIG 0x2u  /* config entries may be changed or removed (rtctl

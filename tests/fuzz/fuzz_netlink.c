@@ -30,7 +30,7 @@ static void reencode_route(uint32_t table)
 {
 	struct nlmsghdr *h = mnl_nlmsg_put_header(out);
 	char why[128];
-	uint32_t table2;
+	uint32_t table2, nh_id;
 
 	h->nlmsg_type = RTM_NEWROUTE;
 	if (R->nh_count > RT_NH_MAX || kc_route_room(R) > NL_MSG_MAX)
@@ -40,7 +40,7 @@ static void reencode_route(uint32_t table)
 	if (kc_route_encode(h, nl_msg_limit(kc_route_room(R)), R, table, R->protocol, L, why,
 	                    sizeof(why)) < 0)
 		return;
-	if (kc_route_decode(h, L, false, R2, &table2, why, sizeof(why)) != KC_OK ||
+	if (kc_route_decode(h, L, false, R2, &table2, &nh_id, why, sizeof(why)) != KC_OK ||
 	    table2 != table || !rt_route_equal(R, R2))
 		abort();
 }
@@ -48,13 +48,16 @@ static void reencode_route(uint32_t table)
 static void on_msg(void *ctx, uint64_t cookie, const struct nlmsghdr *h)
 {
 	char why[256];
-	uint32_t table;
+	uint32_t table, nh_id;
 	struct rt_neigh n;
 	bool ll;
 
 	links_apply(L, h, why, sizeof(why));
-	if (kc_route_decode(h, L, false, R, &table, why, sizeof(why)) == KC_OK)
+	/* A route of only a next-hop id is the caller's to complete. */
+	if (kc_route_decode(h, L, false, R, &table, &nh_id, why, sizeof(why)) == KC_OK &&
+	    (!nh_id || R->nh_count || R->type != RTN_UNICAST))
 		reencode_route(table);
+	kc_route_decode(h, L, true, R, &table, &nh_id, why, sizeof(why));
 	kc_neigh_decode(h, L, &n, &ll, why, sizeof(why));
 }
 
