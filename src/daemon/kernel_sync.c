@@ -32,6 +32,7 @@
 #include "links.h"
 #include "log.h"
 #include "netlink.h"
+#include "netlink_worker.h"
 #include "proto.h"
 #include "rtnames.h"
 #include "sdnotify.h"
@@ -86,6 +87,8 @@ union key {
 struct kreq {
 	uint8_t op;
 	uint32_t record;
+	uint64_t msg;           /* the client message that made it (0: none) */
+	uint64_t h;             /* the key's hash (rhash 'o', nhash 'n') */
 	union key key;
 };
 
@@ -114,8 +117,14 @@ struct hmap {
 };
 
 struct refusal {
+	uint64_t msg;
 	uint32_t record;
 	char reason[RT_REASONLEN];
+};
+
+/* A client message with requests: answered once qhead passes last. */
+struct msgend {
+	uint64_t msg, last;
 };
 
 enum stage { ST_IDLE = -1, ST_LINKS, ST_ADDRS, ST_ROUTES4, ST_ROUTES6, ST_NEIGH, ST_N };
@@ -130,7 +139,9 @@ enum stage { ST_IDLE = -1, ST_LINKS, ST_ADDRS, ST_ROUTES4, ST_ROUTES6, ST_NEIGH,
 struct ksync {
 	struct tables *t;
 	struct links *links;
-	struct nl_sock *req, *ev;   /* req NULL: the interface cache alone (FPM) */
+	struct nlw *req;        /* rtmd's requests, sent by a thread (NULL: the
+	                           interface cache alone, for FPM) */
+	struct nl_sock *ev;
 	unsigned all;           /* the stages a pass may have: PASS_ALL, or LINKS_ONLY */
 	uint32_t table;
 	uint8_t proto;
@@ -139,11 +150,17 @@ struct ksync {
 	struct kreq *q;
 	size_t qcap;
 	uint64_t qhead, qtail;
+	uint64_t msg_first;     /* qtail when the current message began */
+	/* The client message being applied (ksync_begin .. ksync_end). */
 	uint32_t record;
+	uint64_t msg, msgs;     /* its id (0: none), the last id given */
 	bool collecting;
-	bool settling;		  /* in ksync_settle: its handlers must not send or read */
-	struct refusal *ref;
+	bool settling;          /* in ksync_settle: not again from a handler */
+	struct refusal *ref;    /* refusals not yet taken, by message */
 	size_t nref, capref;
+	struct msgend *ends;    /* messages with requests not all answered, in order */
+	size_t nends, capends;
+	uint64_t answered_msg;  /* every message up to this one is answered */
 	/* Dumps on ev. */
 	int stage;
 	unsigned pass, again;
@@ -437,20 +454,27 @@ static struct kreq *kreq_new(struct ksync *k, enum op op, uint64_t *cookie)
 	memset(r, 0, sizeof(*r));
 	r->op = (uint8_t)op;
 	r->record = k->collecting ? k->record : NO_RECORD;
+	r->msg = k->collecting ? k->msg : 0;
 	return r;
 }
 
-/* A request that failed before it could be sent: answered at once, as
- * the kernel would have. */
+/* A request that failed before it could be sent: answered in its place
+ * among the others, as the kernel would have.  Without the memory even
+ * for that it is dropped (it was the last one made). */
 static void refuse_now(struct ksync *k, uint64_t cookie, int error, const char *why)
 {
-	req_done(k, cookie, error, why);
+	if (nlw_fail(k->req, cookie, error, why) == 0)
+		return;
+	log_err("kernel sync: out of memory noting a refused request (%s); the next reconcile "
+	        "retries it", why);
+	k->qtail--;
 }
 
+/* Hand a full batch to the thread; its answers are collected later. */
 static void maybe_flush(struct ksync *k)
 {
-	if (nl_queued(k->req) >= QUEUE_FLUSH && !k->settling)
-		ksync_settle(k);
+	if (nlw_built(k->req) >= QUEUE_FLUSH)
+		nlw_submit(k->req);
 }
 
 static void queue_route(struct ksync *k, enum op op, const struct rt_route *r)
@@ -471,8 +495,8 @@ static void queue_route(struct ksync *k, enum op op, const struct rt_route *r)
 		log_err("kernel sync: out of memory queueing a route; the next reconcile installs it");
 		return;
 	}
-	rhash('o', &r->dst, r->metric, 0, &q->key.r);
-	if (!(h = nl_msg_begin(k->req, del ? RTM_DELROUTE : RTM_NEWROUTE, del ? 0 : flags[op],
+	q->h = rhash('o', &r->dst, r->metric, 0, &q->key.r);
+	if (!(h = nlw_msg_begin(k->req, del ? RTM_DELROUTE : RTM_NEWROUTE, del ? 0 : flags[op],
 	                       cookie, room))) {
 		refuse_now(k, cookie, -ENOMEM, "out of memory");
 		return;
@@ -488,11 +512,11 @@ static void queue_route(struct ksync *k, enum op op, const struct rt_route *r)
 	}
 	rc = kc_route_encode(h, nl_msg_limit(room), r, k->table, k->proto, k->links, why, sizeof(why));
 	if (rc < 0) {
-		nl_msg_cancel(k->req);
+		nlw_msg_cancel(k->req);
 		refuse_now(k, cookie, rc, why);
 		return;
 	}
-	nl_msg_end(k->req, h);
+	nlw_msg_end(k->req, h);
 	maybe_flush(k);
 }
 
@@ -509,19 +533,19 @@ static void queue_neigh(struct ksync *k, enum op op, const struct rt_neigh *n)
 		log_err("kernel sync: out of memory queueing a neighbour; the next reconcile installs it");
 		return;
 	}
-	nhash('n', &n->ip, n->dev, &q->key.n);
-	if (!(h = nl_msg_begin(k->req, del ? RTM_DELNEIGH : RTM_NEWNEIGH,
+	q->h = nhash('n', &n->ip, n->dev, &q->key.n);
+	if (!(h = nlw_msg_begin(k->req, del ? RTM_DELNEIGH : RTM_NEWNEIGH,
 	                       del ? 0 : NLM_F_CREATE | NLM_F_REPLACE, cookie, kc_neigh_room()))) {
 		refuse_now(k, cookie, -ENOMEM, "out of memory");
 		return;
 	}
 	rc = kc_neigh_encode(h, nl_msg_limit(kc_neigh_room()), n, k->proto, k->links, why, sizeof(why));
 	if (rc < 0) {
-		nl_msg_cancel(k->req);
+		nlw_msg_cancel(k->req);
 		refuse_now(k, cookie, rc, why);
 		return;
 	}
-	nl_msg_end(k->req, h);
+	nlw_msg_end(k->req, h);
 	maybe_flush(k);
 }
 
@@ -569,9 +593,9 @@ static const char *missing_dev(struct ksync *k, const struct rt_route *r, bool d
 	return NULL;
 }
 
-static void note_refusal(struct ksync *k, uint32_t record, const char *reason)
+static void note_refusal(struct ksync *k, const struct kreq *q, const char *reason)
 {
-	if (record == NO_RECORD || !k->collecting)
+	if (q->record == NO_RECORD || !q->msg)
 		return;
 	if (k->nref == k->capref) {
 		size_t ncap = k->capref ? k->capref * 2 : 16;
@@ -582,7 +606,8 @@ static void note_refusal(struct ksync *k, uint32_t record, const char *reason)
 		k->ref = n;
 		k->capref = ncap;
 	}
-	k->ref[k->nref].record = record;
+	k->ref[k->nref].msg = q->msg;
+	k->ref[k->nref].record = q->record;
 	snprintf(k->ref[k->nref].reason, sizeof(k->ref[k->nref].reason), "%s", reason);
 	k->nref++;
 }
@@ -591,34 +616,42 @@ static void route_result(struct ksync *k, const struct kreq *q, int error, const
 {
 	struct rt_route *r;
 	char what[RT_ROUTESTRLEN], reason[RT_REASONLEN], holder[RT_NAMELEN];
-	uint64_t h = rhash('o', &q->key.r.dst, q->key.r.metric, 0, NULL);
+	uint64_t h = q->h;
 	enum wait w = W_ANY;
 	const char *dev = NULL;
 	bool was_pending;
 
-	rkey_text(&q->key.r, what, sizeof(what));
 	if (q->op == OP_ROUTE_DEL || q->op == OP_ROUTE_DEL_KEY || q->op == OP_STALE_ROUTE_DEL) {
 		/* Gone already is as good as deleted. */
 		if (error && error != -ESRCH) {
+			rkey_text(&q->key.r, what, sizeof(what));
 			log_warn("kernel sync: deleting route %s: %s", what, text[0] ? text : strerror(-error));
 			set_error(k, what, text[0] ? text : strerror(-error));
 		}
 		return;
 	}
+	if (error == 0) {
+		/* The common case, a million times in a load: no look-up
+		 * unless the route was pending (marking a key that went
+		 * meanwhile is harmless: the sweep visits only routes held). */
+		if (k->stage == ST_ROUTES4 + (q->key.r.dst.addr.family == AF_INET6))
+			mark(k, &k->own_seen, h);
+		if (!pend_get(k, h))
+			return;
+		pend_drop(k, h);
+		if ((r = owned_route(k, &q->key.r.dst, q->key.r.metric, k->r1, NULL)) &&
+		    (r->flags & RT_RF_PENDING)) {
+			rkey_text(&q->key.r, what, sizeof(what));
+			log_info("kernel sync: route %s installed (was pending: %s)", what, r->reason);
+			tables_route_set_pending(k->t, &r->dst, r->metric, NULL);
+		}
+		return;
+	}
+	rkey_text(&q->key.r, what, sizeof(what));
 	/* The route may have changed or gone since: judge the current one. */
 	if (!(r = owned_route(k, &q->key.r.dst, q->key.r.metric, k->r1, NULL)))
 		return;
 	was_pending = r->flags & RT_RF_PENDING;
-	if (error == 0) {
-		if (k->stage == ST_ROUTES4 + (r->dst.addr.family == AF_INET6))
-			mark(k, &k->own_seen, h);
-		pend_drop(k, h);
-		if (was_pending) {
-			tables_route_set_pending(k->t, &r->dst, r->metric, NULL);
-			log_info("kernel sync: route %s installed (was pending: %s)", what, r->reason);
-		}
-		return;
-	}
 	if (error == -EEXIST && q->op == OP_ROUTE_ADD) {
 		/* Another owner's route has the key (the tables refuse an
 		 * add over an imported one, so it came meanwhile). */
@@ -645,7 +678,7 @@ static void route_result(struct ksync *k, const struct kreq *q, int error, const
 	if (q->op == OP_ROUTE_REPLACE && error != -ENOBUFS)
 		queue_route(k, OP_ROUTE_DEL_KEY, r);
 	pend_put(k, false, &q->key, h, w, dev);
-	note_refusal(k, q->record, reason);
+	note_refusal(k, q, reason);
 	set_error(k, what, reason);
 	if (!was_pending || strncmp(r->reason, reason, RT_REASONLEN - 1)) {
 		log_notice("kernel sync: route %s pending: %s", route_text(r, what, sizeof(what)), reason);
@@ -657,11 +690,16 @@ static void neigh_result(struct ksync *k, const struct kreq *q, int error, const
 {
 	struct rt_neigh n;
 	char what[RT_ROUTESTRLEN], reason[RT_REASONLEN];
-	uint64_t h = nhash('n', &q->key.n.ip, q->key.n.dev, NULL);
+	uint64_t h = q->h;
 	enum wait w = W_ANY;
 	const char *dev = NULL;
 	bool was_pending = pend_get(k, h) != NULL;
 
+	if (error == 0 && !was_pending && q->op == OP_NEIGH_SET) {
+		if (k->stage == ST_NEIGH)
+			mark(k, &k->own_seen, h);
+		return;
+	}
 	nkey_text(&q->key.n, what, sizeof(what));
 	if (q->op != OP_NEIGH_SET) {
 		if (error && error != -ENOENT && error != -ESRCH) {
@@ -691,7 +729,7 @@ static void neigh_result(struct ksync *k, const struct kreq *q, int error, const
 	}
 	snprintf(reason, sizeof(reason), "%s", text[0] ? text : strerror(-error));
 	pend_put(k, true, &q->key, h, w, dev);
-	note_refusal(k, q->record, reason);
+	note_refusal(k, q, reason);
 	set_error(k, what, reason);
 	if (!was_pending)
 		log_notice("kernel sync: neighbour %s pending: %s", what, reason);
@@ -721,6 +759,31 @@ static void req_done(void *ctx, uint64_t cookie, int error, const char *text)
 
 static const struct nl_handler req_handler = { NULL, NULL, req_done };
 
+/* Messages whose requests are all answered now. */
+static void note_answered(struct ksync *k)
+{
+	size_t i = 0;
+
+	while (i < k->nends && k->qhead >= k->ends[i].last)
+		k->answered_msg = k->ends[i++].msg;
+	if (i) {
+		memmove(k->ends, k->ends + i, (k->nends - i) * sizeof(*k->ends));
+		k->nends -= i;
+	}
+}
+
+void ksync_collect(struct ksync *k)
+{
+	struct nl_handler hd = req_handler;
+
+	if (!k->req || k->settling)
+		return;
+	hd.ctx = k;
+	nlw_submit(k->req);
+	nlw_collect(k->req, &hd, false);
+	note_answered(k);
+}
+
 void ksync_settle(struct ksync *k)
 {
 	struct nl_handler hd = req_handler;
@@ -731,21 +794,12 @@ void ksync_settle(struct ksync *k)
 		return;
 	k->settling = true;
 	hd.ctx = k;
-	/* The kernel answers within the send; a window full of answers is
-	 * read and the send goes on, so this ends when all are answered. */
-	for (int i = 0; i < 1000000 && nl_busy(k->req); i++) {
-		int rc = nl_flush(k->req, PER_SEND, &hd);
-
-		if (rc < 0) {
-			log_err("kernel sync: sending to the kernel: %s", strerror(errno));
-			set_error(k, "netlink send", strerror(errno));
-			break;
-		}
-		if (nl_read(k->req, REQ_WINDOW, &hd) < 0) {
-			log_err("kernel sync: reading the kernel's answers: %s", strerror(errno));
-			break;
-		}
-	}
+	/* Answers may make requests (a refused replace deletes what is
+	 * left): until none is left.  The kernel answers every request
+	 * within its send, so this ends. */
+	for (int i = 0; i < 1000000 && nlw_busy(k->req); i++)
+		nlw_collect(k->req, &hd, true);
+	note_answered(k);
 	k->settling = false;
 }
 
@@ -792,8 +846,9 @@ void ksync_neigh_changed(void *ctx, const struct rt_neigh *old, const struct rt_
 void ksync_begin(struct ksync *k)
 {
 	k->collecting = true;
-	k->nref = 0;
 	k->record = NO_RECORD;
+	k->msg = ++k->msgs;
+	k->msg_first = k->qtail;
 }
 
 void ksync_record(struct ksync *k, uint32_t index)
@@ -801,13 +856,54 @@ void ksync_record(struct ksync *k, uint32_t index)
 	k->record = index;
 }
 
-void ksync_refusals(struct ksync *k, ksync_refusal_fn fn, void *ctx)
+uint64_t ksync_end(struct ksync *k)
 {
-	for (size_t i = 0; i < k->nref; i++)
-		fn(ctx, k->ref[i].record, k->ref[i].reason);
-	k->nref = 0;
+	uint64_t msg = k->msg;
+
 	k->collecting = false;
 	k->record = NO_RECORD;
+	k->msg = 0;
+	if (!k->req || k->qtail == k->msg_first)
+		return 0;
+	nlw_submit(k->req);
+	if (k->nends == k->capends) {
+		size_t ncap = k->capends ? k->capends * 2 : 64;
+		struct msgend *n = realloc(k->ends, ncap * sizeof(*n));
+
+		if (!n) {
+			/* Without the note, wait for the answers here. */
+			ksync_settle(k);
+			return 0;
+		}
+		k->ends = n;
+		k->capends = ncap;
+	}
+	k->ends[k->nends].msg = msg;
+	k->ends[k->nends].last = k->qtail;
+	k->nends++;
+	return msg;
+}
+
+bool ksync_answered(const struct ksync *k, uint64_t ticket)
+{
+	return ticket <= k->answered_msg;
+}
+
+void ksync_refusals(struct ksync *k, uint64_t ticket, ksync_refusal_fn fn, void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->nref; i++) {
+		if (k->ref[i].msg == ticket) {
+			if (fn)
+				fn(ctx, k->ref[i].record, k->ref[i].reason);
+			continue;
+		}
+		if (n != i)
+			k->ref[n] = k->ref[i];
+		n++;
+	}
+	k->nref = n;
 }
 
 /* ---- retries ---------------------------------------------------------------------------- */
@@ -1500,12 +1596,12 @@ static void ev_msg(void *ctx, uint64_t cookie, const struct nlmsghdr *h)
 
 void ksync_input(struct ksync *k)
 {
-	struct nl_handler ev = { k, ev_msg, ev_done }, rq = req_handler;
+	struct nl_handler ev = { k, ev_msg, ev_done };
 	int rc;
 
-	rq.ctx = k;
-	if (k->req && nl_read(k->req, REQ_WINDOW, &rq) == NL_RESYNC)
-		k->again |= PASS_ALL;
+	/* Answers first: they may make entries pending that events then
+	 * find.  Neither waits for the thread. */
+	ksync_collect(k);
 	rc = nl_read(k->ev, READ_BUDGET, &ev);
 	if (rc == NL_RESYNC) {
 		k->resyncs++;
@@ -1515,7 +1611,8 @@ void ksync_input(struct ksync *k)
 	} else if (rc < 0) {
 		log_err("kernel sync: reading notifications: %s", strerror(errno));
 	}
-	ksync_settle(k);
+	if (k->req)
+		nlw_submit(k->req);
 	if (k->again && k->stage == ST_IDLE) {
 		unsigned a = k->again;
 
@@ -1563,7 +1660,7 @@ void ksync_timer(struct ksync *k, uint64_t now_ms)
 
 void ksync_fds(const struct ksync *k, int fds[2])
 {
-	fds[0] = k->req ? nl_fd(k->req) : -1;
+	fds[0] = k->req ? nlw_fd(k->req) : -1;
 	fds[1] = nl_fd(k->ev);
 }
 
@@ -1623,10 +1720,10 @@ int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t
 	}
 	if (full)
 		links_set_listener(k->links, on_link, k);
-	if ((full && nl_open(&k->req, NULL, 0, REQ_RCVBUF, REQ_WINDOW, err, errlen) < 0) ||
+	if ((full && nlw_open(&k->req, REQ_RCVBUF, REQ_WINDOW, err, errlen) < 0) ||
 	    nl_open(&k->ev, groups, full ? sizeof(groups) / sizeof(groups[0]) : 3,
 	            full ? rcvbuf : (size_t)1 << 20, 16, err, errlen) < 0 ||
-	    (full && nl_drop_port(k->ev, nl_portid(k->req), err, errlen) < 0))
+	    (full && nl_drop_port(k->ev, nlw_portid(k->req), err, errlen) < 0))
 		goto fail;
 	k->strict = setsockopt(nl_fd(k->ev), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
 	                       sizeof(one)) == 0;
@@ -1688,7 +1785,7 @@ void ksync_close(struct ksync *k)
 {
 	if (!k)
 		return;
-	nl_close(k->req);
+	nlw_close(k->req);
 	nl_close(k->ev);
 	links_free(k->links);
 	hm_free(&k->seen);
@@ -1697,6 +1794,7 @@ void ksync_close(struct ksync *k)
 	free(k->pv);
 	free(k->q);
 	free(k->ref);
+	free(k->ends);
 	free(k->r1);
 	free(k->r2);
 	free(k);

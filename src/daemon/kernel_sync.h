@@ -6,9 +6,9 @@
  * read-only entries, and the two are reconciled at start and whenever a
  * notification was lost.  An entry the kernel refuses stays pending with
  * the kernel's reason until what it waits for appears.  doc/KERNEL.md
- * says how and why.  One object, driven by the server's epoll loop; the
- * kernel answers a request within its send, so nothing here ever waits
- * for it.
+ * says how and why.  One object, driven by the server's epoll loop; rtmd's
+ * requests go out from a thread of their own (netlink_worker.h), so the
+ * kernel's work on them overlaps the loop's.
  */
 #ifndef RTMD_KERNEL_SYNC_H
 #define RTMD_KERNEL_SYNC_H
@@ -40,9 +40,10 @@ int ksync_open(struct ksync **out, const struct rtmd_config *c, struct tables *t
                size_t errlen);
 void ksync_close(struct ksync *k);
 
-/* The two descriptors to watch for input. */
+/* The two descriptors to watch for input (-1: none): answers from the
+ * request thread, the kernel's notifications. */
 void ksync_fds(const struct ksync *k, int fds[2]);
-/* Read what they hold and act on it (events, a dump's parts, answers,
+/* Read what they hold and act on it (answers, events, a dump's parts,
  * retries of pending entries). */
 void ksync_input(struct ksync *k);
 
@@ -52,15 +53,24 @@ void ksync_input(struct ksync *k);
 uint64_t ksync_deadline(const struct ksync *k);
 void ksync_timer(struct ksync *k, uint64_t now_ms);
 
-/* The changes of one client message: ksync_begin(), then
- * ksync_record(i) before record i is applied, then ksync_settle() and
- * ksync_refusals() once they all are: each record whose entry the kernel
- * refused is passed to fn with the kernel's reason (it is pending). */
+/* The changes of one client message: ksync_begin(), then ksync_record(i)
+ * before record i is applied, then ksync_end(), which hands the requests
+ * they made to the kernel (a thread sends them: nothing here waits for
+ * the kernel) and returns a ticket, 0 if they made none.  Once
+ * ksync_answered(ticket) (after a ksync_collect(), or any call that reads
+ * answers), ksync_refusals() passes each record whose entry the kernel
+ * refused (it is pending) to fn with the kernel's reason, and forgets the
+ * ticket (fn NULL: forget it only). */
 void ksync_begin(struct ksync *k);
 void ksync_record(struct ksync *k, uint32_t index);
-void ksync_settle(struct ksync *k);
+uint64_t ksync_end(struct ksync *k);
+bool ksync_answered(const struct ksync *k, uint64_t ticket);
 typedef void (*ksync_refusal_fn)(void *ctx, uint32_t index, const char *reason);
-void ksync_refusals(struct ksync *k, ksync_refusal_fn fn, void *ctx);
+void ksync_refusals(struct ksync *k, uint64_t ticket, ksync_refusal_fn fn, void *ctx);
+/* Take the kernel's answers that are in, without waiting. */
+void ksync_collect(struct ksync *k);
+/* Send what is made and wait until the kernel answered all of it. */
+void ksync_settle(struct ksync *k);
 
 /* The tables tell of every change of an owned entry (old NULL: new; new
  * NULL: removed); kernel sync queues it for the kernel. */

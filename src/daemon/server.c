@@ -241,8 +241,27 @@ static void accept_clients(struct server *s)
 	}
 }
 
+/* Held replies of a client that goes: their tickets' refusals are
+ * forgotten (once answered, so that none arrives later for nobody). */
+static void forget_held(struct server *s, struct conn *c)
+{
+	bool waited = false;
+
+	for (size_t i = 0; i < c->nheld; i++) {
+		if (!c->held[i].ticket)
+			continue;
+		if (!waited && !ksync_answered(s->ksync, c->held[i].ticket)) {
+			ksync_settle(s->ksync);
+			waited = true;
+		}
+		ksync_refusals(s->ksync, c->held[i].ticket, NULL, NULL);
+	}
+}
+
 static void conn_close(struct server *s, struct conn *c)
 {
+	if (c->nheld && s->ksync)
+		forget_held(s, c);
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev)
@@ -269,6 +288,24 @@ static void queue_reply(struct conn *c, struct rt_msgbuf *mb)
 	}
 }
 
+/* The last reply to a request, in s->mb: held until the kernel has
+ * answered what the request changed (s->final_ticket, set by kernel_end),
+ * else queued. */
+static void queue_final(struct server *s, struct conn *c, const struct rt_hdr *h)
+{
+	uint64_t ticket = s->final_ticket;
+
+	s->final_ticket = 0;
+	if (!ticket) {
+		queue_reply(c, &s->mb);
+		return;
+	}
+	if (conn_hold(c, &s->mb, ticket, h->seq) < 0) {
+		log_err("out of memory queueing a reply to pid %ld; closing it", (long)c->pid);
+		c->dead = true;
+	}
+}
+
 static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h, int code,
                         uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
@@ -283,7 +320,10 @@ static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h
 	va_end(ap);
 	rt_msg_begin(&s->mb, RT_MSG_ERROR, h->seq, flags);
 	rt_msg_put_error(&s->mb, &e);
-	queue_reply(c, &s->mb);
+	if (flags & RT_F_MORE)
+		queue_reply(c, &s->mb);
+	else
+		queue_final(s, c, h);
 }
 
 static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
@@ -293,7 +333,7 @@ static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
 
 	rt_msg_begin(&s->mb, RT_MSG_ACK, h->seq, 0);
 	rt_msg_put_ack(&s->mb, &a);
-	queue_reply(c, &s->mb);
+	queue_final(s, c, h);
 }
 
 /* ---- changes ---------------------------------------------------------------- */
@@ -424,8 +464,8 @@ static void reply_notice(struct server *s, struct conn *c, const struct rt_hdr *
 	queue_reply(c, &s->mb);
 }
 
-/* The kernel's refusals of a message's records, as notices: the entries
- * are pending (exit 0, a warning). */
+/* The kernel's refusals of a message's records, as notices before its
+ * final reply: the entries are pending (exit 0, a warning). */
 struct refusal_ctx {
 	struct server *s;
 	struct conn *c;
@@ -441,16 +481,26 @@ static void refusal_notice(void *ctx, uint32_t index, const char *reason)
 	reply_notice(r->s, r->c, r->h, index, &res);
 }
 
-/* Before a change's final reply: the kernel has answered every request
- * the change made (it answers within the send). */
-static void kernel_settle(struct server *s, struct conn *c, const struct rt_hdr *h)
+/* conn_release(): a held reply goes once the kernel has answered. */
+static bool held_ready(void *ctx, struct conn *c, uint64_t ticket, uint32_t seq)
 {
-	struct refusal_ctx r = { s, c, h };
+	struct server *s = ctx;
+	struct rt_hdr h = { .seq = seq };
+	struct refusal_ctx r = { s, c, &h };
 
-	if (!s->ksync)
-		return;
-	ksync_settle(s->ksync);
-	ksync_refusals(s->ksync, refusal_notice, &r);
+	if (!ksync_answered(s->ksync, ticket))
+		return false;
+	ksync_refusals(s->ksync, ticket, refusal_notice, &r);
+	return true;
+}
+
+/* The end of a change's records: the kernel is given what they made, and
+ * the final reply waits for its answer (not for the end of the message:
+ * the next one is read meanwhile). */
+static void kernel_end(struct server *s)
+{
+	if (s->ksync)
+		s->final_ticket = ksync_end(s->ksync);
 }
 
 static void handle_change(struct server *s, struct conn *c, const struct rt_msg_desc *d,
@@ -483,7 +533,7 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL,
 		                      h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0, &removed);
 
-		kernel_settle(s, c, h);
+		kernel_end(s);
 		if (rc != RT_OK)
 			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
 		else
@@ -523,11 +573,11 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		}
 		if (h->flags & RT_F_BATCH)
 			c->batch_failed = true;
-		kernel_settle(s, c, h);
+		kernel_end(s);
 		reply_error(s, c, h, rc, i, applied, 0, "%s", what);
 		return;
 	}
-	kernel_settle(s, c, h);
+	kernel_end(s);
 	reply_ack(s, c, h, applied, changed_n);
 }
 
@@ -844,9 +894,10 @@ static void update_events(struct server *s, struct conn *c)
 
 static int end_turn(struct server *s)
 {
-	/* Requests made outside a client's change (a config reload). */
+	/* The kernel's answers so far, and what was made outside a client's
+	 * change (a config reload) handed to it: never waiting. */
 	if (s->ksync)
-		ksync_settle(s->ksync);
+		ksync_collect(s->ksync);
 	server_publish(s);
 	if (s->cfg->sync_always) {
 		/* Group commit: one msync covers every change of this turn, and
@@ -873,6 +924,10 @@ static int end_turn(struct server *s)
 	for (struct conn *c = s->clients; c; c = c->next)
 		if (c->subscriber && !c->dead && c->q.n && conn_flush(c) < 0)
 			c->dead = true;
+	/* Replies the kernel has answered for, now durable too. */
+	for (struct conn *c = s->clients; c; c = c->next)
+		if (c->nheld && s->ksync)
+			conn_release(c, held_ready, s);
 	for (struct conn *c = s->clients, *next; c; c = next) {
 		next = c->next;
 		/* A client marked dead may still have a last word queued: the
@@ -1085,6 +1140,16 @@ int server_run(struct server *s)
 	log_info("stopping: syncing and exiting");
 	if (sync_now(s) < 0)
 		return 1;
+	/* What the kernel has still to answer, then those replies. */
+	if (s->ksync) {
+		ksync_settle(s->ksync);
+		for (struct conn *c = s->clients; c; c = c->next)
+			if (c->nheld) {
+				conn_release(c, held_ready, s);
+				if (c->q.n)
+					conn_flush(c);
+			}
+	}
 	return 0;
 }
 
