@@ -1522,11 +1522,14 @@ static void sweep(struct ksync *k, int st)
 			k->imported_neighs--;
 			gone++;
 		}
-	for (size_t i = 0; i < c.ninstall; i++)
+	for (size_t j = 0; j < c.ninstall; j++) {
+		size_t i = tables_spread(j, c.ninstall);
+
 		if (owned_route(k, &c.install[i].dst, c.install[i].metric, k->r2, NULL)) {
 			queue_route(k, OP_ROUTE_ADD, k->r2);
 			installed++;
 		}
+	}
 	for (size_t i = 0; i < c.nni; i++) {
 		queue_neigh(k, OP_NEIGH_SET, &c.niv[i]);
 		installed++;
