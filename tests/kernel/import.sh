@@ -12,6 +12,7 @@ nsip -6 addr add 2001:db8::1/64 dev a0 nodad
 nsip route add 10.1.0.0/16 via 192.0.2.2 proto static
 start_rtmd_ns
 rtwatch_start "$T/watch" route
+rtwatch_start "$T/nwatch" neigh
 judge "at start"
 contains "a route there before rtmd started is imported" "$(rtctl list 10.1.0.0/16)" \
 	"10.1.0.0/16 via 192.0.2.2 dev a0 proto static"
@@ -57,6 +58,14 @@ eventually "the mapping has the stale one with its protocol" \
 eventually "the mapping has the IPv6 one" "^2001:db8::50 dev a0 lladdr 02:00:00:00:00:60 PERMANENT$" \
 	mapget 2001:db8::50
 judge "neighbours added with ip"
+eventually "rtwatch heard the permanent one" "^add neigh 192\.0\.2\.50 dev a0 lladdr 02:00:00:00:00:50 PERMANENT" \
+	cat "$T/nwatch"
+eventually "rtwatch heard the stale one" "^add neigh 192\.0\.2\.52 dev a0 lladdr 02:00:00:00:00:52 STALE proto 77" \
+	cat "$T/nwatch"
+nsip neigh change 192.0.2.52 lladdr 02:00:00:00:00:53 dev a0 nud reachable
+eventually "a change of state and address with ip is a change" \
+	"^change neigh 192\.0\.2\.52 dev a0 lladdr 02:00:00:00:00:53 REACHABLE" cat "$T/nwatch"
+eventually "the mapping follows it" "^192\.0\.2\.52 dev a0 lladdr 02:00:00:00:00:53 REACHABLE" mapget 192.0.2.52
 expect 1 "a permanent neighbour of another owner cannot be taken" -- \
 	rtctl neigh add 192.0.2.50 lladdr 02:00:00:00:00:99 dev a0
 expect 0 "a dynamic one may be pinned" -- rtctl neigh add 192.0.2.51 lladdr 02:00:00:00:00:98 dev a0
@@ -65,6 +74,8 @@ kernel_has "pinned: permanent, rtmd's protocol" "^192\.0\.2\.51 dev a0 lladdr 02
 nsip neigh del 192.0.2.50 dev a0
 nsip neigh del 2001:db8::50 dev a0
 eventually "gone from the mapping with the kernel's" "^1$" sh -c "$MAPGET $STATE/arp.store 192.0.2.50; echo \$?"
+eventually "rtwatch heard it go" "^del neigh 192\.0\.2\.50 dev a0" cat "$T/nwatch"
+eventually "and the IPv6 one" "^del neigh 2001:db8::50 dev a0" cat "$T/nwatch"
 judge "neighbours removed with ip"
 
 # ---- nothing of theirs was touched -------------------------------------------------------------------
