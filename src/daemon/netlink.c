@@ -249,6 +249,9 @@ struct nlmsghdr *nl_msg_begin(struct nl_sock *s, uint16_t type, uint16_t flags, 
 			s->out_cap = ncap;
 		}
 	}
+	/* Zeroed whole: libmnl 1.0.4 leaves an attribute's padding as it
+	 * was, and the kernel would be sent whatever the buffer held. */
+	memset(s->out + s->out_len, 0, need);
 	h = mnl_nlmsg_put_header(s->out + s->out_len);
 	h->nlmsg_type = type;
 	/* A dump is answered by its NLMSG_DONE; an ack flag on it is

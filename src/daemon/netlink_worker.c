@@ -359,7 +359,8 @@ struct nlmsghdr *nlw_msg_begin(struct nlw *w, uint16_t type, uint16_t flags, uin
 	    !grow((void **)&b->buf, &b->cap, b->len + need, 1))
 		return NULL;
 	h = (struct nlmsghdr *)(b->buf + b->len);
-	memset(h, 0, MNL_NLMSG_HDRLEN);
+	/* All of it: libmnl 1.0.4 leaves an attribute's padding as it was. */
+	memset(h, 0, need);
 	h->nlmsg_len = MNL_NLMSG_HDRLEN;
 	h->nlmsg_type = type;
 	h->nlmsg_flags = flags | NLM_F_REQUEST | NLM_F_ACK;
