@@ -30,6 +30,7 @@ struct tables {
 	size_t config_routes;   /* routes of origin config: reconciling */
 	tables_event_fn emit;
 	void *emit_ctx;
+	struct tables_kernel kernel;    /* ctx NULL: kernel sync is off */
 	struct rt_route *cur;   /* scratch: an entry being changed (9 KiB) */
 	struct rt_route *tmp;
 };
@@ -221,6 +222,29 @@ void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx)
 	t->emit_ctx = ctx;
 }
 
+void tables_set_kernel(struct tables *t, const struct tables_kernel *k)
+{
+	if (k)
+		t->kernel = *k;
+	else
+		memset(&t->kernel, 0, sizeof(t->kernel));
+}
+
+/* After the event: what kernel sync does in turn (a refusal makes the
+ * route pending, a change event of its own) must follow it.  t->cur may
+ * be reused from here on. */
+static void kernel_route(struct tables *t, const struct rt_route *old, const struct rt_route *nw)
+{
+	if (t->kernel.ctx)
+		t->kernel.route(t->kernel.ctx, old, nw);
+}
+
+static void kernel_neigh(struct tables *t, const struct rt_neigh *old, const struct rt_neigh *nw)
+{
+	if (t->kernel.ctx)
+		t->kernel.neigh(t->kernel.ctx, old, nw);
+}
+
 /* ---- routes ------------------------------------------------------------------ */
 
 struct key_owner {
@@ -316,6 +340,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
 			}
 		}
 		emit_route(t, RT_EV_CHANGE, r);
+		kernel_route(t, cur, r);
 		return RT_OK;
 	}
 	if ((rc = imported_at(t, &r->dst, r->metric, res)) != 0)
@@ -331,6 +356,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
 	if (res)
 		res->changed = true;
 	emit_route(t, RT_EV_ADD, r);
+	kernel_route(t, NULL, r);
 	return RT_OK;
 }
 
@@ -360,6 +386,7 @@ int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t met
 	if (res)
 		res->changed = true;
 	emit_route(t, RT_EV_DEL, old);
+	kernel_route(t, old, NULL);
 	return RT_OK;
 }
 
@@ -475,6 +502,7 @@ int tables_arp_add(struct tables *t, const struct rt_neigh *n, unsigned flags,
 			}
 		}
 		emit_neigh(t, existed ? RT_EV_CHANGE : RT_EV_ADD, &want, slot);
+		kernel_neigh(t, existed && rt_origin_owned(cur.origin) ? &cur : NULL, &want);
 	}
 	return RT_OK;
 }
@@ -497,6 +525,7 @@ int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev, 
 	if (res)
 		res->changed = true;
 	emit_neigh(t, RT_EV_DEL, &old, slot);
+	kernel_neigh(t, &old, NULL);
 	return RT_OK;
 }
 
@@ -618,6 +647,26 @@ static int collect_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 	return 0;
 }
 
+#define SPREAD 256
+
+size_t tables_spread(size_t i, size_t n)
+{
+	size_t q = n / SPREAD, r = n % SPREAD, p, j;
+
+	if (q == 0)
+		return i;
+	/* Pass p takes every SPREAD-th key from key p: the first r passes
+	 * have q + 1 keys, the others q. */
+	if (i < r * (q + 1)) {
+		p = i / (q + 1);
+		j = i % (q + 1);
+	} else {
+		p = r + (i - r * (q + 1)) / q;
+		j = (i - r * (q + 1)) % q;
+	}
+	return p + j * SPREAD;
+}
+
 int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t *removed)
 {
 	struct key_list kr = { .rtctl = true, .config = flags & TABLES_TAKE_CONFIG }, kn = kr;
@@ -634,10 +683,15 @@ int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t 
 		rc = RT_E_FULL;
 		kr.n = kn.n = 0;
 	}
-	for (size_t i = 0; i < kr.n; i++)
+	/* With kernel sync each delete is the kernel's too, and its FIB takes
+	 * keys in sorted order (the walk's) 3.7x slower than spread ones. */
+	for (size_t k = 0; k < kr.n; k++) {
+		size_t i = t->kernel.ctx ? tables_spread(k, kr.n) : k;
+
 		if (tables_route_del(t, &kr.routes[i].dst, kr.routes[i].metric, TABLES_TAKE_CONFIG,
 		                     NULL) == RT_OK)
 			(*removed)++;
+	}
 	for (size_t i = 0; i < kn.n; i++)
 		if (tables_arp_del(t, &kn.neighs[i].ip, kn.neighs[i].dev, TABLES_TAKE_CONFIG, NULL) ==
 		    RT_OK)
