@@ -479,8 +479,20 @@ START_TEST(hostile_routes)
 	ck_assert_msg(decode(h, r, why) == KC_OK, "%s", why);
 	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_KERNEL, 0, 5));
 	ck_assert_msg(decode_as(h, true, r, why) == KC_OK, "%s", why);
-	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_FPM, 0, 0));
+	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_KERNEL, 0, 0));
+	ck_assert_uint_eq(r->origin, RT_ORIGIN_FPM);
 	ck_assert_uint_eq(last_nh_id, 0);
+	/* zebra's RTM_DELROUTE: the key alone, of type RTN_UNSPEC, which
+	 * the kernel's own deletes never are. */
+	h = route_msg(AF_INET, 8);
+	h->nlmsg_type = RTM_DELROUTE;
+	((struct rtmsg *)mnl_nlmsg_get_payload(h))->rtm_type = RTN_UNSPEC;
+	mnl_attr_put(h, RTA_DST, 4, "\x0a\0\0\0");
+	mnl_attr_put_u32(h, RTA_PRIORITY, 20);
+	ck_assert_int_eq(decode(h, r, why), KC_BAD);
+	ck_assert_msg(decode_as(h, true, r, why) == KC_OK, "%s", why);
+	ck_assert_uint_eq(r->metric, 20);
+	ck_assert_uint_eq(r->disc, rt_disc_make(RT_DISC_KERNEL, 0, 0));
 	/* An IPv6 destination in an IPv4 route. */
 	h = route_msg(AF_INET, 8);
 	mnl_attr_put(h, RTA_DST, 16, "\x0a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");

@@ -368,10 +368,14 @@ int kc_route_decode(const struct nlmsghdr *h, const struct links *l, bool fpm, s
 		*nh_id = mnl_attr_get_u32(tb[RTA_NH_ID]);
 	/* The kernel keeps an IPv6 route without a gateway per device
 	 * (fe80::/64 on every interface): the device is part of its key.
-	 * zebra sends one route per prefix and deletes name no device. */
-	r->disc = rt_disc_make(fpm ? RT_DISC_FPM : RT_DISC_KERNEL, r->tos,
+	 * zebra sends one route per prefix and deletes name no device; an
+	 * FPM route otherwise has its kernel copy's key (tables.h). */
+	r->disc = rt_disc_make(RT_DISC_KERNEL, r->tos,
 	                       !fpm && family == AF_INET6 && r->nh_count && !r->nh[0].gw.family &&
 	                       ifindex0 > 0 ? (uint32_t)ifindex0 : 0);
+	/* zebra's RTM_DELROUTE is the key alone, of type RTN_UNSPEC. */
+	if (fpm && h->nlmsg_type == RTM_DELROUTE)
+		return KC_OK;
 	/* Only an id: the caller's to resolve and check. */
 	if (*nh_id && !r->nh_count && r->type == RTN_UNICAST)
 		return KC_OK;

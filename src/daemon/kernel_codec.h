@@ -46,7 +46,9 @@ int kc_route_encode(struct nlmsghdr *h, size_t limit, const struct rt_route *r, 
 
 /* Decode RTM_NEWROUTE or RTM_DELROUTE into r (origin kernel, or fpm when
  * fpm) and its table.  disc as doc/DESIGN.md says, but for fpm without the
- * ifindex (zebra's RTM_DELROUTE names no device).  *nh_id is the route's
+ * ifindex (zebra's RTM_DELROUTE names no device); an fpm RTM_DELROUTE is
+ * its key only (dst, metric, tos, disc, protocol) and is not checked
+ * further.  *nh_id is the route's
  * RTA_NH_ID (0: none).  A route that carries only that id, without the
  * next hops spelled out (FPM with next-hop groups, or the kernel with
  * nexthop_compat_mode off), comes back KC_OK with no next hop and

@@ -1095,7 +1095,8 @@ static void import_route(struct ksync *k, const struct nlmsghdr *h, struct rt_ro
 	bool existed, changed;
 	int rc;
 
-	existed = route_table_find(tables_routes(k->t), &r->dst, r->metric, r->disc, cur, NULL) == RT_OK;
+	/* the kernel's copy, also where FPM's is shown instead (tables.h) */
+	existed = tables_route_find_import(k->t, &r->dst, r->metric, r->disc, cur) == RT_OK;
 	if (h->nlmsg_type == RTM_DELROUTE) {
 		int left = r->dst.addr.family == AF_INET6 && existed ? drop_hops(cur, r) : 0;
 
@@ -1503,7 +1504,8 @@ static void sweep(struct ksync *k, int st)
 		if (st == ST_NEIGH)
 			arp_store_walk_unordered(tables_arp(k->t), sweep_neigh, &c);
 		else
-			route_table_walk(tables_routes(k->t), RT_FILTER_ALL, NULL, sweep_route, &c);
+			if (route_table_walk(tables_routes(k->t), RT_FILTER_ALL, NULL, sweep_route, &c) == 0)
+				tables_hidden_walk(k->t, sweep_route, &c);
 	}
 	if (c.oom || k->mark_oom) {
 		/* Sweep nothing rather than the wrong things. */

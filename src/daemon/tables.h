@@ -94,6 +94,24 @@ int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t 
 int tables_route_import(struct tables *t, const struct rt_route *r, bool *changed);
 int tables_route_unimport(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
                           uint32_t disc);
+/* FPM and kernel copies of one route (SPEC.md): an FPM route's disc is
+ * the kernel's without a device (rt_disc_make(RT_DISC_KERNEL, tos, 0)).
+ * While FPM holds a route, the kernel's copies at its (prefix, metric,
+ * tos) are kept out of sight (no events); when FPM's goes
+ * (tables_route_unimport_fpm) the kernel's copy is what remains, as one
+ * change at the same key.  tables_route_unimport() removes the kernel's
+ * copy only, shown or not. */
+int tables_route_unimport_fpm(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                              uint8_t tos);
+/* The kernel's copy at a key, shown or hidden: RT_OK with it in out, or
+ * RT_E_NOTFOUND.  Kernel sync's view of what it imported. */
+int tables_route_find_import(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                             uint32_t disc, struct rt_route *out);
+/* Visit the hidden kernel copies (kernel sync's sweep); the table must
+ * not change meanwhile. */
+int tables_hidden_walk(const struct tables *t, route_visit_fn fn, void *ctx);
+size_t tables_fpm_routes(const struct tables *t);
+size_t tables_hidden_routes(const struct tables *t);
 int tables_arp_import(struct tables *t, const struct rt_neigh *n, bool *changed);
 int tables_arp_unimport(struct tables *t, const struct rt_addr *ip, const char *dev);
 /* An owned route (key: dst, metric) is pending with this reason, or (reason
