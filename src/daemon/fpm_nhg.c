@@ -3,7 +3,10 @@
  * An open-addressing table with linear probing and backward-shift
  * deletion: ids are the kernel's (never 0, so 0 marks an empty slot), a
  * BGP table of a million routes has a few thousand groups, and look-ups
- * happen once per route, so this stays small and flat.
+ * happen once per route, so this stays small and flat.  A second table of
+ * the same kind maps a member id to the groups that hold it, so a next
+ * hop that goes leaves its groups in O(its groups' members), not in a
+ * scan of every group (BGP churn deletes next hops all the time).
  */
 #include <errno.h>
 #include <linux/nexthop.h>
@@ -30,9 +33,20 @@ struct entry {
 	struct member *m;       /* NH_GROUP */
 };
 
+/* The groups that hold member id (once per time they list it); kept
+ * whether id itself is known or not: a group may name a member before
+ * it is sent. */
+struct users {
+	uint32_t id;            /* 0: empty */
+	uint32_t n, cap;
+	uint32_t *g;
+};
+
 struct fpm_nhg {
 	struct entry *v;
 	size_t cap, count;      /* cap a power of two */
+	struct users *u;
+	size_t ucap, ucount;
 };
 
 /* What one NEWNEXTHOP/DELNEXTHOP says, checked. */
@@ -56,9 +70,12 @@ struct fpm_nhg *fpm_nhg_new(void)
 
 	if (!t)
 		return NULL;
-	t->cap = 64;
+	t->cap = t->ucap = 64;
 	t->v = calloc(t->cap, sizeof(*t->v));
-	if (!t->v) {
+	t->u = calloc(t->ucap, sizeof(*t->u));
+	if (!t->v || !t->u) {
+		free(t->v);
+		free(t->u);
 		free(t);
 		return NULL;
 	}
@@ -71,6 +88,10 @@ void fpm_nhg_clear(struct fpm_nhg *t)
 		free(t->v[i].m);
 	memset(t->v, 0, t->cap * sizeof(*t->v));
 	t->count = 0;
+	for (size_t i = 0; i < t->ucap; i++)
+		free(t->u[i].g);
+	memset(t->u, 0, t->ucap * sizeof(*t->u));
+	t->ucount = 0;
 }
 
 void fpm_nhg_free(struct fpm_nhg *t)
@@ -79,6 +100,7 @@ void fpm_nhg_free(struct fpm_nhg *t)
 		return;
 	fpm_nhg_clear(t);
 	free(t->v);
+	free(t->u);
 	free(t);
 }
 
@@ -95,6 +117,11 @@ static struct entry *find(const struct fpm_nhg *t, uint32_t id)
 		if (t->v[i].id == 0)
 			return NULL;
 	}
+}
+
+bool fpm_nhg_has(const struct fpm_nhg *t, uint32_t id)
+{
+	return id && find(t, id) != NULL;
 }
 
 static int grow(struct fpm_nhg *t)
@@ -280,24 +307,145 @@ int fpm_nhg_check(const struct fpm_nhg *t, const struct nlmsghdr *h, uint32_t *i
 	return 0;
 }
 
-/* Remove member id from every group (the kernel's rule when a next hop
- * goes); a group left empty goes too. */
+/* ---- members -> groups ------------------------------------------------------ */
+
+static struct users *users_find(const struct fpm_nhg *t, uint32_t id)
+{
+	for (size_t i = slot_of(id, t->ucap);; i = (i + 1) & (t->ucap - 1)) {
+		if (t->u[i].id == id)
+			return &t->u[i];
+		if (t->u[i].id == 0)
+			return NULL;
+	}
+}
+
+static int users_grow(struct fpm_nhg *t)
+{
+	size_t cap = t->ucap * 2;
+	struct users *u = calloc(cap, sizeof(*u));
+
+	if (!u)
+		return -1;
+	for (size_t i = 0; i < t->ucap; i++) {
+		size_t j;
+
+		if (!t->u[i].id)
+			continue;
+		for (j = slot_of(t->u[i].id, cap); u[j].id; j = (j + 1) & (cap - 1))
+			;
+		u[j] = t->u[i];
+	}
+	free(t->u);
+	t->u = u;
+	t->ucap = cap;
+	return 0;
+}
+
+/* Remove the record of member id; its array goes with it unless kept. */
+static void users_remove(struct fpm_nhg *t, struct users *x, bool keep_array)
+{
+	size_t i = (size_t)(x - t->u), j = i;
+
+	if (!keep_array)
+		free(x->g);
+	memset(x, 0, sizeof(*x));
+	t->ucount--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & (t->ucap - 1);
+		if (!t->u[j].id)
+			return;
+		home = slot_of(t->u[j].id, t->ucap);
+		if (((j - home) & (t->ucap - 1)) >= ((j - i) & (t->ucap - 1))) {
+			t->u[i] = t->u[j];
+			memset(&t->u[j], 0, sizeof(t->u[j]));
+			i = j;
+		}
+	}
+}
+
+static int link_member(struct fpm_nhg *t, uint32_t member, uint32_t group)
+{
+	struct users *x = users_find(t, member);
+
+	if (!x) {
+		size_t i;
+
+		if ((t->ucount + 1) * 4 > t->ucap * 3 && users_grow(t) < 0)
+			return -1;
+		for (i = slot_of(member, t->ucap); t->u[i].id; i = (i + 1) & (t->ucap - 1))
+			;
+		x = &t->u[i];
+		x->id = member;
+		t->ucount++;
+	}
+	if (x->n == x->cap) {
+		uint32_t cap = x->cap ? x->cap * 2 : 4;
+		uint32_t *g = realloc(x->g, cap * sizeof(*g));
+
+		if (!g) {
+			if (!x->n)
+				users_remove(t, x, false);
+			return -1;
+		}
+		x->g = g;
+		x->cap = cap;
+	}
+	x->g[x->n++] = group;
+	return 0;
+}
+
+static void unlink_member(struct fpm_nhg *t, uint32_t member, uint32_t group)
+{
+	struct users *x = users_find(t, member);
+
+	if (!x)
+		return;
+	for (uint32_t i = 0; i < x->n; i++)
+		if (x->g[i] == group) {
+			x->g[i] = x->g[--x->n];
+			break;
+		}
+	if (!x->n)
+		users_remove(t, x, false);
+}
+
+/* A group's members no longer name it (it goes, or is replaced). */
+static void unlink_group(struct fpm_nhg *t, const struct entry *e)
+{
+	if (e->kind != NH_GROUP)
+		return;
+	for (uint16_t j = 0; j < e->n; j++)
+		unlink_member(t, e->m[j].id, e->id);
+}
+
+/* Remove member id from every group that holds it (the kernel's rule when
+ * a next hop goes); a group left empty goes too. */
 static void drop_member(struct fpm_nhg *t, uint32_t id)
 {
-	for (size_t i = 0; i < t->cap; i++) {
-		struct entry *e = &t->v[i];
+	struct users *x = users_find(t, id);
+	uint32_t *g, n;
+
+	if (!x)
+		return;
+	g = x->g;
+	n = x->n;
+	users_remove(t, x, true);
+	for (uint32_t i = 0; i < n; i++) {
+		struct entry *e = find(t, g[i]);
 		uint16_t k = 0;
 
-		if (e->kind != NH_GROUP)
+		if (!e || e->kind != NH_GROUP)
 			continue;
 		for (uint16_t j = 0; j < e->n; j++)
 			if (e->m[j].id != id)
 				e->m[k++] = e->m[j];
 		e->n = k;
+		if (k == 0)
+			remove_entry(t, e);
 	}
-	for (size_t i = 0; i < t->cap; i++)
-		while (t->v[i].id && t->v[i].kind == NH_GROUP && t->v[i].n == 0)
-			remove_entry(t, &t->v[i]);
+	free(g);
 }
 
 int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
@@ -316,6 +464,7 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 		if (e) {
 			bool was_single = e->kind != NH_GROUP;
 
+			unlink_group(t, e);
 			remove_entry(t, e);
 			if (was_single)
 				drop_member(t, p.id);
@@ -346,6 +495,7 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 			}
 		t->count++;
 	} else {
+		unlink_group(t, e);
 		free(e->m);
 	}
 	e->id = p.id;
@@ -353,6 +503,11 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 	e->n = p.n;
 	e->nh = p.nh;
 	e->m = m;
+	/* On failure the group stays, unknown to some of its members' lists:
+	 * the caller closes the connection, and the next one clears all. */
+	for (uint16_t i = 0; i < p.n; i++)
+		if (link_member(t, m[i].id, p.id) < 0)
+			return -1;
 	return 0;
 }
 
