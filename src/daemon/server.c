@@ -141,7 +141,8 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 	tables_set_listener(t, server_on_event, s);
 	if (open_kernel(s, err, errlen) < 0)
 		return -1;
-	if (fpm_open(&s->fpm, cfg, t, s->epfd, err, errlen) < 0)
+	if (fpm_open(&s->fpm, cfg, t, s->ksync ? ksync_links(s->ksync) : NULL, s->epfd, err,
+	             errlen) < 0)
 		return -1;
 	s->watchdog_usec = notify_watchdog_usec();
 	s->next_watchdog_ms = now_ms();
@@ -727,6 +728,23 @@ static void handle_arp_query(struct server *s, struct conn *c, const struct rt_h
 		queue_reply(c, &s->mb);
 }
 
+/* The FPM fields of a status reply. */
+static void fpm_status_put(const struct fpm *f, struct rt_status *st)
+{
+	struct fpm_status fs;
+
+	fpm_status(f, &fs);
+	snprintf(st->fpm_listen, sizeof(st->fpm_listen), "%.*s", (int)sizeof(st->fpm_listen) - 1,
+	         fs.listen);
+	snprintf(st->fpm_peer, sizeof(st->fpm_peer), "%.*s", (int)sizeof(st->fpm_peer) - 1, fs.peer);
+	st->fpm_connected = fs.connected;
+	st->fpm_routes = fs.routes;
+	st->fpm_replays = fs.replays;
+	st->fpm_ignored = fs.other_table;
+	snprintf(st->fpm_last_error, sizeof(st->fpm_last_error), "%.*s",
+	         (int)sizeof(st->fpm_last_error) - 1, fs.last_error);
+}
+
 static void handle_status(struct server *s, struct conn *c, const struct rt_hdr *h)
 {
 	const struct route_table *rt = tables_routes(s->tables);
@@ -748,6 +766,8 @@ static void handle_status(struct server *s, struct conn *c, const struct rt_hdr 
 
 	if (s->ksync && s->cfg->kernel_sync)
 		ksync_status(s->ksync, &st);
+	if (s->fpm)
+		fpm_status_put(s->fpm, &st);
 	snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
 	snprintf(st.route_store, sizeof(st.route_store), "%s", tables_route_store_path(s->tables));
 	snprintf(st.arp_store, sizeof(st.arp_store), "%s", arp_store_path(as));
