@@ -312,108 +312,14 @@ static void accept_peer(struct fpm *f)
 
 /* ---- frames ----------------------------------------------------------------- */
 
-struct frame_ctx {
-	struct fpm *f;
-	char *why;
-	size_t whylen;
-	size_t n, ignored;
-};
-
-/* Check one message of a frame before any message of it is used. */
-static int check_msg(void *ctx, const struct nlmsghdr *h)
-{
-	struct frame_ctx *c = ctx;
-	size_t body = h->nlmsg_len - NLMSG_HDRLEN, need;
-
-	switch (h->nlmsg_type) {
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE: {
-		char why[160];
-
-		need = sizeof(struct rtmsg);
-		if (body >= need && fpm_routes_check(c->f->routes, h, why, sizeof(why)) < 0) {
-			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
-			return -1;
-		}
-		break;
-	}
-	case RTM_NEWNEXTHOP:
-	case RTM_DELNEXTHOP: {
-		uint32_t id;
-		char why[160];
-
-		if (fpm_nhg_check(c->f->nhg, h, &id, why, sizeof(why)) < 0) {
-			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
-			return -1;
-		}
-		c->n++;
-		return 0;
-	}
-	default:
-		/* zebra also sends what rtmd has no table for (EVPN MACs as
-		 * RTM_NEWNEIGH, ...): skipped and counted, not an error. */
-		c->ignored++;
-		c->n++;
-		return 0;
-	}
-	if (body < need) {
-		snprintf(c->why, c->whylen, "netlink message %zu of the frame (type %u) has %zu bytes of body, needs %zu",
-		         c->n + 1, h->nlmsg_type, body, need);
-		return -1;
-	}
-	c->n++;
-	return 0;
-}
-
-/* Apply one message of a checked frame. */
-static int apply_msg(void *ctx, const struct nlmsghdr *h)
-{
-	struct frame_ctx *c = ctx;
-
-	switch (h->nlmsg_type) {
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE:
-		if (fpm_routes_apply(c->f->routes, c->f->nhg, h) < 0) {
-			snprintf(c->why, c->whylen, "out of memory for routes");
-			return -1;
-		}
-		return 0;
-	case RTM_NEWNEXTHOP:
-	case RTM_DELNEXTHOP: {
-		uint32_t id;
-		char why[160];
-		/* A group replaced in place changes the routes that use it, as
-		 * in the kernel, without a route message. */
-		bool known = h->nlmsg_type == RTM_NEWNEXTHOP &&
-		             fpm_nhg_check(c->f->nhg, h, &id, why, sizeof(why)) == 0 &&
-		             fpm_nhg_has(c->f->nhg, id);
-
-		if (fpm_nhg_apply(c->f->nhg, h) < 0) {
-			snprintf(c->why, c->whylen, "out of memory for next-hop groups");
-			return -1;
-		}
-		if (known)
-			fpm_routes_nhg_changed(c->f->routes, c->f->nhg, id);
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
 /* 0, or -1 (malformed, or out of memory: the caller closes the
  * connection).  Every message is checked before any is applied. */
 static int handle_frame(struct fpm *f, const void *payload, size_t len, char *why, size_t whylen)
 {
-	struct frame_ctx c = { .f = f, .why = why, .whylen = whylen };
 	struct fpm_routes_stats rs;
-	int rc;
+	size_t n = 0, ignored = 0;
+	int rc = fpm_routes_frame(f->routes, f->nhg, payload, len, &n, &ignored, why, whylen);
 
-	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0)
-		return -1;
-	fpm_routes_frame_begin(f->routes);
-	rc = fpm_frame_walk(payload, len, apply_msg, &c, why, whylen);
-	fpm_routes_frame_end(f->routes);
 	fpm_routes_stats(f->routes, &rs);
 	if (rs.skipped != f->skipped_seen) {    /* the latest news is a skipped route */
 		f->skipped_seen = rs.skipped;
@@ -423,10 +329,10 @@ static int handle_frame(struct fpm *f, const void *payload, size_t len, char *wh
 		return -1;
 	f->last_msg_ms = now_ms();
 	f->s.frames++;
-	f->s.messages += c.n;
+	f->s.messages += n;
 	f->conn_frames++;
-	f->conn_messages += c.n;
-	f->s.ignored += c.ignored;
+	f->conn_messages += n;
+	f->s.ignored += ignored;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  * a record: at 2^-64 a pair, not a concern for a table of millions.
  */
 #include <errno.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "fpm_frame.h"
 #include "fpm_nhg.h"
 #include "fpm_routes.h"
 #include "kernel_codec.h"
@@ -45,6 +47,7 @@ struct keys {
 struct fpm_routes {
 	struct tables *t;
 	const struct links *l;
+	struct links *own_links;        /* l when none was given: empty */
 	uint32_t table;
 	struct rec *v;
 	size_t cap, count;      /* cap a power of two */
@@ -177,12 +180,12 @@ struct fpm_routes *fpm_routes_new(struct tables *t, const struct links *l, uint3
 	if (!fr)
 		return NULL;
 	fr->t = t;
-	fr->l = l;
+	fr->l = l ? l : (fr->own_links = links_new());
 	fr->table = table;
 	fr->cap = 1024;
 	fr->v = calloc(fr->cap, sizeof(*fr->v));
 	fr->r = malloc(rt_route_size(RT_NH_MAX));
-	if (!fr->v || !fr->r) {
+	if (!fr->l || !fr->v || !fr->r) {
 		fpm_routes_free(fr);
 		return NULL;
 	}
@@ -193,6 +196,7 @@ void fpm_routes_free(struct fpm_routes *fr)
 {
 	if (!fr)
 		return;
+	links_free(fr->own_links);
 	free(fr->v);
 	free(fr->dels.v);
 	free(fr->r);
@@ -239,16 +243,11 @@ static void skip(struct fpm_routes *fr, const struct rt_route *r, const char *fm
 
 /* ---- messages ------------------------------------------------------------------------ */
 
-int fpm_routes_check(struct fpm_routes *fr, const struct nlmsghdr *h, char *why, size_t whylen)
+static int route_check(struct fpm_routes *fr, const struct nlmsghdr *h, char *why, size_t whylen)
 {
 	uint32_t table, nh_id;
 
 	return kc_route_decode(h, fr->l, true, fr->r, &table, &nh_id, why, whylen) == KC_BAD ? -1 : 0;
-}
-
-void fpm_routes_frame_begin(struct fpm_routes *fr)
-{
-	fr->dels.n = 0;
 }
 
 /* Fill r's next hops from group id.  KC_OK, or KC_NOLINK / KC_BAD with
@@ -286,7 +285,7 @@ static int resolve(struct fpm_routes *fr, const struct fpm_nhg *nhg, struct rt_r
 			memcpy(x->gw.bytes, nh[i].gw, rt_addr_bytes(nh[i].family));
 		}
 		if (nh[i].ifindex) {
-			if (!fr->l || !(name = links_name(fr->l, (int)nh[i].ifindex))) {
+			if (!(name = links_name(fr->l, (int)nh[i].ifindex))) {
 				snprintf(why, whylen, "unknown interface index %u (next-hop group %u)",
 				         nh[i].ifindex, id);
 				return KC_NOLINK;
@@ -339,14 +338,14 @@ static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 	return 0;
 }
 
-int fpm_routes_apply(struct fpm_routes *fr, const struct fpm_nhg *nhg, const struct nlmsghdr *h)
+static int route_apply(struct fpm_routes *fr, const struct fpm_nhg *nhg, const struct nlmsghdr *h)
 {
 	struct rt_route *r = fr->r;
 	uint32_t table, nh_id;
 	char why[200];
 	int rc = kc_route_decode(h, fr->l, true, r, &table, &nh_id, why, sizeof(why));
 
-	if (rc == KC_SKIP || rc == KC_BAD)     /* KC_BAD: fpm_routes_check let it through */
+	if (rc == KC_SKIP || rc == KC_BAD)     /* KC_BAD: check_msg refused it already */
 		return 0;
 	if (table != fr->table) {
 		fr->st.other_table++;
@@ -375,7 +374,8 @@ int fpm_routes_apply(struct fpm_routes *fr, const struct fpm_nhg *nhg, const str
 	return take(fr, r, nh_id);
 }
 
-int fpm_routes_frame_end(struct fpm_routes *fr)
+/* The deletes of the frame that no add of the same key voided. */
+static void frame_end(struct fpm_routes *fr)
 {
 	for (size_t i = 0; i < fr->dels.n; i++) {
 		struct key *k = &fr->dels.v[i];
@@ -384,7 +384,114 @@ int fpm_routes_frame_end(struct fpm_routes *fr)
 		rec_del(fr, key_hash(&k->dst, k->metric, k->tos));
 	}
 	fr->dels.n = 0;
+}
+
+/* ---- frames ---------------------------------------------------------------------------- */
+
+struct frame_ctx {
+	struct fpm_routes *fr;
+	struct fpm_nhg *nhg;
+	char *why;
+	size_t whylen;
+	size_t n, ignored;
+};
+
+/* Check one message of a frame before any message of it is used. */
+static int check_msg(void *ctx, const struct nlmsghdr *h)
+{
+	struct frame_ctx *c = ctx;
+	size_t body = h->nlmsg_len - NLMSG_HDRLEN, need;
+
+	switch (h->nlmsg_type) {
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: {
+		char why[160];
+
+		need = sizeof(struct rtmsg);
+		if (body >= need && route_check(c->fr, h, why, sizeof(why)) < 0) {
+			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
+			return -1;
+		}
+		break;
+	}
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP: {
+		uint32_t id;
+		char why[160];
+
+		if (fpm_nhg_check(c->nhg, h, &id, why, sizeof(why)) < 0) {
+			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
+			return -1;
+		}
+		c->n++;
+		return 0;
+	}
+	default:
+		/* zebra also sends what rtmd has no table for (EVPN MACs as
+		 * RTM_NEWNEIGH, ...): skipped and counted, not an error. */
+		c->ignored++;
+		c->n++;
+		return 0;
+	}
+	if (body < need) {
+		snprintf(c->why, c->whylen, "netlink message %zu of the frame (type %u) has %zu bytes of body, needs %zu",
+		         c->n + 1, h->nlmsg_type, body, need);
+		return -1;
+	}
+	c->n++;
 	return 0;
+}
+
+/* Apply one message of a checked frame. */
+static int apply_msg(void *ctx, const struct nlmsghdr *h)
+{
+	struct frame_ctx *c = ctx;
+
+	switch (h->nlmsg_type) {
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		if (route_apply(c->fr, c->nhg, h) < 0) {
+			snprintf(c->why, c->whylen, "out of memory for routes");
+			return -1;
+		}
+		return 0;
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP: {
+		uint32_t id;
+		char why[160];
+		/* A group replaced in place changes the routes that use it, as
+		 * in the kernel, without a route message. */
+		bool known = h->nlmsg_type == RTM_NEWNEXTHOP &&
+		             fpm_nhg_check(c->nhg, h, &id, why, sizeof(why)) == 0 &&
+		             fpm_nhg_has(c->nhg, id);
+
+		if (fpm_nhg_apply(c->nhg, h) < 0) {
+			snprintf(c->why, c->whylen, "out of memory for next-hop groups");
+			return -1;
+		}
+		if (known)
+			fpm_routes_nhg_changed(c->fr, c->nhg, id);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+int fpm_routes_frame(struct fpm_routes *fr, struct fpm_nhg *nhg, const void *payload, size_t len,
+                     size_t *msgs, size_t *ignored, char *why, size_t whylen)
+{
+	struct frame_ctx c = { .fr = fr, .nhg = nhg, .why = why, .whylen = whylen };
+	int rc;
+
+	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0)
+		return -1;
+	fr->dels.n = 0;
+	rc = fpm_frame_walk(payload, len, apply_msg, &c, why, whylen);
+	frame_end(fr);
+	*msgs = c.n;
+	*ignored = c.ignored;
+	return rc ? -1 : 0;
 }
 
 /* ---- walks over the FPM routes ------------------------------------------------------ */

@@ -1,10 +1,8 @@
 /* fpm_routes.h - zebra's routes, as FPM sends them, in rtmd's tables.
  *
- * The FPM connection (fpm.c) hands every route message of a frame here
- * twice: fpm_routes_check() while the frame is checked (a message that
- * does not decode makes the frame malformed, and nothing of it is
- * applied), then fpm_routes_apply() between fpm_routes_frame_begin() and
- * fpm_routes_frame_end().  Routes become table entries of origin FPM with
+ * The FPM connection (fpm.c) hands each frame here: its messages are all
+ * checked first (one that does not decode makes the frame malformed, and
+ * nothing of it is applied), then applied in order.  Routes become table entries of origin FPM with
  * the protocol zebra gives (bgp, ospf, static...), keyed as tables.h says;
  * a route's RTA_NH_ID is resolved through the peer's next-hop groups
  * (fpm_nhg.h).  Within a frame a delete is held until the frame's end, so
@@ -40,13 +38,13 @@ struct fpm_routes_stats {
 struct fpm_routes *fpm_routes_new(struct tables *t, const struct links *l, uint32_t table);
 void fpm_routes_free(struct fpm_routes *fr);
 
-/* RTM_NEWROUTE or RTM_DELROUTE: 0, or -1 with why if it does not decode. */
-int fpm_routes_check(struct fpm_routes *fr, const struct nlmsghdr *h, char *why, size_t whylen);
-void fpm_routes_frame_begin(struct fpm_routes *fr);
-/* Apply a checked message.  0, or -1 when out of memory (logged; the
- * caller closes the connection, and zebra's replay sets things right). */
-int fpm_routes_apply(struct fpm_routes *fr, const struct fpm_nhg *nhg, const struct nlmsghdr *h);
-int fpm_routes_frame_end(struct fpm_routes *fr);
+/* One frame's payload (fpm_stream_next): every message is checked, then
+ * each applied, routes here and next-hop groups to nhg.  0 with the
+ * frame's messages and those of a type rtmd does not use (EVPN MACs, ...)
+ * counted; -1 with why: malformed (nothing of the frame was applied; the
+ * caller closes the connection) or out of memory (logged). */
+int fpm_routes_frame(struct fpm_routes *fr, struct fpm_nhg *nhg, const void *payload, size_t len,
+                     size_t *msgs, size_t *ignored, char *why, size_t whylen);
 
 /* Next-hop group id now has other next hops: the routes that use it
  * (directly or as a member) are resolved again. */

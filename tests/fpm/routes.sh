@@ -146,5 +146,22 @@ hex 01010038 "34$NLH" 02100000fec4000100000000 080001000a620000 $PRIO 080004004d
 expect 1 "a route over an unknown interface keeps the connection" -- send -w 0.5 127.0.0.1 2620 "$T/nolink.bin"
 same "it is not taken" "$(rtctl list 10.98.0.0/16)" ""
 contains "status says why" "$(fpm_stat last_error)" "10.98.0.0/16 skipped: unknown interface index 77"
+# Forms zebra 8.4.4 did not send (tests/fpm/seeds, over lo): RTA_MULTIPATH
+# with weights, an IPv6 blackhole, a group replaced in place (its route
+# changes without a route message), a route on an unknown group.
+timeout 10 "$RTWATCH" -s "$SOCK" --no-dump route > "$T/watch3" 2>&1 &
+W=$!
+sleep 0.3
+expect 1 "hand-made frames" -- send -w 0.5 127.0.0.1 2620 "$top_srcdir/tests/fpm/seeds/hand-routes.bin"
+same "a change in one frame, weights as sent" "$(rtctl list proto bgp)" \
+"10.1.0.0/16 via 127.0.0.4 dev lo proto bgp metric 20
+10.2.0.0/16 proto bgp metric 20 nexthop via 127.0.0.2 dev lo weight 1 nexthop via 127.0.0.3 dev lo weight 3
+blackhole 2001:db8:9::/48 dev lo proto bgp metric 20 pref medium"
+kill "$W" 2>/dev/null; wait "$W" 2>/dev/null
+same "the group's new next hop reached its route" "$(grep -F ' 10.3.0.0/24 ' "$T/watch3")" \
+"add route 10.3.0.0/24 via 127.0.0.5 dev lo proto bgp metric 20
+change route 10.3.0.0/24 via 127.0.0.6 dev lo proto bgp metric 20
+del route 10.3.0.0/24 proto bgp metric 20"
+same "a route on an unknown group is skipped" "$(rtctl list 10.4.0.0/24)" ""
 stop_rtmd
 finish
