@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""compare.py FRR_JSON... -- RTCTL_JSON: is rtmd's FPM table FRR's?
+"""compare.py [--metric N] FRR_JSON... -- RTCTL_JSON: is rtmd's FPM table FRR's?
 
 FRR_JSON are `vtysh -c 'show ip route json'` (and ipv6) outputs; RTCTL_JSON
 is `rtctl -j list`.  What FRR selected in table 254 and installed (the
 next hops marked fib) must be exactly rtmd's routes of FRR's protocols:
 same prefixes, types and next hops (gateway, device).  Link-local
 fe80::/64 is left out: FRR lists it once per interface, zebra sends one.
+With --metric N only rtmd's routes of metric N count (zebra sends 20):
+with kernel sync on, the kernel's own connected routes are there too.
 Prints each difference; exit 0 if none, 1 otherwise.
 """
 import json
@@ -35,12 +37,14 @@ def frr_routes(files):
     return out
 
 
-def rtmd_routes(f):
+def rtmd_routes(f, metric):
     with open(f) as fh:
         data = json.load(fh)
     out = {}
     for r in data:
         if r.get("protocol") in OWN or r["dst"] == "fe80::/64":
+            continue
+        if metric is not None and r.get("metric", 0) != metric:
             continue
         kind = r.get("type", "unicast")
         if "nexthops" in r:
@@ -57,11 +61,15 @@ def rtmd_routes(f):
 
 
 def main(argv):
+    metric = None
+    if len(argv) > 2 and argv[1] == "--metric":
+        metric = int(argv[2])
+        argv = argv[:1] + argv[3:]
     if "--" not in argv:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
     i = argv.index("--")
-    want, got = frr_routes(argv[1:i]), rtmd_routes(argv[i + 1])
+    want, got = frr_routes(argv[1:i]), rtmd_routes(argv[i + 1], metric)
     bad = 0
     for p in sorted(set(want) | set(got)):
         if want.get(p) != got.get(p):
