@@ -10,7 +10,8 @@
 #                               so gateways .10 of each are on different links
 #   frr_start NAME NS PORT [EXTRA_ZEBRA_CONF]
 #                               zebra + staticd in NS as instance NAME, zebra
-#                               an FPM client of 127.0.0.1:PORT
+#                               an FPM client of 127.0.0.1:PORT (PORT "-":
+#                               no FPM)
 #   frr_bgpd NAME CONF          start bgpd of instance NAME with CONF's text
 #   vty NAME CMD...             vtysh -c CMD ... against instance NAME
 #   vty_conf NAME LINE...       configure terminal, then each LINE
@@ -105,18 +106,28 @@ frr_start() {
 	FRR_INSTANCES="$FRR_INSTANCES $name"
 	echo "$ns" > "$dir/netns"
 	# The module is disabled until an address is configured.
-	frr_conf_file "$name" zebra "hostname $name-zebra
+	if [ "$port" = - ]; then
+		frr_conf_file "$name" zebra "hostname $name-zebra
+$extra"
+		echo > "$dir/nofpm"
+	else
+		frr_conf_file "$name" zebra "hostname $name-zebra
 fpm address 127.0.0.1 port $port
 $extra"
+	fi
 	frr_conf_file "$name" staticd "hostname $name-staticd"
-	frr_daemon "$name" "$ns" zebra -M "$FRR_FPM_MODULE" || return 1
+	frr_daemon "$name" "$ns" zebra $(frr_fpm_args "$name") || return 1
 	frr_daemon "$name" "$ns" staticd || return 1
+}
+
+frr_fpm_args() {  # zebra's arguments for the FPM module, if NAME has FPM
+	[ -e "$(frr_dir "$1")/nofpm" ] || echo "-M $FRR_FPM_MODULE"
 }
 
 # frr_restart_zebra NAME: start zebra again (after frr_kill NAME zebra ...).
 frr_restart_zebra() {
 	local name=$1
-	frr_daemon "$name" "$(cat "$(frr_dir "$name")/netns")" zebra -M "$FRR_FPM_MODULE"
+	frr_daemon "$name" "$(cat "$(frr_dir "$name")/netns")" zebra $(frr_fpm_args "$name")
 }
 
 frr_bgpd() {
