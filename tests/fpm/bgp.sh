@@ -30,6 +30,8 @@ RTMD_WRAPPER="ip netns exec $NB $RTMD_WRAPPER"
 now() { date +%s.%N; }
 elapsed() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
 rate() { echo "$1 $2 $3" | awk '{ d = $3 - $2; printf "%.0f", (d > 0 ? $1 / d : 0) }'; }
+# cpu PID: its user + system CPU seconds so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 fpm_routes() { rtctl -j status | sed -n 's/.*"fpm":{.*"routes":\([0-9]*\).*/\1/p'; }
 
 # A's routes, in its kernel before its zebra starts (zebra reads them).
@@ -54,6 +56,8 @@ frr_start b "$NB" $PORT || { echo "cannot start FRR in $NB"; exit 99; }
 for _ in $(seq 1 100); do grep -q "connected" "$T/rtmd.log" && break; sleep 0.1; done
 sleep 1
 BASE=$(fpm_routes)     # B's connected routes
+ZPID=$(frr_pid b zebra)
+RC0=$(cpu "$RTMD_PID") ZC0=$(cpu "$ZPID")
 T0=$(now)
 frr_bgpd b "hostname b-bgpd
 router bgp 65002
@@ -71,8 +75,8 @@ while :; do
 	[ -z "$KF" ] && [ "$K" -gt 0 ] && KF=$t
 	[ -z "$RF" ] && [ "$R" -gt 0 ] && RF=$t
 	[ -z "$KD" ] && [ "$K" -ge "$N" ] && KD=$t
-	[ -z "$RD" ] && [ "$R" -ge "$N" ] && RD=$t
-	[ -n "$KD" ] && [ -n "$RD" ] && break
+	[ -z "$RD" ] && [ "$R" -ge "$N" ] && RD=$t && RC1=$(cpu "$RTMD_PID")
+	[ -n "$KD" ] && [ -n "$RD" ] && ZC1=$(cpu "$ZPID") && break
 	[ "$(echo "$t $END" | awk '{ print ($1 > $2) }')" = 1 ] && break
 	sleep 0.1
 done
@@ -85,10 +89,13 @@ if [ -n "$RD" ] && [ -n "$KD" ]; then
 	echo "#   zebra -> kernel: first $(elapsed "$T0" "$KF") s, all $(elapsed "$T0" "$KD") s ($(rate "$N" "$KF" "$KD") routes/s)"
 	echo "#   zebra -> rtmd:   first $(elapsed "$T0" "$RF") s, all $(elapsed "$T0" "$RD") s ($(rate "$N" "$RF" "$RD") routes/s)"
 	echo "#   rtmd after the kernel: $(elapsed "$KD" "$RD") s"
+	RCPU=$(elapsed "$RC0" "$RC1") ZCPU=$(elapsed "$ZC0" "$ZC1")
+	echo "#   CPU: rtmd $RCPU s ($(rate "$N" 0 "$RCPU") routes per CPU second), zebra $ZCPU s"
 	if [ -n "${FPM_BGP_JSON:-}" ]; then
-		printf '{"routes":%s,"kernel_first_s":%s,"kernel_all_s":%s,"kernel_routes_per_s":%s,"rtmd_first_s":%s,"rtmd_all_s":%s,"rtmd_routes_per_s":%s}\n' \
+		printf '{"routes":%s,"kernel_first_s":%s,"kernel_all_s":%s,"kernel_routes_per_s":%s,"rtmd_first_s":%s,"rtmd_all_s":%s,"rtmd_routes_per_s":%s,"rtmd_cpu_s":%s,"zebra_cpu_s":%s}\n' \
 			"$N" "$(elapsed "$T0" "$KF")" "$(elapsed "$T0" "$KD")" "$(rate "$N" "$KF" "$KD")" \
-			"$(elapsed "$T0" "$RF")" "$(elapsed "$T0" "$RD")" "$(rate "$N" "$RF" "$RD")" > "$FPM_BGP_JSON"
+			"$(elapsed "$T0" "$RF")" "$(elapsed "$T0" "$RD")" "$(rate "$N" "$RF" "$RD")" \
+			"$RCPU" "$ZCPU" > "$FPM_BGP_JSON"
 	fi
 fi
 frr_kill b TERM
