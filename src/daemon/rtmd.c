@@ -1,11 +1,9 @@
 /* rtmd.c - the routing-table manager daemon: options, then a flat list of
  * start-up steps ending in the event loop. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "arp_store.h"
 #include "config.h"
@@ -13,6 +11,7 @@
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
+#include "statedir.h"
 #include "server.h"
 #include "tables.h"
 
@@ -88,17 +87,6 @@ static void apply_overrides(const struct options *o, struct rtmd_config *cfg)
 		cfg->log_level = LOG_DEBUG;
 }
 
-static void ensure_state_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		rt_die(1, "cannot create state directory %s: %s (create it, or choose another with --state-dir)",
-		       dir, strerror(errno));
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		rt_die(1, "state directory %s is not a directory", dir);
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { .config = NULL };
@@ -108,7 +96,7 @@ int main(int argc, char **argv)
 	size_t added, changed, removed, failed;
 	char err[1024];
 	bool created, activated;
-	int fd, rc;
+	int fd, lock_fd, rc;
 
 	parse_options(argc, argv, &o);
 	rt_log_init("rtmd", o.debug ? LOG_DEBUG : LOG_INFO);
@@ -124,7 +112,10 @@ int main(int argc, char **argv)
 	}
 	apply_overrides(&o, &cfg);
 	rt_log_set_level(cfg.log_level);
-	ensure_state_dir(cfg.state_dir);
+	/* Before anything in the directory is touched: a second rtmd on it
+	 * must change nothing. */
+	if ((lock_fd = statedir_open(cfg.state_dir, err, sizeof(err))) < 0)
+		rt_die(1, "%s", err);
 	if (tables_open(&t, cfg.state_dir, cfg.route_capacity, cfg.arp_capacity, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);
 	tables_apply_config(t, &cfg, &added, &changed, &removed, &failed);
@@ -144,6 +135,7 @@ int main(int argc, char **argv)
 	server_free(&s);
 	listen_close(fd, cfg.socket, created);
 	tables_close(t);
+	statedir_close(lock_fd);
 	config_free(&cfg);
 	return rc;
 }
