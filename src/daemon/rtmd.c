@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arp_store.h"
 #include "config.h"
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
 	if (server_init(&s, &cfg, o.config ? o.config : RTMD_DEFAULT_CONFIG, t, fd, created,
 	                activated, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);
+	s.config_required = o.config != NULL || access(RTMD_DEFAULT_CONFIG, F_OK) == 0;
+	s.log_level_override = o.debug ? LOG_DEBUG : -1;
 	log_info("rtmd %s ready on %s%s, state in %s: %zu routes, %zu ARP entries, sync %s",
 	         PACKAGE_VERSION, cfg.socket, activated ? " (socket-activated)" : "", cfg.state_dir,
 	         route_table_count(tables_routes(t), 0), arp_store_count(tables_arp(t)),
