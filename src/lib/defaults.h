@@ -10,5 +10,7 @@
 #endif
 
 #define RT_DEFAULT_SOCKET RUNSTATEDIR "/rtmd/rtmd.sock"
+/* How long a client waits for each reply (rtctl --timeout). */
+#define RT_DEFAULT_TIMEOUT_MS 30000
 
 #endif

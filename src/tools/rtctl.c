@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "client.h"
 #include "json.h"
@@ -27,6 +28,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 struct opts {
 	const char *socket, *batch;
 	bool json, force, quiet;
+	int timeout_ms;          /* each wait for rtmd; -1: none */
 };
 
 /* One request on the wire and how to show its replies. */
@@ -64,10 +66,31 @@ static void usage(FILE *f)
 	"  -b, --batch FILE    run the commands in FILE ('-' = stdin), one a line\n"
 	"  -f, --force         in a batch, go on past failing lines\n"
 	"  -q, --quiet         print nothing on success\n"
+	"      --timeout SEC   wait at most SEC seconds for each reply (default %d;\n"
+	"                      0: no limit); past it, exit 3 (a change may still apply)\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
 	"Aliases: del = delete, show/ls = list.  Exit: 0 ok, 1 refused by rtmd,\n"
-	"2 invalid input, 3 rtmd unreachable.  See rtctl(8).\n", RT_DEFAULT_SOCKET);
+	"2 invalid input, 3 rtmd unreachable or no answer in time.  See rtctl(8).\n",
+	RT_DEFAULT_SOCKET, RT_DEFAULT_TIMEOUT_MS / 1000);
+}
+
+/* Seconds, decimals allowed, up to a day; 0: no limit. */
+static int parse_timeout(const char *arg)
+{
+	char *end;
+	double sec;
+
+	errno = 0;
+	sec = strtod(arg, &end);
+	if (errno || end == arg || *end || !(sec >= 0 && sec <= 86400)) {
+		fprintf(stderr, "%s: --timeout \"%s\": seconds from 0 (no limit) to 86400 expected\n",
+		        prog, arg);
+		exit(EXIT_USAGE);
+	}
+	if (sec == 0)
+		return -1;
+	return sec * 1000 < 1 ? 1 : (int)(sec * 1000);
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -78,12 +101,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
+	o->timeout_ms = RT_DEFAULT_TIMEOUT_MS;
 	/* Options may follow the command words ("rtctl list --json"): no word
 	 * of the grammar starts with '-'. */
 	while ((ch = getopt_long(argc, argv, "s:jb:fqhV", longopts, NULL)) != -1) {
@@ -93,6 +118,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'b': o->batch = optarg; break;
 		case 'f': o->force = true; break;
 		case 'q': o->quiet = true; break;
+		case 'T': o->timeout_ms = parse_timeout(optarg); break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("rtctl %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		default:
@@ -320,11 +346,11 @@ static int finish_request(struct request *q, struct rt_msgbuf *mb)
 
 /* ---- talking to rtmd ------------------------------------------------------------ */
 
-static int connect_or_exit(struct rt_client *c, const char *path)
+static int connect_or_exit(struct rt_client *c, const char *path, int timeout_ms)
 {
 	char err[512];
 
-	if (rt_client_connect(c, path, err, sizeof(err)) < 0) {
+	if (rt_client_connect_timeout(c, path, timeout_ms, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		exit(EXIT_UNREACHABLE);
 	}
@@ -340,23 +366,62 @@ static int lost(const struct rt_client *c, const char *err)
 	return EXIT_UNREACHABLE;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* No reply within --timeout: rtmd is stopped or stuck.  What was sent may
+ * still be applied when it resumes, and the message says so. */
+static int timed_out(const struct rt_client *c, const struct run *rn, const struct request *q)
+{
+	char tbuf[32], where[300] = "";
+
+	rt_client_timeout_str(rn->o->timeout_ms, tbuf, sizeof(tbuf));
+	if (rn->src)
+		snprintf(where, sizeof(where), "%s:%u: ", rn->src, q->lines[0]);
+	if (!rtctl_is_change(q->cmd))
+		fprintf(stderr, "%s: %srtmd at %s did not answer within %s\n", prog, where, c->path, tbuf);
+	else if (rn->src)
+		fprintf(stderr, "%s: %srtmd at %s did not answer within %s; the changes sent from "
+		        "this line on may still be applied\n", prog, where, c->path, tbuf);
+	else
+		fprintf(stderr, "%s: rtmd at %s did not answer within %s; the change may still be "
+		        "applied\n", prog, c->path, tbuf);
+	return EXIT_UNREACHABLE;
+}
+
 /* Send requests q[0..n) keeping up to WINDOW in flight; read replies as
- * they come so neither side can block the other. */
+ * they come so neither side can block the other.  --timeout bounds each
+ * wait for a reply (the time since the last one came), not the batch. */
 static int exchange(struct rt_client *c, struct run *rn, struct request *q, size_t n)
 {
 	size_t sent = 0, done = 0;
+	uint64_t since = now_ms();
 
 	while (done < n) {
 		bool can_send = !rn->stop && sent < n && sent - done < WINDOW;
 		struct pollfd p = { .fd = c->fd, .events = POLLIN | (can_send ? POLLOUT : 0) };
 
 		if (!rn->stop || sent > done) {
-			if (poll(&p, 1, -1) < 0) {
+			int wait = -1, k;
+
+			if (rn->o->timeout_ms >= 0) {
+				uint64_t t = now_ms(), end = since + (uint64_t)rn->o->timeout_ms;
+				wait = t >= end ? 0 : (int)(end - t);
+			}
+			k = poll(&p, 1, wait);
+			if (k < 0) {
 				if (errno == EINTR)
 					continue;
 				fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
 				return EXIT_UNREACHABLE;
 			}
+			if (k == 0)
+				return timed_out(c, rn, &q[done < n ? done : n - 1]);
 		}
 		if (rn->stop && sent == done)
 			break;
@@ -385,6 +450,7 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 				fprintf(stderr, "%s: unexpected message from rtmd (type %u)\n", prog, h.type);
 				return EXIT_UNREACHABLE;
 			}
+			since = now_ms();
 			rc = handle_reply(rn, &q[done], &h, msg);
 			if (rc < 0)
 				return EXIT_UNREACHABLE;
@@ -414,7 +480,7 @@ static int run_single(const struct opts *o, int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_UNREACHABLE;
 	}
-	connect_or_exit(&c, o->socket);
+	connect_or_exit(&c, o->socket, o->timeout_ms);
 	q.seq = c.next_seq++;
 	q.cmd = r.cmd;
 	q.lines = &line;
@@ -596,7 +662,7 @@ static int run_batch(const struct opts *o)
 		/* The arena may have moved while it grew. */
 		for (size_t i = 0; i < b.n; i++)
 			b.q[i].msg = b.arena + b.q[i].off;
-		connect_or_exit(&c, o->socket);
+		connect_or_exit(&c, o->socket, o->timeout_ms);
 		c.next_seq = seq;
 		rc = exchange(&c, &rn, b.q, b.n);
 		rt_client_close(&c);
