@@ -8,6 +8,7 @@
 
 #include "arp_store.h"
 #include "config.h"
+#include "faults.h"
 #include "listen.h"
 #include "log.h"
 #include "route_table.h"
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	rt_log_init("rtmd", o.debug ? LOG_DEBUG : LOG_INFO);
+	faults_init();
 	if (config_load(o.config ? o.config : RTMD_DEFAULT_CONFIG, o.config == NULL, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtmd: %s\n", err);
 		return 1;

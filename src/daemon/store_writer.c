@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "errors.h"
+#include "faults.h"
 #include "log.h"
 #include "store_layout.h"
 #include "store_writer.h"
@@ -277,6 +278,11 @@ static int sync_dir(const char *path, char *err, size_t errlen)
 	}
 	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = 0;
+	if (fd >= 0 && fault_on(FAULT_FAIL_DIRSYNC)) {
+		close(fd);
+		fd = -1;
+		errno = EIO;
+	}
 	if (fd < 0 || fsync(fd) < 0) {
 		snprintf(err, errlen, "fsync of directory %s: %s", d, strerror(errno));
 		rc = -1;
@@ -399,6 +405,7 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 		snprintf(err, errlen, "%s %s: fsync: %s", ops->what, tmp, strerror(errno));
 		goto fail;
 	}
+	fault_point(POINT_REWRITE_SYNCED);
 	if (rename(tmp, st->path) < 0) {
 		snprintf(err, errlen, "%s: rename %s to %s: %s", ops->what, tmp, st->path,
 		         strerror(errno));
@@ -406,8 +413,10 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	}
 	free(tmp);
 	tmp = NULL;
-	if (sync_dir(st->path, err, errlen) < 0)
+	fault_point(POINT_REWRITE_RENAMED);
+	if (!fault_on(FAULT_SKIP_DIRSYNC) && sync_dir(st->path, err, errlen) < 0)
 		log_warn("%s %s: %s", ops->what, st->path, err);
+	fault_point(POINT_REWRITE_DONE);
 
 	struct stat sb;
 	if (fstat(nm.fd, &sb) == 0) {
@@ -486,6 +495,7 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 		         ops->what, st->path, nm.len, strerror(errno));
 		return -1;
 	}
+	fault_point(POINT_GROW_EXTENDED);
 	void *base = mremap(st->m.base, st->m.len, nm.len, MREMAP_MAYMOVE);
 	if (base == MAP_FAILED) {
 		snprintf(err, errlen, "%s %s: mremap to %zu bytes: %s", ops->what, st->path, nm.len,
@@ -507,6 +517,7 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 	uint64_t *extent = &store_hdr_of(&st->m)->extent;
 	uint64_t old = *extent;
 	__atomic_store_n(extent, store_extent_of(st->m.generation, cap), __ATOMIC_RELEASE);
+	fault_point(POINT_GROW_CLAIMED);
 	if (msync(st->m.base, PAGE, MS_SYNC) < 0) {
 		snprintf(err, errlen, "%s %s: msync of the header: %s", ops->what, st->path,
 		         strerror(errno));
@@ -797,6 +808,7 @@ int store_open(struct store *st, const struct store_ops *ops, const char *path,
 		close(fd);
 		goto fail;
 	}
+	fault_point(POINT_OPENED);
 	st->used = calloc(bitmap_words(st->m.capacity), sizeof(uint64_t));
 	if (!st->used) {
 		snprintf(err, errlen, "%s %s: out of memory", ops->what, path);
@@ -814,7 +826,7 @@ int store_open(struct store *st, const struct store_ops *ops, const char *path,
 		    rewrite(st, st->m.capacity, err, errlen) < 0)
 			goto fail;
 	}
-	if (store_sync(st, NULL, err, errlen) < 0)
+	if (!fault_on(FAULT_SKIP_RECOVERY_SYNC) && store_sync(st, NULL, err, errlen) < 0)
 		goto fail;
 	return 0;
 
@@ -1062,7 +1074,7 @@ int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 		size_t lo = st->dirty_lo & ~(size_t)(PAGE - 1), hi = store_page_up(st->dirty_hi);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (msync(st->m.base + lo, hi - lo, MS_SYNC) < 0) {
+		if (!fault_on(FAULT_SKIP_MSYNC) && msync(st->m.base + lo, hi - lo, MS_SYNC) < 0) {
 			snprintf(err, errlen, "%s %s: msync of %zu bytes: %s; changes may not be "
 			         "durable", st->ops->what, st->path, hi - lo, strerror(errno));
 			return -1;
