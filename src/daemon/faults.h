@@ -8,7 +8,8 @@
  * $RTMD_FAULTS once, at start: a comma-separated list of
  *   skip-msync          store syncs do not msync (changes stay in the page cache)
  *   skip-dirsync        no directory fsync after a store file's rename
- *   skip-recovery-sync  opening a store makes nothing it read or repaired durable
+ *   skip-recovery-sync  opening a store does not make what it read durable
+ *                       before recovering and serving it
  *   fail-dirsync[:N]    the directory fsync after a rename fails with EIO
  *                       (the first N times; always without N)
  *   stop@POINT          raise SIGSTOP at POINT (fault_point() names), each time

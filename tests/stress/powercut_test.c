@@ -27,10 +27,12 @@
  * (new file synced, renamed, directory synced) and of the route store
  * (extended, capacity claimed) -- rtmd runs as tests/faults/rtmd-faults
  * with stop@ points there, and no fault -- and shortly after kill -9 and
- * restart cycles, some of them killing the restarted rtmd again during
- * its recovery.  Every few cuts an epoch ends: rtmd stops, the state
- * directory is removed, and the next epoch starts from empty files that
- * grow again.
+ * restart cycles (some idle after the restart, as issue 11 found it), some
+ * of them killing the restarted rtmd again during its recovery.  Every 12
+ * cuts an epoch ends: rtmd stops, the state directory is removed, and the
+ * next epoch starts from empty files that grow again.  Epochs alternate
+ * between the policies, between "mixed" and "churn" workloads, and every
+ * other pair of mixed and churn epochs runs rtmd itself (no stops).
  *
  * Negative controls: --fault NAME runs rtmd-faults with RTMD_FAULTS=NAME
  * (skip-msync, skip-dirsync, skip-recovery-sync); then the test passes
@@ -51,6 +53,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -297,6 +301,12 @@ static void setup(void)
 	if (RUN("/dev/null", NULL, "sh", "-c", "command -v mkfs.xfs && command -v mkfs.ext4 && "
 	        "command -v losetup") != 0)
 		skip("mkfs.xfs, mkfs.ext4 and losetup are needed (xfsprogs, e2fsprogs, mount)");
+	/* A mount namespace of our own: the test's mounts are nobody else's
+	 * (a namespace another process creates meanwhile would otherwise keep
+	 * a copy of them alive), and they go away with the test however it
+	 * ends. */
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		skip("cannot make a private mount namespace (unshare)");
 	snprintf(W, sizeof(W), "%s/rtmd-powercut-durable.XXXXXX", base);
 	if (!mkdtemp(W)) {
 		W[0] = '\0';
@@ -474,7 +484,7 @@ static void lane_spawn(int l)
 {
 	struct lane *ln = &lanes[l];
 	uint32_t base = (uint32_t)l * KEYS_PER_LANE;
-	int n = ln->big ? 400 + (int)rnd(800) : 1 + (int)rnd(rnd(4) ? 40 : 300);
+	int n = ln->big ? 1500 + (int)rnd(3500) : 1 + (int)rnd(rnd(4) ? 40 : 300);
 	FILE *f = fopen(ln->file, "w");
 
 	if (!f) {
@@ -715,9 +725,23 @@ static const char *rtmd_faults_env(void)
 	return buf;
 }
 
+/* rtmd itself in plain epochs; rtmd-faults (stops at growth steps, and
+ * the control's fault) in the others. */
+static bool cur_plain;
+
+static const char *main_bin(void)
+{
+	return cur_plain ? rtmd_bin : faults_bin;
+}
+
+static const char *main_faults(void)
+{
+	return cur_plain ? NULL : rtmd_faults_env();
+}
+
 static void start_main(void)
 {
-	rtmd_pid = spawn_rtmd(faults_bin, rtmd_faults_env(), sock, state_dir, conf, rlog);
+	rtmd_pid = spawn_rtmd(main_bin(), main_faults(), sock, state_dir, conf, rlog);
 	if (!wait_ready(rtmd_pid, sock, 30000)) {
 		fprintf(stderr, "powercut: rtmd did not start; see %s\n", rlog);
 		failures++;
@@ -844,6 +868,15 @@ static void check_copy(double t_cut, double t_end, double r_cut, const char *why
 			fprintf(stderr, "  %s: the value acknowledged %.3f s before the cut is lost (the "
 			        "copy serves %s)\n", kt, t_cut - req_t,
 			        have == ABSENT ? "nothing" : "an older value");
+		if (opt.verbose && lost <= 3)
+			for (uint32_t i = last_op[key], n = 0; i != NONE && n < 6; i = ops[i].prev, n++) {
+				const struct batch *b = &bats[ops[i].batch];
+				fprintf(stderr, "    op %u: value %u%s, batch %u started %.3f s and done "
+				        "%.3f s before the cut (run time %.3f s), %s\n", i, ops[i].val,
+				        ops[i].val == have ? " (served)" : "", ops[i].batch, t_cut - b->t_spawn,
+				        t_cut - b->t_done, r_cut - b->r_done,
+				        b->state == B_ACKED ? "acknowledged" : b->state == B_UNKNOWN ? "unknown" : "running");
+			}
 	}
 	tot.cuts++;
 	tot.acked += acked;
@@ -867,6 +900,13 @@ static void power_cut(const char *why)
 	rc = RUN(NULL, NULL, "cp", "--reflink=always", state_img, cut_img);
 	t_end = now_s();
 	must(rc, "cp --reflink=always of the state image");
+	if (opt.keep) {
+		/* The copy as the cut left it, before rtmd recovers it. */
+		char orig[600];
+
+		snprintf(orig, sizeof(orig), "%s.orig", cut_img);
+		must(RUN(NULL, NULL, "cp", "--reflink=always", cut_img, orig), "keeping the copy");
+	}
 	if (!loop_attach(cut_img, false, loop_cut, sizeof(loop_cut))) {
 		fprintf(stderr, "powercut: losetup of the copy failed\n");
 		exit(99);
@@ -896,9 +936,19 @@ static void power_cut(const char *why)
 			fprintf(stderr, "powercut: listing the copy's tables failed\n");
 			failures++;
 		} else {
+			size_t lost_before = tot.lost;
+
 			bad = parse_listing(routes, T_ROUTE) + parse_listing(neighs, T_NEIGH);
 			tot.foreign += (size_t)bad;
 			check_copy(t_cut, t_end, r_cut, why);
+			if (opt.verbose && tot.lost > lost_before) {
+				char cmd[1200];
+
+				snprintf(cmd, sizeof(cmd), "echo '--- rtmd on the copy:'; cat '%s'; "
+				         "echo '--- rtmd, last lines:'; tail -25 '%s'", cut_log, rlog);
+				if (system(cmd) != 0)
+					fprintf(stderr, "(cannot show the logs)\n");
+			}
 		}
 		if (opt.verbose)
 			say("  copy %.0f ms, copy mounted and rtmd serving it %.0f ms after\n",
@@ -921,7 +971,25 @@ static void power_cut(const char *why)
 	must(umount_retry(cut_mnt), "umount of the copy");
 	cut_mounted = false;
 	loop_detach(loop_cut);
+	if (opt.keep && (tot.lost || failures)) {
+		/* Keep the evidence: the copy in the XFS image, rtmd's log. */
+		char cmd[3000];
+
+		snprintf(cmd, sizeof(cmd), "mv '%s' '%s.lost'; mv '%s.orig' '%s.lost-orig'; "
+		         "cp '%s' '%s.lost'; cp '%s' '%s.lost'", cut_img, cut_img, cut_img, cut_img,
+		         rlog, rlog, cut_log, cut_log);
+		if (system(cmd) != 0)
+			fprintf(stderr, "powercut: could not keep the copy\n");
+		fprintf(stderr, "powercut: stopped at the first loss: %s.lost, %s.lost\n", cut_img, rlog);
+		exit(1);
+	}
 	unlink(cut_img);
+	if (opt.keep) {
+		char orig[600];
+
+		snprintf(orig, sizeof(orig), "%s.orig", cut_img);
+		unlink(orig);
+	}
 }
 
 /* ---- scenarios ---------------------------------------------------------------------- */
@@ -998,13 +1066,14 @@ static void kill_cycle(int again, int *cuts_left)
 	lanes[l].big = true;
 	while (lanes[l].big && guard++ < 5000)
 		run_for(1, cuts_left);
-	run_for((int)rnd(30), cuts_left);
+	/* The burst is parsed, sent, applied and synced within ~10-40 ms. */
+	run_for((int)rnd(40), cuts_left);
 	kill(rtmd_pid, SIGKILL);
 	waitpid(rtmd_pid, NULL, 0);
 	rtmd_pid = -1;
 	pause_begin();
 	for (int i = 0; i < again; i++) {
-		pid_t p = spawn_rtmd(faults_bin, rtmd_faults_env(), sock, state_dir, conf, rlog);
+		pid_t p = spawn_rtmd(main_bin(), main_faults(), sock, state_dir, conf, rlog);
 		msleep((int)rnd(15));
 		kill(p, SIGKILL);
 		kill(p, SIGCONT);
@@ -1012,7 +1081,20 @@ static void kill_cycle(int again, int *cuts_left)
 	}
 	lanes_drain();
 	start_main();
-	if (*cuts_left > 0) {
+	if (opt.verbose) {
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "grep resolved '%s' | tail -2", rlog);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no recovery notice)\n");
+	}
+	if (*cuts_left > 0 && rnd(2)) {
+		/* As issue 11 found it: nothing after the restart but time. */
+		msleep((int)rnd(250));
+		power_cut(again ? "idle after kill -9, kills during recovery and a restart" :
+		          "idle after kill -9 and a restart");
+		(*cuts_left)--;
+	} else if (*cuts_left > 0) {
 		run_for((int)rnd(300), cuts_left);
 		if (*cuts_left > 0) {
 			power_cut(again ? "after kill -9, kills during recovery and a restart" :
@@ -1055,7 +1137,7 @@ static void epoch(int cuts, enum epoch_kind kind)
 				power_cut("random moment");
 				cuts--;
 			}
-		} else if (what < 8) {
+		} else if (what < 8 && !getenv("POWERCUT_NO_KILLS")) {
 			kill_cycle((int)rnd(4), &cuts);
 		} else {
 			run_for(100 + (int)rnd(300), &cuts);
@@ -1137,8 +1219,10 @@ int main(int argc, char **argv)
 	while (left > 0 && (!opt.fault || tot.lost == 0)) {
 		int n = left < 12 ? left : 12;
 
-		/* Mixed and churn epochs in turn, each with both policies. */
+		/* Mixed and churn epochs in turn, each with both policies; every
+		 * other pair of mixed epochs runs rtmd itself, without stops. */
 		cur_policy = opt.policy == POL_BOTH ? (e % 2 ? POL_INTERVAL : POL_ALWAYS) : opt.policy;
+		cur_plain = !opt.fault && e / 4 % 2 == 1;
 		epoch(n, opt.kinds == KINDS_BOTH ? (e / 2 % 2 ? EPOCH_CHURN : EPOCH_MIXED) :
 		         opt.kinds == KINDS_CHURN ? EPOCH_CHURN : EPOCH_MIXED);
 		left -= n;
