@@ -288,6 +288,31 @@ static int sync_dir(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* The directory sync that makes a rename durable (fault injection may
+ * fail it, for the test of what a failure does). */
+static int sync_renamed(const char *path, char *err, size_t errlen)
+{
+	if (fault_on(FAULT_FAIL_DIRSYNC)) {
+		snprintf(err, errlen, "fsync of the directory of %s: %s (injected)", path,
+		         strerror(EIO));
+		return -1;
+	}
+	return sync_dir(path, err, errlen);
+}
+
+/* A rename whose directory sync failed: retry it.  0 once it is durable. */
+static int retry_renamed(struct store *st, char *err, size_t errlen)
+{
+	if (!st->dir_unsynced)
+		return 0;
+	if (sync_renamed(st->path, err, errlen) < 0)
+		return -1;
+	st->dir_unsynced = false;
+	log_notice("%s %s: the directory sync after its rename succeeded now", st->ops->what,
+	           st->path);
+	return 0;
+}
+
 static void idx_insert_raw(const struct store_map *m, unsigned index, uint64_t hash,
                            uint32_t slot, uint32_t *tombs_reused)
 {
@@ -336,6 +361,7 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	struct store_map nm;
 	uint64_t *used = NULL;
 	char *tmp = NULL;
+	bool dir_failed = false;
 	int fd = -1;
 
 	store_layout(ops, cap, &nm);
@@ -409,8 +435,13 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	free(tmp);
 	tmp = NULL;
 	fault_point(POINT_REWRITE_RENAMED);
-	if (!fault_on(FAULT_SKIP_DIRSYNC) && sync_dir(st->path, err, errlen) < 0)
-		log_warn("%s %s: %s", ops->what, st->path, err);
+	/* The new file is the store from here on, whatever follows: the old
+	 * one no longer has the name.  Until the directory is synced the
+	 * rename is not durable, so a failure fails the change that caused
+	 * the rewrite, and every later sync retries it and fails (nothing is
+	 * acknowledged) as long as it does. */
+	if (!fault_on(FAULT_SKIP_DIRSYNC) && sync_renamed(st->path, err, errlen) < 0)
+		dir_failed = true;
 	fault_point(POINT_REWRITE_DONE);
 
 	struct stat sb;
@@ -435,7 +466,8 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 		st->live[i] = i < ops->nindex ? nused : 0;
 		st->tombs[i] = 0;
 	}
-	return 0;
+	st->dir_unsynced = dir_failed;
+	return dir_failed ? -1 : 0;
 
 fail:
 	if (tmp) {
@@ -876,6 +908,13 @@ int store_reserve(struct store *st, unsigned inserts)
 	char err[RT_ERRLEN + 256];
 	bool full = st->nused >= st->m.capacity, crowded = false;
 
+	/* Nothing changes on a file whose name is not durable yet. */
+	if (retry_renamed(st, err, sizeof(err)) < 0) {
+		log_err("%s %s: %s; changes are refused until it succeeds", st->ops->what, st->path,
+		        err);
+		return RT_E_INTERNAL;
+	}
+
 	if (full && st->npending) {
 		/* Slots held only until their replacements are durable. */
 		if (store_sync(st, NULL, err, sizeof(err)) < 0) {
@@ -904,6 +943,12 @@ int store_reserve(struct store *st, unsigned inserts)
 	 * not copied. */
 	if (st->ops->in_place && cap > st->m.capacity ? grow_in_place(st, cap, err, sizeof(err)) < 0 :
 	    rewrite(st, cap, err, sizeof(err)) < 0) {
+		if (st->dir_unsynced) {
+			log_err("%s %s: now %" PRIu32 " slots, but %s: the change is refused, and "
+			        "so is every change until the directory can be synced", st->ops->what,
+			        st->path, st->m.capacity, err);
+			return RT_E_INTERNAL;
+		}
 		log_err("%s; the table stays at %" PRIu32 " entries", err, st->m.capacity);
 		return RT_E_FULL;
 	}
@@ -1072,13 +1117,21 @@ bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t 
 
 bool store_dirty(const struct store *st)
 {
-	return st->dirty_hi != 0 || st->npending != 0 || st->stage_n != 0;
+	return st->dirty_hi != 0 || st->npending != 0 || st->stage_n != 0 || st->dir_unsynced;
 }
 
 int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 {
 	uint64_t spent = 0;
 
+	if (retry_renamed(st, err, errlen) < 0) {
+		char why[RT_ERRLEN + 256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s %s: %s; changes may not be durable", st->ops->what,
+		         st->path, why);
+		return -1;
+	}
 	if (store_flush(st, err, errlen) < 0)
 		return -1;
 	if (st->dirty_hi) {

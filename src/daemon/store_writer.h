@@ -42,6 +42,10 @@ struct store {
 	 * because each call costs a device flush; the kernel skips the clean
 	 * pages inside the range. */
 	size_t dirty_lo, dirty_hi;
+	/* A rewrite renamed its new file over the path but could not sync the
+	 * directory: the store is the new file, its name is not durable.
+	 * Every sync retries first and fails while the directory does. */
+	bool dir_unsynced;
 };
 
 /* Open or create (mode 0644) and recover; see arp_store_open(). */
