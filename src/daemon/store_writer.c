@@ -288,6 +288,37 @@ static int sync_dir(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* Allocate [off, off + len) of fd (extending it), so that writing those
+ * bytes later -- through the mapping or with pwrite -- never fails for
+ * space: a full disk then refuses the growth, instead of failing an msync
+ * (or faulting a write into a hole with SIGBUS) after changes were made.
+ * A file system that cannot reserve (EOPNOTSUPP) gets a sparse extension,
+ * noted once.  0, or an errno. */
+static int reserve_space(int fd, off_t off, off_t len)
+{
+	static bool noted;
+	struct stat sb;
+
+	if (len == 0 || fallocate(fd, 0, off, len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return errno;
+	if (!noted)
+		log_notice("the state directory's file system cannot reserve space (fallocate): "
+		           "a full disk may stop rtmd instead of refusing changes");
+	noted = true;
+	if (fstat(fd, &sb) < 0)
+		return errno;
+	if (sb.st_size < off + len && ftruncate(fd, off + len) < 0)
+		return errno;
+	return 0;
+}
+
+static bool no_space(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
 /* The directory sync that makes a rename durable (fault injection may
  * fail it, for the test of what a failure does). */
 static int sync_renamed(const char *path, char *err, size_t errlen)
@@ -382,14 +413,21 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	}
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s %s: create: %s; check the state directory", ops->what,
-		         tmp, strerror(errno));
+		st->fail_errno = errno;
+		snprintf(err, errlen, "%s %s: create: %s; check the state directory%s", ops->what,
+		         tmp, strerror(errno), no_space(errno) ? " and its free space" : "");
 		goto fail;
 	}
 	/* Readers are other users: do not let the daemon's umask hide it. */
-	if (fchmod(fd, 0644) < 0 || ftruncate(fd, (off_t)nm.len) < 0) {
-		snprintf(err, errlen, "%s %s: size to %zu bytes: %s", ops->what, tmp, nm.len,
-		         strerror(errno));
+	if (fchmod(fd, 0644) < 0) {
+		st->fail_errno = errno;
+		snprintf(err, errlen, "%s %s: chmod: %s", ops->what, tmp, strerror(errno));
+		goto fail;
+	}
+	if ((st->fail_errno = reserve_space(fd, 0, (off_t)nm.len)) != 0) {
+		snprintf(err, errlen, "%s %s: cannot allocate %zu bytes: %s%s", ops->what, tmp,
+		         nm.len, strerror(st->fail_errno),
+		         no_space(st->fail_errno) ? " (free some space in the state directory)" : "");
 		goto fail;
 	}
 	nm.base = mmap(NULL, nm.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -423,11 +461,13 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 		}
 	}
 	if (fsync(nm.fd) < 0) {
+		st->fail_errno = errno;
 		snprintf(err, errlen, "%s %s: fsync: %s", ops->what, tmp, strerror(errno));
 		goto fail;
 	}
 	fault_point(POINT_REWRITE_SYNCED);
 	if (rename(tmp, st->path) < 0) {
+		st->fail_errno = errno;
 		snprintf(err, errlen, "%s: rename %s to %s: %s", ops->what, tmp, st->path,
 		         strerror(errno));
 		goto fail;
@@ -517,9 +557,15 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 		         st->m.len, strerror(errno));
 		return -1;
 	}
-	if (ftruncate(st->m.fd, (off_t)nm.len) < 0 || fdatasync(st->m.fd) < 0) {
-		snprintf(err, errlen, "%s %s: extend to %zu bytes: %s; check the free space",
-		         ops->what, st->path, nm.len, strerror(errno));
+	st->fail_errno = reserve_space(st->m.fd, (off_t)st->m.len, (off_t)(nm.len - st->m.len));
+	if (!st->fail_errno && fdatasync(st->m.fd) < 0)
+		st->fail_errno = errno;
+	if (st->fail_errno) {
+		/* What was allocated beyond the capacity is a tail the next
+		 * growth cuts, as after a crash. */
+		snprintf(err, errlen, "%s %s: extend to %zu bytes: %s%s", ops->what, st->path, nm.len,
+		         strerror(st->fail_errno),
+		         no_space(st->fail_errno) ? " (free some space in the state directory)" : "");
 		return -1;
 	}
 	fault_point(POINT_GROW_EXTENDED);
@@ -836,6 +882,15 @@ int store_open(struct store *st, const struct store_ops *ops, const char *path,
 		goto fail;
 	}
 	fault_point(POINT_OPENED);
+	/* Files of this rtmd are allocated whole; an older one may be sparse,
+	 * and a write into a hole on a full disk would fault (SIGBUS). */
+	int e = reserve_space(st->m.fd, 0, (off_t)st->m.len);
+	if (e) {
+		snprintf(err, errlen, "%s %s: cannot allocate its %zu bytes: %s%s", ops->what, path,
+		         st->m.len, strerror(e),
+		         no_space(e) ? "; free some space in the state directory and start again" : "");
+		goto fail;
+	}
 	/* Recovery reads the page cache, where a killed rtmd may have left
 	 * writes that never reached the disk; it decides on them (a torn slot
 	 * or a duplicate's loser is freed) and rtmd then serves them.  Make
@@ -941,6 +996,7 @@ int store_reserve(struct store *st, unsigned inserts)
 	/* No msync of the old file first: the new one is written whole and
 	 * fsynced before it replaces the old, and deferred frees are simply
 	 * not copied. */
+	st->fail_errno = 0;
 	if (st->ops->in_place && cap > st->m.capacity ? grow_in_place(st, cap, err, sizeof(err)) < 0 :
 	    rewrite(st, cap, err, sizeof(err)) < 0) {
 		if (st->dir_unsynced) {
@@ -949,9 +1005,24 @@ int store_reserve(struct store *st, unsigned inserts)
 			        st->path, st->m.capacity, err);
 			return RT_E_INTERNAL;
 		}
+		if (no_space(st->fail_errno)) {
+			/* Once per spell of a full disk: clients retrying must not
+			 * fill the journal. */
+			if (!st->nospace)
+				log_err("%s; the table stays at %" PRIu32 " entries, and changes that "
+				        "need more are refused (\"disk full\") until there is space",
+				        err, st->m.capacity);
+			else
+				log_debug("%s", err);
+			st->nospace = true;
+			return RT_E_NOSPACE;
+		}
 		log_err("%s; the table stays at %" PRIu32 " entries", err, st->m.capacity);
 		return RT_E_FULL;
 	}
+	if (st->nospace)
+		log_notice("%s %s: there is space again", st->ops->what, st->path);
+	st->nospace = false;
 	log_info("%s %s: now %" PRIu32 " slots (generation %" PRIu64 ")", st->ops->what,
 	         st->path, st->m.capacity, st->m.generation);
 	return 0;
