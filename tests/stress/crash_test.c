@@ -5,7 +5,11 @@
  * A writer process sends one change at a time and reports each
  * acknowledgement through a pipe; the parent kills rtmd after a random
  * delay.  The one change in flight at the kill may or may not have been
- * applied; everything acknowledged must have been.
+ * applied; everything acknowledged must have been.  Before most restarts
+ * rtmd is also killed during its own start-up -- the recovery of what the
+ * last kill left -- up to three times in a row, at random moments within
+ * the time a start takes (stores of 65,536 slots, so recovery is most of
+ * it).
  *
  * Usage: crash_test [ROUNDS]   (top_builddir in the environment)
  * Exit: 0 pass, 1 fail, 99 hard error.
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,12 +242,42 @@ static int verify(uint32_t next, long inflight, size_t *lost)
 	return rc;
 }
 
+static long usec_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec * 1000000L + tv.tv_usec;
+}
+
+/* Start rtmd, killing it n times first while it starts up (recovers),
+ * each at a random moment within *start_us, the time a whole start took
+ * last; then a start that runs, and *start_us measured again. */
+static pid_t restart(int n, long *start_us, size_t *kills)
+{
+	long t0;
+	pid_t pid;
+
+	for (int i = 0; i < n; i++) {
+		pid = testenv_spawn_rtmd(&env);
+		usleep((useconds_t)(rand() % (*start_us > 1 ? *start_us : 1)));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		(*kills)++;
+	}
+	t0 = usec_now();
+	pid = testenv_start_rtmd(&env);
+	*start_us = usec_now() - t0;
+	return pid;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 200;
 	uint32_t next = 0;
-	long inflight = -1;
-	size_t lost = 0, acked = 0, failures = 0;
+	long inflight = -1, start_us = 20000;
+	size_t lost = 0, acked = 0, failures = 0, recovery_kills = 0;
+	long start_sum = 0;
 
 	testenv_init(&env, "crash");
 	route_present = calloc(MAX_OPS, 1);
@@ -261,8 +296,12 @@ int main(int argc, char **argv)
 		/* Both sync policies promise the same after a kill -9: with
 		 * "interval" an ack comes before the msync, not before the
 		 * change is in the file. */
-		testenv_config(&env, r % 2 ? "sync = \"interval\";\n" : "sync = \"always\";\n");
-		rtmd = testenv_start_rtmd(&env);
+		testenv_config(&env, r % 2 ? "sync = \"interval\";\nroute-capacity = 65536;\n"
+		                             "arp-capacity = 65536;\n"
+		                           : "sync = \"always\";\nroute-capacity = 65536;\n"
+		                             "arp-capacity = 65536;\n");
+		rtmd = restart(r ? rand() % 4 : 0, &start_us, &recovery_kills);
+		start_sum += start_us;
 
 		if (verify(next, inflight, &lost) != 0) {
 			fprintf(stderr, "round %d: verification failed (log: %s)\n", r, env.log);
@@ -302,8 +341,10 @@ int main(int argc, char **argv)
 		kill(rtmd, SIGTERM);
 		waitpid(rtmd, NULL, 0);
 	}
-	printf("crash test: %d kill -9 rounds, %zu acknowledged changes, %zu lost, %s\n",
-	       rounds, acked, lost, failures ? "FAILED" : "no torn or unknown entries");
+	printf("crash test: %d kill -9 rounds and %zu kills during start-up and recovery (a start "
+	       "took %ld ms on average), %zu acknowledged changes, %zu lost, %s\n", rounds,
+	       recovery_kills, rounds ? start_sum / rounds / 1000 : 0, acked, lost,
+	       failures ? "FAILED" : "no torn or unknown entries");
 	if (!failures)
 		testenv_cleanup(&env);
 	else
