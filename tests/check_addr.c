@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "rtnames.h"
 
 static const char *const prefixes_ok[] = {
 	"10.0.0.0/24", "10.0.0.0/8", "0.0.0.0/0", "192.0.2.7/32", "192.0.2.128/25",
@@ -31,10 +32,13 @@ START_TEST(test_prefix_parse_ok)
 
 		ck_assert_msg(rt_prefix_parse(prefixes_ok[i], &p, err) == 0, "%s: %s", prefixes_ok[i], err);
 		ck_assert_int_eq(rt_prefix_check(&p, err), 0);
-		/* printing and parsing again gives the same prefix */
+		/* printing and parsing again gives the same prefix (but ::/0,
+		 * which prints "default", as ip(8): a route takes its family
+		 * from the gateway) */
 		rt_prefix_str(&p, buf);
 		ck_assert_msg(rt_prefix_parse(buf, &q, err) == 0, "%s -> %s: %s", prefixes_ok[i], buf, err);
-		ck_assert_msg(memcmp(&p, &q, sizeof p) == 0, "%s -> %s differs", prefixes_ok[i], buf);
+		if (p.len || p.addr.family == AF_INET)
+			ck_assert_msg(memcmp(&p, &q, sizeof p) == 0, "%s -> %s differs", prefixes_ok[i], buf);
 		/* a non-zero length prints as written here, except that host
 		 * prefixes print as a bare address, as ip(8) prints them */
 		if (p.len && p.len < 8 * rt_addr_bytes(p.addr.family))
@@ -82,7 +86,7 @@ START_TEST(test_prefix_defaults_and_hosts)
 	ck_assert_uint_eq(p.len, 0);
 	ck_assert_int_eq(rt_prefix_parse("::/0", &q, err), 0);
 	ck_assert_int_eq(memcmp(&p, &q, sizeof p), 0);
-	ck_assert_str_eq(rt_prefix_str(&p, buf), "default6");
+	ck_assert_str_eq(rt_prefix_str(&p, buf), "default");
 
 	/* a bare address is a host prefix */
 	ck_assert_int_eq(rt_prefix_parse("192.0.2.7", &p, err), 0);
@@ -318,12 +322,14 @@ static struct rt_route route(const char *dst, const char *gw, const char *dev, u
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof r);
+	rt_route_init(&r);
 	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s", err);
 	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.gw, err) == 0, "%s", err);
+		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s", err);
 	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, r.dev, err) == 0, "%s", err);
+		ck_assert_msg(rt_ifname_parse(dev, r.nh[0].dev, err) == 0, "%s", err);
+	r.nh_count = gw || dev;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	r.origin = origin;
 	return r;
@@ -337,61 +343,151 @@ START_TEST(test_route_format)
 
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
 	n = rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100");
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 100");
 	ck_assert_int_eq(n, (int)strlen(buf));
 
 	r = route("10.0.0.0/24", "192.0.2.1", NULL, 0, RT_ORIGIN_RTCTL);
 	rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 metric 0");
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 proto rtctl");
 
+	/* ip(8)'s default scope for a device route */
 	r = route("10.0.0.0/24", NULL, "eth0", 0, RT_ORIGIN_RTCTL);
+	rt_route_normalise(&r, true);
 	rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "10.0.0.0/24 dev eth0 metric 0");
+	ck_assert_str_eq(buf, "10.0.0.0/24 dev eth0 proto rtctl scope link");
 
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
 	rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100 proto config");
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 100");
 
 	r = route("2001:db8::/32", "fe80::1", "eth1", 4294967295u, RT_ORIGIN_RTCTL);
 	rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "2001:db8::/32 via fe80::1 dev eth1 metric 4294967295");
+	ck_assert_str_eq(buf, "2001:db8::/32 via fe80::1 dev eth1 proto rtctl metric 4294967295 pref medium");
 
 	r = route("default", "192.0.2.254", NULL, 0, RT_ORIGIN_CONFIG);
 	rt_route_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "default via 192.0.2.254 metric 0 proto config");
+	ck_assert_str_eq(buf, "default via 192.0.2.254 proto config");
+
+	/* as ip route show prints the kernel's: proto boot left out, tos
+	 * after dst, the source, flags after the metric */
+	r = route("172.20.0.0/16", "10.0.0.2", "va", 7, RT_ORIGIN_KERNEL);
+	r.protocol = RTPROT_BOOT;
+	r.tos = 0x10;
+	r.nh[0].flags = RT_NHF_ONLINK | RT_NHF_LINKDOWN;
+	ck_assert_int_eq(rt_addr_parse("10.0.0.1", &r.src, NULL), 0);
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "172.20.0.0/16 tos 0x10 via 10.0.0.2 dev va src 10.0.0.1 metric 7 onlink linkdown");
+	r = route("10.0.0.0/24", NULL, "va", 0, RT_ORIGIN_KERNEL);
+	r.protocol = RTPROT_KERNEL;
+	r.scope = RT_SCOPE_LINK;
+	ck_assert_int_eq(rt_addr_parse("10.0.0.1", &r.src, NULL), 0);
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "10.0.0.0/24 dev va proto kernel scope link src 10.0.0.1");
+	r.protocol = 250;
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "10.0.0.0/24 dev va proto 250 scope link src 10.0.0.1");
+	/* an IPv4 route via an IPv6 gateway (RTA_VIA) */
+	r = route("10.99.0.0/16", NULL, "va", 0, RT_ORIGIN_KERNEL);
+	r.protocol = RTPROT_BOOT;
+	ck_assert_int_eq(rt_addr_parse("fe80::1", &r.nh[0].gw, NULL), 0);
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "10.99.0.0/16 via inet6 fe80::1 dev va");
+
+	/* types: the word first; an IPv6 one on lo, as the kernel says */
+	r = route("203.0.113.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
+	r.type = RTN_BLACKHOLE;
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "blackhole 203.0.113.0/24 proto rtctl");
+	r = route("2001:db8:3::/48", NULL, NULL, 1024, RT_ORIGIN_KERNEL);
+	r.type = RTN_UNREACHABLE;
+	r.protocol = RTPROT_BOOT;
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "unreachable 2001:db8:3::/48 dev lo metric 1024 pref medium");
+
+	/* multipath: each next hop with its weight and flags, on one line */
+	r = route("172.16.0.0/16", "10.0.0.2", "va", 0, RT_ORIGIN_KERNEL);
+	r.protocol = 196;
+	r.nh_count = 2;
+	r.nh[1] = r.nh[0];
+	r.nh[1].gw.bytes[2] = 1;
+	strcpy(r.nh[1].dev, "vb");
+	r.nh[1].weight = 3;
+	r.nh[1].flags = RT_NHF_ONLINK;
+	rt_names_load("", "");          /* ip's built-in names only: 196 has none */
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "172.16.0.0/16 proto 196 nexthop via 10.0.0.2 dev va weight 1 "
+	                 "nexthop via 10.0.1.2 dev vb weight 3 onlink");
+	r.dst.addr.family = AF_INET6;
+	memset(r.dst.addr.bytes, 0, 16);
+	r.dst.addr.bytes[0] = 0x20;
+	r.dst.addr.bytes[1] = 0x01;
+	r.dst.len = 16;
+	r.metric = 1024;
+	r.pref = RT_PREF_HIGH;
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(rt_addr_parse(i ? "fe80::2" : "fe80::1", &r.nh[i].gw, NULL), 0);
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "2001::/16 proto 196 metric 1024 pref high nexthop via fe80::1 dev va "
+	                 "weight 1 nexthop via fe80::2 dev vb weight 3 onlink");
+
+	/* pending: a word after the flags */
+	r = route("10.5.0.0/16", "192.0.2.1", "eth9", 0, RT_ORIGIN_RTCTL);
+	r.flags = RT_RF_PENDING;
+	snprintf(r.reason, sizeof r.reason, "No such device");
+	rt_route_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "10.5.0.0/16 via 192.0.2.1 dev eth9 proto rtctl pending");
 
 	/* what is printed parses back to the same destination */
 	struct rt_prefix p;
 	char pre[RT_PREFIXSTRLEN], err[RT_ERRLEN];
-	r = route("default6", NULL, "eth0", 1, 0);
-	ck_assert_int_eq(rt_prefix_parse(rt_prefix_str(&r.dst, pre), &p, err), 0);
-	ck_assert_int_eq(memcmp(&p, &r.dst, sizeof p), 0);
 	r = route("192.0.2.7", NULL, "eth0", 1, 0);
 	ck_assert_int_eq(rt_prefix_parse(rt_prefix_str(&r.dst, pre), &p, err), 0);
 	ck_assert_int_eq(memcmp(&p, &r.dst, sizeof p), 0);
 
 	/* snprintf-like truncation */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
+	const char *full = "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 100";
 	char small[16];
 	memset(small, 'z', sizeof small);
 	n = rt_route_format(&r, small, sizeof small);
-	ck_assert_int_eq(n, (int)strlen("10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100 proto config"));
+	ck_assert_int_eq(n, (int)strlen(full));
 	ck_assert_str_eq(small, "10.0.0.0/24 via");
 	n = rt_route_format(&r, NULL, 0);
-	ck_assert_int_eq(n, (int)strlen("10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100 proto config"));
+	ck_assert_int_eq(n, (int)strlen(full));
 
-	/* the longest route fits in RT_ROUTESTRLEN */
+	/* the longest one-hop route fits in RT_ROUTESTRLEN, any in RT_ROUTESTRMAX */
 	r = route("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120",
 	          "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "123456789012345", 4294967295u,
 	          RT_ORIGIN_CONFIG);
+	r.scope = 199;
+	r.nh[0].flags = RT_NHF_KNOWN;
+	r.flags = RT_RF_PENDING;
+	ck_assert_int_eq(rt_addr_parse("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &r.src, NULL), 0);
 	n = rt_route_format(&r, buf, sizeof buf);
 	ck_assert_int_lt(n, RT_ROUTESTRLEN);
 	ck_assert_int_eq(n, (int)strlen(buf));
+	r.nh_count = RT_NH_MAX;
+	for (int i = 1; i < RT_NH_MAX; i++)
+		r.nh[i] = r.nh[0];
+	static char big[RT_ROUTESTRMAX];
+	n = rt_route_format(&r, big, sizeof big);
+	ck_assert_int_lt(n, RT_ROUTESTRMAX);
+	ck_assert_int_eq(n, (int)strlen(big));
 
-	/* deletion key */
+	/* the key */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
 	rt_route_key_format(&r, buf, sizeof buf);
-	ck_assert_str_eq(buf, "10.0.0.0/24 metric 100");
+	ck_assert_str_eq(buf, "10.0.0.0/24 proto config metric 100");
+	r = route("fe80::/64", NULL, "eth1", 256, RT_ORIGIN_KERNEL);
+	r.protocol = RTPROT_KERNEL;
+	r.disc = rt_disc_make(RT_DISC_KERNEL, 0, 3);
+	rt_route_key_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "fe80::/64 dev eth1 proto kernel metric 256");
+	r = route("10.0.0.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
+	r.type = RTN_PROHIBIT;
+	rt_route_key_format(&r, buf, sizeof buf);
+	ck_assert_str_eq(buf, "10.0.0.0/24 proto rtctl");
+	rt_names_load(NULL, NULL);
 }
 END_TEST
 
@@ -404,22 +500,39 @@ START_TEST(test_neigh_format)
 	ck_assert_int_eq(rt_addr_parse("192.0.2.7", &n.ip, err), 0);
 	ck_assert_int_eq(rt_mac_parse("02:00:00:00:00:07", n.lladdr, err), 0);
 	ck_assert_int_eq(rt_ifname_parse("eth0", n.dev, err), 0);
+	rt_neigh_normalise(&n);
 	rt_neigh_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07");
+	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl");
 	ck_assert_int_eq(rt_neigh_check(&n, err), 0);
 	n.origin = RT_ORIGIN_CONFIG;
 	rt_neigh_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 proto config");
+	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto config");
 	ck_assert_int_eq(rt_addr_parse("2001:db8::7", &n.ip, err), 0);
-	n.origin = RT_ORIGIN_RTCTL;
+	n.origin = RT_ORIGIN_KERNEL;
+	n.state = NUD_REACHABLE;
+	n.flags = NTF_ROUTER;
 	rt_neigh_format(&n, buf, sizeof buf);
-	ck_assert_str_eq(buf, "2001:db8::7 dev eth0 lladdr 02:00:00:00:00:07");
+	ck_assert_str_eq(buf, "2001:db8::7 dev eth0 lladdr 02:00:00:00:00:07 router REACHABLE");
+	n.flags = 0;
+	n.state = NUD_STALE;
+	n.protocol = RTPROT_STATIC;
+	rt_neigh_format(&n, buf, sizeof buf);
+	ck_assert_str_eq(buf, "2001:db8::7 dev eth0 lladdr 02:00:00:00:00:07 STALE proto static");
 
 	/* validation */
 	ck_assert_int_eq(rt_neigh_check(&n, err), 0);
-	n.origin = 2;
+	n.origin = 9;
 	ck_assert_int_eq(rt_neigh_check(&n, err), -1);
-	n.origin = 0;
+	n.origin = RT_ORIGIN_RTCTL;
+	ck_assert_int_eq(rt_neigh_check(&n, err), -1);   /* owned and stale */
+	n.state = NUD_PERMANENT;
+	n.flags = NTF_ROUTER;
+	ck_assert_int_eq(rt_neigh_check(&n, err), -1);   /* owned with a kernel flag */
+	n.flags = 0;
+	n.state = 0x100;
+	ck_assert_int_eq(rt_neigh_check(&n, err), -1);
+	n.state = NUD_PERMANENT;
+	ck_assert_int_eq(rt_neigh_check(&n, err), 0);
 	n.dev[0] = 0;
 	ck_assert_int_eq(rt_neigh_check(&n, err), -1);   /* dev required */
 	ck_assert_int_eq(rt_ifname_parse("eth0", n.dev, err), 0);
@@ -447,24 +560,165 @@ START_TEST(test_route_check)
 	err[0] = 0;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* needs via or dev */
 	ck_assert(err[0]);
-	r = route("10.0.0.0/24", "2001:db8::1", NULL, 100, 0);
+	r = route("2001:db8::/32", "192.0.2.1", NULL, 100, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* family mismatch */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 2);
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 9);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* origin */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	r.dst.addr.bytes[3] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* host bits */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	r.gw.bytes[12] = 1;
+	r.nh[0].gw.bytes[12] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* gateway tail */
 	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	memset(r.dev, 'x', sizeof r.dev);
+	memset(r.nh[0].dev, 'x', sizeof r.nh[0].dev);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* unterminated dev */
 	r = route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
-	r.dev[3] = 'x';                                   /* "" with junk after */
+	r.nh[0].dev[3] = 'x';                                   /* "" with junk after */
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
+
+	/* the kernel's rules for what rtmd may install */
+	static const struct { const char *gw, *dev, *why; } bad[] = {
+		{ "0.0.0.0", NULL, "no dev" }, { "224.0.0.1", "eth0", "multicast" },
+		{ "255.255.255.255", "eth0", "broadcast" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = route("10.0.0.0/24", bad[i].gw, bad[i].dev, 0, 0);
+		ck_assert_msg(rt_route_check(&r, err) == -1, "%s accepted", bad[i].gw);
+		ck_assert_msg(strstr(err, bad[i].why), "%s: %s", bad[i].gw, err);
+	}
+	static const struct { const char *gw, *dev, *why; } bad6[] = {
+		{ "ff02::1", "eth0", "multicast" }, { "::ffff:192.0.2.1", "eth0", "IPv4-mapped" },
+		{ "::", "eth0", "unspecified" }, { "fe80::1", NULL, "link-local" },
+	};
+	for (size_t i = 0; i < sizeof bad6 / sizeof bad6[0]; i++) {
+		r = route("2001:db8::/32", bad6[i].gw, bad6[i].dev, 0, 0);
+		ck_assert_msg(rt_route_check(&r, err) == -1, "%s accepted", bad6[i].gw);
+		ck_assert_msg(strstr(err, bad6[i].why), "%s: %s", bad6[i].gw, err);
+	}
+	/* 0.0.0.0 with a dev is a device route, as the kernel reads it */
+	r = route("10.0.0.0/24", "0.0.0.0", "eth0", 0, 0);
+	rt_route_normalise(&r, true);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	ck_assert_uint_eq(r.nh[0].gw.family, 0);
+	ck_assert_uint_eq(r.scope, RT_SCOPE_LINK);
+	/* imported routes are the kernel's: a multicast gateway is its business */
+	r = route("10.0.0.0/24", "224.0.0.1", "eth0", 0, RT_ORIGIN_KERNEL);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	/* IPv4 via IPv6 (RTA_VIA), not IPv6 via IPv4 */
+	r = route("10.0.0.0/24", "fe80::1", "eth0", 0, 0);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	/* types */
+	r = route("10.0.0.0/24", NULL, NULL, 0, 0);
+	r.type = RTN_BLACKHOLE;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	r = route("10.0.0.0/24", "192.0.2.1", NULL, 0, 0);
+	r.type = RTN_PROHIBIT;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* no next hop for prohibit */
+	r = route("10.0.0.0/24", NULL, "eth0", 0, 0);
+	r.type = RTN_LOCAL;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* not a type rtmd owns */
+	r.origin = RT_ORIGIN_KERNEL;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	r.type = 0;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	/* scope host has no gateway */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r.scope = RT_SCOPE_HOST;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	/* multipath: weights, duplicates, flags */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r.nh_count = 2;
+	r.nh[1] = r.nh[0];
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "given twice"));
+	r.nh[1].gw.bytes[3] = 2;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	r.nh[1].weight = 257;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	r.nh[1].weight = 256;
+	r.nh[1].flags = RT_NHF_DEAD;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* the kernel's to set */
+	r.nh[1].flags = RT_NHF_ONLINK;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	r.nh[1].dev[0] = 0;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* onlink needs a dev */
+	/* owned routes have no tos, disc or pref */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r.tos = 0x10;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	r.tos = 0;
+	r.disc = 1;
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	/* a source of the route's family */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	ck_assert_int_eq(rt_addr_parse("2001:db8::1", &r.src, NULL), 0);
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	/* the pending reason only with the flag */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	snprintf(r.reason, sizeof r.reason, "x");
+	ck_assert_int_eq(rt_route_check(&r, err), -1);
+	r.flags = RT_RF_PENDING;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
 }
 END_TEST
+
+/* ip(8)'s defaults, and the helpers that never copy a whole route. */
+START_TEST(test_route_helpers)
+{
+	static struct rt_route r, c;
+	struct rt_route *d;
+
+	r = route("2001:db8::/32", "fe80::1", "eth0", 0, 0);
+	r.nh[0].weight = 0;
+	rt_route_normalise(&r, true);
+	ck_assert_uint_eq(r.metric, 1024);
+	ck_assert_uint_eq(r.nh[0].weight, 1);
+	ck_assert_uint_eq(r.scope, RT_SCOPE_UNIVERSE);      /* it has a gateway */
+	r = route("10.0.0.0/24", NULL, "eth0", 0, 0);
+	r.scope = RT_SCOPE_HOST;
+	rt_route_normalise(&r, false);                      /* a scope the text named */
+	ck_assert_uint_eq(r.scope, RT_SCOPE_HOST);
+	rt_route_normalise(&r, true);
+	ck_assert_uint_eq(r.scope, RT_SCOPE_LINK);
+	/* IPv6 has no scope: the kernel says universe whatever was asked */
+	r = route("2001:db8::/32", NULL, "eth0", 0, 0);
+	r.scope = RT_SCOPE_LINK;
+	rt_route_normalise(&r, false);
+	ck_assert_uint_eq(r.scope, RT_SCOPE_UNIVERSE);
+	/* a single next hop's weight is 1; multipath weights stay */
+	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r.nh[0].weight = 5;
+	rt_route_normalise(&r, true);
+	ck_assert_uint_eq(r.nh[0].weight, 1);
+	r.nh_count = 2;
+	r.nh[1] = r.nh[0];
+	r.nh[1].weight = 5;
+	r.nh[1].gw.bytes[3] = 9;
+	rt_route_normalise(&r, true);
+	ck_assert_uint_eq(r.nh[1].weight, 5);
+	ck_assert_uint_eq(r.scope, RT_SCOPE_UNIVERSE);
+	/* copy, dup, equal: order matters, the pending state does not */
+	rt_route_copy(&c, &r);
+	ck_assert(rt_route_equal(&c, &r));
+	c.flags = RT_RF_PENDING;
+	snprintf(c.reason, sizeof c.reason, "why");
+	ck_assert(rt_route_equal(&c, &r));
+	c.nh[0] = r.nh[1];
+	c.nh[1] = r.nh[0];
+	ck_assert(!rt_route_equal(&c, &r));
+	d = rt_route_dup(&r);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(rt_route_equal(d, &r));
+	free(d);
+	r.nh_count = 0;
+	r.type = RTN_BLACKHOLE;
+	d = rt_route_dup(&r);
+	ck_assert(rt_route_equal(d, &r));
+	free(d);
+}
+END_TEST
+
 
 static Suite *addr_suite(void)
 {
@@ -483,6 +737,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, test_route_format);
 	tcase_add_test(tc, test_neigh_format);
 	tcase_add_test(tc, test_route_check);
+	tcase_add_test(tc, test_route_helpers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -175,7 +175,7 @@ START_TEST(test_every_setting)
 	           "writer-group = \"netadmin\";\n"
 	           "max-clients = 77;\n"
 	           "max-subscriber-queue = 1000;\n"
-	           "max-message-size = 8192;\n"
+	           "max-message-size = 32768;\n"
 	           "idle-timeout = 600;\n"
 	           "log-level = \"debug\";\n"
 	           "route-capacity = 100000;\n"
@@ -193,7 +193,7 @@ START_TEST(test_every_setting)
 	ck_assert_str_eq(c.writer_group, "netadmin");
 	ck_assert_uint_eq(c.max_clients, 77);
 	ck_assert_uint_eq(c.max_subscriber_queue, 1000);
-	ck_assert_uint_eq(c.max_message_size, 8192);
+	ck_assert_uint_eq(c.max_message_size, 32768);
 	ck_assert_uint_eq(c.max_reply_memory, 64);
 	ck_assert_uint_eq(c.idle_timeout, 600);
 	ck_assert_int_eq(c.log_level, LOG_DEBUG);
@@ -229,12 +229,12 @@ START_TEST(test_bounds)
 {
 	struct rtmd_config c;
 
-	write_conf("sync-interval-ms = 1;\nmax-clients = 1;\nmax-message-size = 1024;\n"
+	write_conf("sync-interval-ms = 1;\nmax-clients = 1;\nmax-message-size = 16384;\n"
 	           "idle-timeout = 0;\nmax-subscriber-queue = 16;\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.sync_interval_ms, 1);
 	ck_assert_uint_eq(c.max_clients, 1);
-	ck_assert_uint_eq(c.max_message_size, 1024);
+	ck_assert_uint_eq(c.max_message_size, 16384);
 	write_conf("sync-interval-ms = 60000;\nmax-message-size = 1048576;\n"
 	           "idle-timeout = 2147483;\nroute-capacity = 16777216L;\n");
 	load_ok(&c);
@@ -260,20 +260,20 @@ START_TEST(test_routes)
 	           ");\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, 6);
-	rt_route_format(&c.routes[0], buf, sizeof(buf));
-	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5 proto config");
+	rt_route_format(c.routes[0], buf, sizeof(buf));
+	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 5");
 	for (size_t i = 0; i < c.n_routes; i++)
-		ck_assert_uint_eq(c.routes[i].origin, RT_ORIGIN_CONFIG);
-	ck_assert_uint_eq(c.routes[1].dst.len, 0);
-	ck_assert_uint_eq(c.routes[1].dst.addr.family, AF_INET);
-	ck_assert_uint_eq(c.routes[1].gw.family, AF_INET);
-	ck_assert_str_eq(c.routes[1].dev, "");
-	ck_assert_uint_eq(c.routes[1].metric, 0);
-	ck_assert_uint_eq(c.routes[2].dst.addr.family, AF_INET6);
-	ck_assert_uint_eq(c.routes[2].gw.family, 0);
-	ck_assert_uint_eq(c.routes[3].metric, 4294967295u);
-	ck_assert_uint_eq(c.routes[4].metric, 4294967294u);
-	ck_assert_uint_eq(c.routes[5].metric, 7);
+		ck_assert_uint_eq(c.routes[i]->origin, RT_ORIGIN_CONFIG);
+	ck_assert_uint_eq(c.routes[1]->dst.len, 0);
+	ck_assert_uint_eq(c.routes[1]->dst.addr.family, AF_INET);
+	ck_assert_uint_eq(c.routes[1]->nh[0].gw.family, AF_INET);
+	ck_assert_str_eq(c.routes[1]->nh[0].dev, "");
+	ck_assert_uint_eq(c.routes[1]->metric, 0);
+	ck_assert_uint_eq(c.routes[2]->dst.addr.family, AF_INET6);
+	ck_assert_uint_eq(c.routes[2]->nh[0].gw.family, 0);
+	ck_assert_uint_eq(c.routes[3]->metric, 4294967295u);
+	ck_assert_uint_eq(c.routes[4]->metric, 4294967294u);
+	ck_assert_uint_eq(c.routes[5]->metric, 7);
 	config_free(&c);
 	ck_assert_ptr_null(c.routes);
 	ck_assert_uint_eq(c.n_routes, 0);
@@ -293,12 +293,12 @@ START_TEST(test_routes_one_line)
 	           " ); # metric = 9\n");
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, 5);
-	ck_assert_uint_eq(c.routes[0].metric, 4294967295u);
-	ck_assert_uint_eq(c.routes[1].metric, 3000000000u);
-	ck_assert_uint_eq(c.routes[2].metric, 2);
-	ck_assert_str_eq(c.routes[2].dev, "c#");
-	ck_assert_uint_eq(c.routes[3].metric, 5);
-	ck_assert_uint_eq(c.routes[4].metric, 4000000000u);
+	ck_assert_uint_eq(c.routes[0]->metric, 4294967295u);
+	ck_assert_uint_eq(c.routes[1]->metric, 3000000000u);
+	ck_assert_uint_eq(c.routes[2]->metric, 2);
+	ck_assert_str_eq(c.routes[2]->nh[0].dev, "c#");
+	ck_assert_uint_eq(c.routes[3]->metric, 5);
+	ck_assert_uint_eq(c.routes[4]->metric, 4000000000u);
 	config_free(&c);
 }
 END_TEST
@@ -317,7 +317,7 @@ START_TEST(test_arp)
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_neighs, 3);
 	rt_neigh_format(&c.neighs[0], buf, sizeof(buf));
-	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 proto config");
+	ck_assert_str_eq(buf, "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto config");
 	ck_assert_str_eq(c.neighs[1].dev, "eth1");
 	a = addr("2001:db8::7");
 	ck_assert(rt_addr_equal(&c.neighs[2].ip, &a));
@@ -356,7 +356,7 @@ static const struct bad {
 	{ "max-clients = -1;\n", 1, "max-clients: -1 is out of range" },
 	{ "max-clients = 4294968320;\n", 1, "max-clients: 4294968320 is out of range" },
 	{ "max-clients = 99999999999999999999;\n", 1, "max-clients: integer too large" },
-	{ "max-message-size = 1023;\n", 1, "max-message-size: 1023 is out of range" },
+	{ "max-message-size = 16383;\n", 1, "max-message-size: 16383 is out of range" },
 	{ "max-message-size = 1048577;\n", 1, "out of range" },
 	{ "max-subscriber-queue = 15;\n", 1, "max-subscriber-queue: 15 is out of range" },
 	{ "idle-timeout = 2147484;\n", 1, "idle-timeout: 2147484 is out of range" },
@@ -419,11 +419,11 @@ static const struct bad {
 	  "  { dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; metric = 6; },\n"
 	  "  { dst = \"10.0.1.0/24\"; via = \"192.0.2.1\"; },\n"
 	  "  { dst = \"10.0.0.0/24\"; dev = \"eth9\"; metric = 5; }\n"
-	  ");\n", 5, "duplicate route 10.0.0.0/24 metric 5: already defined at line 2" },
+	  ");\n", 5, "duplicate route 10.0.0.0/24 proto config metric 5: already defined at line 2" },
 	{ "routes = (\n"
 	  "  { dst = \"default\"; via = \"192.0.2.1\"; },\n"
 	  "  { dst = \"0.0.0.0/0\"; via = \"192.0.2.2\"; metric = 0; }\n"
-	  ");\n", 3, "duplicate route default metric 0: already defined at line 2" },
+	  ");\n", 3, "duplicate route default proto config: already defined at line 2" },
 	{ "arp = (\n"
 	  "  { ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
 	  "  { ip = \"192.0.2.8\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
@@ -450,7 +450,7 @@ START_TEST(test_duplicate_order)
 	           "  { dst = \"10.9.0.0/16\"; dev = \"b\"; },\n"
 	           "  { dst = \"10.1.0.0/16\"; dev = \"b\"; },\n"
 	           "  { dst = \"10.9.0.0/16\"; dev = \"c\"; }\n"
-	           ");\n", 4, "duplicate route 10.9.0.0/16 metric 0: already defined at line 2");
+	           ");\n", 4, "duplicate route 10.9.0.0/16 proto config: already defined at line 2");
 }
 END_TEST
 
@@ -487,7 +487,7 @@ START_TEST(test_include)
 	ck_assert_int_eq(chdir(cwd), 0);
 	ck_assert_uint_eq(c.max_clients, 9);
 	ck_assert_uint_eq(c.n_routes, 1);
-	ck_assert_uint_eq(c.routes[0].metric, 4000000000u);
+	ck_assert_uint_eq(c.routes[0]->metric, 4000000000u);
 	config_free(&c);
 
 	/* Errors in an included file name that file. */
@@ -500,7 +500,7 @@ START_TEST(test_include)
 	write_text(inc, "routes = (\n  { dst = \"10.0.0.0/8\"; dev = \"a\"; },\n"
 	                "  { dst = \"10.0.0.0/8\"; dev = \"a\"; }\n);\n");
 	ck_assert_int_eq(config_load(path, false, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:3: duplicate route 10.0.0.0/8 metric 0: "
+	snprintf(want, sizeof(want), "%s:3: duplicate route 10.0.0.0/8 proto config: "
 	         "already defined at line 2 ", inc);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got \"%s\"", err);
 
@@ -508,7 +508,7 @@ START_TEST(test_include)
 	write_text(inc, "{ dst = \"10.0.0.0/8\"; dev = \"b\"; }\n");
 	write_conf("routes = (\n  { dst = \"10.0.0.0/8\"; dev = \"a\"; },\n@include \"routes.conf\"\n);\n");
 	ck_assert_int_eq(config_load(path, false, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:1: duplicate route 10.0.0.0/8 metric 0: "
+	snprintf(want, sizeof(want), "%s:1: duplicate route 10.0.0.0/8 proto config: "
 	         "already defined at %s:2 ", inc, path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got \"%s\"", err);
 }
@@ -533,7 +533,7 @@ START_TEST(test_many_routes)
 	free(text);
 	load_ok(&c);
 	ck_assert_uint_eq(c.n_routes, N);
-	ck_assert_uint_eq(c.routes[N - 1].metric, N - 1);
+	ck_assert_uint_eq(c.routes[N - 1]->metric, N - 1);
 	config_free(&c);
 }
 END_TEST
@@ -574,12 +574,59 @@ START_TEST(test_shipped_file)
 	fclose(f);
 	ck_assert_int_eq(fclose(out), 0);
 	load_ok(&c);
-	ck_assert_uint_eq(c.n_routes, 3);
+	ck_assert_uint_eq(c.n_routes, 5);
 	ck_assert_uint_eq(c.n_neighs, 1);
 	config_free(&c);
 	config_defaults(&d);
 	c.has_socket = c.has_state_dir = false;
 	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+}
+END_TEST
+
+/* FPM: off by default; the address forms; bad addresses, users and grace
+ * times are errors at their line. */
+START_TEST(test_fpm)
+{
+	struct rtmd_config c;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[160];
+
+	config_defaults(&c);
+	ck_assert_str_eq(c.fpm_listen, "");
+	ck_assert_str_eq(c.fpm_peer_user, "frr");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 120);
+	write_conf("fpm-listen = \"127.0.0.1:2620\";\nfpm-peer-user = \"zebra-1\";\n"
+	           "fpm-grace-seconds = 0;\n");
+	load_ok(&c);
+	ck_assert_str_eq(c.fpm_listen, "127.0.0.1:2620");
+	ck_assert_str_eq(c.fpm_peer_user, "zebra-1");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 0);
+	write_conf("fpm-listen = \"[::1]:2621\";\nfpm-grace-seconds = 86400;\n");
+	load_ok(&c);
+	ck_assert_str_eq(c.fpm_listen, "[::1]:2621");
+	ck_assert_uint_eq(c.fpm_grace_seconds, 86400);
+	ck_assert_int_eq(config_parse_listen("[::1]:2621", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 2621);
+	ck_assert_int_eq(config_parse_listen("fe80::1:179", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 179);
+	ck_assert_int_eq(config_parse_listen("0.0.0.0:1", &ss, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(ss.ss_family, AF_INET);
+	load_fails("fpm-listen = \"127.0.0.1\";\n", 1, "expected ADDRESS:PORT");
+	load_fails("\nfpm-listen = \"127.0.0.1:0\";\n", 2, "port must be 1..65535");
+	load_fails("fpm-listen = \"127.0.0.1:65536\";\n", 1, "port must be 1..65535");
+	load_fails("fpm-listen = \"127.0.0.1:-1\";\n", 1, "port must be 1..65535");
+	load_fails("fpm-listen = \"localhost:2620\";\n", 1, "not an IPv4 or IPv6 address");
+	load_fails("fpm-listen = \"[127.0.0.1]:2620\";\n", 1, "not an IPv4 or IPv6 address");
+	load_fails("fpm-listen = \"[::1:2620\";\n", 1, "expected [IPV6]:PORT");
+	load_fails("fpm-listen = \":2620\";\n", 1, "missing or over-long address");
+	load_fails("fpm-listen = 2620;\n", 1, "expected a string");
+	load_fails("fpm-peer-user = \"\";\n", 1, "empty user name");
+	load_fails("fpm-peer-user = \"fr r\";\n", 1, "not a valid user name");
+	load_fails("fpm-grace-seconds = 86401;\n", 1, "fpm-grace-seconds");
+	load_fails("fpm-grace-seconds = -1;\n", 1, "fpm-grace-seconds");
 }
 END_TEST
 
@@ -606,6 +653,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_many_routes);
 	tcase_add_test(tc, test_shipped_file);
+	tcase_add_test(tc, test_fpm);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,11 +16,7 @@
 /* Field by field: struct padding is not part of a route. */
 static bool route_eq(const struct rt_route *a, const struct rt_route *b)
 {
-	return a->dst.addr.family == b->dst.addr.family && a->dst.len == b->dst.len &&
-	       memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16) == 0 &&
-	       a->gw.family == b->gw.family && memcmp(a->gw.bytes, b->gw.bytes, 16) == 0 &&
-	       memcmp(a->dev, b->dev, RT_IFNAMSIZ) == 0 && a->metric == b->metric &&
-	       a->origin == b->origin;
+	return rt_route_equal(a, b) && a->flags == b->flags && strcmp(a->reason, b->reason) == 0;
 }
 
 static struct rt_route mk(const char *dst, const char *gw, const char *dev, uint32_t metric)
@@ -28,12 +24,14 @@ static struct rt_route mk(const char *dst, const char *gw, const char *dev, uint
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof(r));
+	rt_route_init(&r);
 	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s: %s", dst, err);
 	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.gw, err) == 0, "%s: %s", gw, err);
+		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s: %s", gw, err);
 	if (dev)
-		strncpy(r.dev, dev, sizeof(r.dev) - 1);
+		strncpy(r.nh[0].dev, dev, sizeof(r.nh[0].dev) - 1);
+	r.nh_count = 1;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	return r;
 }
@@ -132,19 +130,19 @@ START_TEST(test_add_find_delete)
 	ck_assert_uint_eq(route_table_count(t, AF_INET), 1);
 	ck_assert_uint_eq(route_table_count(t, AF_INET6), 0);
 
-	ck_assert_int_eq(route_table_find(t, &p, 100, &out, &tag), RT_OK);
+	ck_assert_int_eq(route_table_find(t, &p, 100, 0, &out, &tag), RT_OK);
 	ck_assert_uint_eq(tag, 7);
 	ck_assert(route_eq(&out, &r));
-	ck_assert_int_eq(route_table_find(t, &p, 101, &out, &tag), RT_E_NOTFOUND);
+	ck_assert_int_eq(route_table_find(t, &p, 101, 0, &out, &tag), RT_E_NOTFOUND);
 	p.len = 17;
-	ck_assert_int_eq(route_table_find(t, &p, 100, NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_int_eq(route_table_find(t, &p, 100, 0, NULL, NULL), RT_E_NOTFOUND);
 	p.len = 16;
 
 	memset(&out, 0xaa, sizeof(out));
-	ck_assert_int_eq(route_table_delete(t, &p, 100, &out, &tag), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 100, 0, &out, &tag), RT_OK);
 	ck_assert(route_eq(&out, &r));
 	ck_assert_uint_eq(tag, 7);
-	ck_assert_int_eq(route_table_delete(t, &p, 100, NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_int_eq(route_table_delete(t, &p, 100, 0, NULL, NULL), RT_E_NOTFOUND);
 	ck_assert_uint_eq(route_table_count(t, 0), 0);
 	route_table_free(t);
 	route_table_free(NULL);
@@ -176,14 +174,15 @@ START_TEST(test_invalid)
 	r = mk("0.0.0.0/0", NULL, "eth0", 0);
 	r.dst.addr.bytes[0] = 128;        /* host bit of a default route */
 	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
-	r = mk("10.0.0.0/8", "2001:db8::1", NULL, 0);
+	r = mk("10.0.0.0/8", NULL, "eth0", 0);
+	r.nh_count = RT_NH_MAX + 1;       /* the table's own bound */
 	ck_assert_int_eq(route_table_add(t, &r, 0), RT_E_INVALID);
 	ck_assert_int_eq(route_table_add(t, NULL, 0), RT_E_INVALID);
 	ck_assert_uint_eq(route_table_count(t, 0), 0);
 
 	p.len = 40;
-	ck_assert_int_eq(route_table_find(t, &p, 0, NULL, NULL), RT_E_INVALID);
-	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_table_find(t, &p, 0, 0, NULL, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_E_INVALID);
 	ck_assert_int_eq(route_table_walk(t, RT_FILTER_ROOT, &p, collect_fn, &c), RT_E_INVALID);
 	ck_assert_int_eq(route_table_walk(t, RT_FILTER_EXACT, NULL, collect_fn, &c), RT_E_INVALID);
 	a.family = 3;
@@ -203,7 +202,7 @@ START_TEST(test_edges)
 	add_ok(t, "default6", 0, 2);
 	ck_lookup(t, "1.2.3.4", "default 0");
 	ck_lookup(t, "255.255.255.255", "default 0");
-	ck_lookup(t, "::1", "default6 0");
+	ck_lookup(t, "::1", "default 0");
 	add_ok(t, "255.255.255.255/32", 0, 3);
 	add_ok(t, "0.0.0.0/32", 0, 4);
 	add_ok(t, "128.0.0.0/1", 0, 5);
@@ -215,17 +214,17 @@ START_TEST(test_edges)
 	ck_lookup(t, "0.0.0.0", "0.0.0.0 0");
 	ck_lookup(t, "0.0.0.1", "default 0");
 	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 0");
-	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "default6 0");
+	ck_lookup(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "default 0");
 	ck_lookup(t, "::", ":: 0");
 	ck_lookup(t, "2001:db8::1", "2001:db8::1 0");
-	ck_lookup(t, "2001:db8::2", "default6 0");
+	ck_lookup(t, "2001:db8::2", "default 0");
 	ck_assert_uint_eq(route_table_count(t, AF_INET), 4);
 	ck_assert_uint_eq(route_table_count(t, AF_INET6), 4);
 
 	/* removing the defaults keeps the host routes */
 	struct rt_prefix d4 = pfx("default"), d6 = pfx("default6");
-	ck_assert_int_eq(route_table_delete(t, &d4, 0, NULL, NULL), RT_OK);
-	ck_assert_int_eq(route_table_delete(t, &d6, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &d4, 0, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &d6, 0, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "0.0.0.1", "none");
 	ck_lookup(t, "0.0.0.0", "0.0.0.0 0");
 	ck_lookup(t, "2001:db8::2", "none");
@@ -252,14 +251,14 @@ START_TEST(test_metrics)
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 100");
 	ck_lookup(t, "10.0.1.1", "10.0.0.0/16 500");   /* longer wins over lower metric */
 	ck_lookup(t, "11.0.0.1", "10.0.0.0/7 0");
-	ck_assert_int_eq(route_table_delete(t, &p, 100, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 100, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 200");
-	ck_assert_int_eq(route_table_delete(t, &p, 300, NULL, NULL), RT_OK);
-	ck_assert_int_eq(route_table_delete(t, &p, 300, NULL, NULL), RT_E_NOTFOUND);
+	ck_assert_int_eq(route_table_delete(t, &p, 300, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 300, 0, NULL, NULL), RT_E_NOTFOUND);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 200");
-	ck_assert_int_eq(route_table_delete(t, &p, 200, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 200, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 4294967295");
-	ck_assert_int_eq(route_table_delete(t, &p, UINT32_MAX, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, UINT32_MAX, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/7 0");
 	ck_lookup(t, "10.0.1.1", "10.0.0.0/16 500");
 	ck_assert_uint_eq(route_table_count(t, 0), 2);
@@ -282,7 +281,7 @@ START_TEST(test_replace)
 	ck_assert(existed);
 	ck_assert_uint_eq(old_tag, 1);
 	ck_assert(route_eq(&old, &r));
-	ck_assert_int_eq(route_table_find(t, &r.dst, 10, &out, &tag), RT_OK);
+	ck_assert_int_eq(route_table_find(t, &r.dst, 10, 0, &out, &tag), RT_OK);
 	ck_assert(route_eq(&out, &r2));
 	ck_assert_uint_eq(tag, 2);
 	/* a different metric is a different route */
@@ -293,7 +292,7 @@ START_TEST(test_replace)
 	/* replacing with the same next hop keeps one interned copy alive */
 	ck_assert_int_eq(route_table_replace(t, &r2, 4, &existed, NULL, NULL), RT_OK);
 	ck_assert(existed);
-	ck_assert_int_eq(route_table_find(t, &r2.dst, 11, &out, &tag), RT_OK);
+	ck_assert_int_eq(route_table_find(t, &r2.dst, 11, 0, &out, &tag), RT_OK);
 	ck_assert(route_eq(&out, &r2));
 	ck_assert_uint_eq(tag, 4);
 	route_table_free(t);
@@ -316,21 +315,21 @@ START_TEST(test_delete_middle)
 	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 
 	p = pfx("10.1.0.0/16");      /* two children: becomes a branch point */
-	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.3.1", "10.0.0.0/8 0");
 	ck_lookup(t, "10.1.2.1", "10.1.2.0/24 0");
 	ck_lookup(t, "10.1.1.1", "10.1.1.0/24 0");
 	p = pfx("10.1.1.0/24");      /* two children */
-	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.1", "10.0.0.0/8 0");
 	ck_lookup(t, "10.1.1.129", "10.1.1.128/25 0");
 	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 	p = pfx("10.1.1.128/25");    /* leaf whose parent branch point goes too */
-	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.129", "10.0.0.0/8 0");
 	ck_lookup(t, "10.1.1.0", "10.1.1.0 0");
 	p = pfx("10.0.0.0/8");       /* the top, one level of children left */
-	ck_assert_int_eq(route_table_delete(t, &p, 0, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
 	ck_lookup(t, "10.1.1.129", "none");
 	ck_lookup(t, "10.2.3.4", "10.2.0.0/16 0");
 	ck_lookup(t, "10.1.2.255", "10.1.2.0/24 0");
@@ -368,7 +367,7 @@ START_TEST(test_walk_filters)
 	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
 	                 "default/0/15 10.0.0.0/8/0/12 192.168.0.0/16/0/11 192.168.0.0/24/0/16 "
 	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10 192.168.1.128/25/0/14 "
-	                 "default6/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
+	                 "default/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
 	ck_assert_int_eq(c.n, 10);
 	ck_assert_str_eq(walk_str(t, RT_FILTER_EXACT, "192.168.1.0/24", &c),
 	                 "192.168.1.0/24/0/13 192.168.1.0/24/1/10");
@@ -396,7 +395,7 @@ START_TEST(test_walk_filters)
 	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "192.168.0.0/17", &c),
 	                 "default/0/15 192.168.0.0/16/0/11");
 	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "2001:db8:1:2::/64", &c),
-	                 "default6/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
+	                 "default/5/22 2001:db8::/32/0/20 2001:db8:1::/48/0/21");
 	ck_assert_str_eq(walk_str(t, RT_FILTER_MATCH, "default", &c), "default/0/15");
 
 	/* a visitor's non-zero return stops the walk and is passed back */
@@ -435,7 +434,7 @@ START_TEST(test_memory_reuse)
 			struct rt_prefix p;
 			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
 			p = pfx(buf);
-			ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+			ck_assert_int_eq(route_table_delete(t, &p, i % 3, 0, NULL, NULL), RT_OK);
 		}
 		for (uint32_t i = 0; i < 3000; i += 2) {
 			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
@@ -446,7 +445,7 @@ START_TEST(test_memory_reuse)
 			struct rt_prefix p;
 			snprintf(buf, sizeof(buf), "10.%u.%u.0/24", i / 256, i % 256);
 			p = pfx(buf);
-			ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+			ck_assert_int_eq(route_table_delete(t, &p, i % 3, 0, NULL, NULL), RT_OK);
 		}
 		ck_assert_uint_eq(route_table_count(t, 0), 0);
 		ck_assert_uint_eq(route_table_memory(t), empty);
@@ -455,10 +454,253 @@ START_TEST(test_memory_reuse)
 }
 END_TEST
 
+/* ---- the grown model: multipath, disc, pending ----------------------------- */
+
+START_TEST(test_multipath_attrs)
+{
+	struct route_table *t = route_table_new();
+	static struct rt_route r, out;
+	char err[RT_ERRLEN];
+	uint32_t tag;
+
+	r = mk("10.1.0.0/16", "192.0.2.1", "eth0", 20);
+	r.nh_count = 3;
+	r.nh[1] = r.nh[0];
+	r.nh[1].gw.bytes[3] = 2;
+	r.nh[1].weight = 7;
+	r.nh[1].flags = RT_NHF_ONLINK;
+	r.nh[2] = r.nh[0];
+	memset(&r.nh[2].gw, 0, sizeof(r.nh[2].gw));
+	strcpy(r.nh[2].dev, "eth2");
+	r.nh[2].weight = 256;
+	r.scope = RT_SCOPE_SITE;
+	r.protocol = 200;
+	ck_assert_int_eq(rt_addr_parse("10.1.0.1", &r.src, err), 0);
+	ck_assert_int_eq(route_table_add(t, &r, 5), RT_OK);
+	struct rt_prefix p = pfx("10.1.0.0/16");
+	ck_assert_int_eq(route_table_find(t, &p, 20, 0, &out, &tag), RT_OK);
+	ck_assert(route_eq(&out, &r));
+	ck_assert_uint_eq(tag, 5);
+	struct rt_addr a = addr("10.1.2.3");
+	ck_assert_int_eq(route_table_lookup(t, &a, &out), RT_OK);
+	ck_assert(route_eq(&out, &r));
+	/* the same attributes share one set: memory grows by the route only */
+	size_t m1 = route_table_memory(t);
+	r.dst = pfx("10.2.0.0/16");
+	ck_assert_int_eq(route_table_add(t, &r, 6), RT_OK);
+	ck_assert_uint_lt(route_table_memory(t) - m1, 200);
+	/* a blackhole has no next hop */
+	static struct rt_route b;
+	b = mk("10.3.0.0/16", NULL, NULL, 0);
+	b.nh_count = 0;
+	b.type = RTN_UNREACHABLE;
+	ck_assert_int_eq(route_table_add(t, &b, 7), RT_OK);
+	a = addr("10.3.0.1");
+	ck_assert_int_eq(route_table_lookup(t, &a, &out), RT_OK);
+	ck_assert(route_eq(&out, &b));
+	ck_assert_uint_eq(out.nh_count, 0);
+	route_table_free(t);
+}
+END_TEST
+
+/* Imported routes beside an owned one of the same prefix and metric:
+ * ordered by (metric, disc), each found by its own key. */
+START_TEST(test_disc_keys)
+{
+	struct route_table *t = route_table_new();
+	static struct rt_route r, out;
+	struct collect c;
+	uint32_t tag;
+
+	r = mk("fe80::/64", NULL, "eth1", 256);
+	r.origin = RT_ORIGIN_KERNEL;
+	r.disc = rt_disc_make(RT_DISC_KERNEL, 0, 3);
+	ck_assert_int_eq(route_table_add(t, &r, 3), RT_OK);
+	r.disc = rt_disc_make(RT_DISC_KERNEL, 0, 2);
+	strcpy(r.nh[0].dev, "eth0");
+	ck_assert_int_eq(route_table_add(t, &r, 2), RT_OK);
+	ck_assert_int_eq(route_table_add(t, &r, 9), RT_E_EXISTS);
+	r = mk("fe80::/64", NULL, "eth9", 256);
+	ck_assert_int_eq(route_table_add(t, &r, 1), RT_OK);          /* owned, disc 0 */
+	r = mk("fe80::/64", NULL, "eth9", 100);
+	ck_assert_int_eq(route_table_add(t, &r, 0), RT_OK);
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "fe80::/64/100/0 fe80::/64/256/1 fe80::/64/256/2 fe80::/64/256/3");
+	struct rt_prefix p = pfx("fe80::/64");
+	ck_assert_int_eq(route_table_find(t, &p, 256, rt_disc_make(RT_DISC_KERNEL, 0, 3), &out, &tag),
+	                 RT_OK);
+	ck_assert_uint_eq(tag, 3);
+	ck_assert_str_eq(out.nh[0].dev, "eth1");
+	ck_assert_int_eq(route_table_find(t, &p, 256, 0, &out, &tag), RT_OK);
+	ck_assert_uint_eq(tag, 1);
+	ck_assert_int_eq(route_table_find(t, &p, 256, 1, &out, &tag), RT_E_NOTFOUND);
+	ck_assert_int_eq(route_table_delete(t, &p, 256, rt_disc_make(RT_DISC_KERNEL, 0, 2), NULL,
+	                                    &tag), RT_OK);
+	ck_assert_uint_eq(tag, 2);
+	ck_assert_str_eq(walk_str(t, RT_FILTER_ALL, NULL, &c),
+	                 "fe80::/64/100/0 fe80::/64/256/1 fe80::/64/256/3");
+	/* the staged path orders them the same way */
+	struct route_table *u = route_table_new();
+	for (uint32_t d = 4; d-- > 0;) {
+		r = mk("10.9.0.0/16", NULL, "eth0", 5);
+		r.origin = d ? RT_ORIGIN_KERNEL : RT_ORIGIN_RTCTL;
+		r.disc = d ? RT_DISC_KERNEL | d : 0;
+		ck_assert_int_eq(route_table_stage(u, &r, d), RT_OK);
+	}
+	ck_assert_int_eq(route_table_stage(u, &r, 99), RT_OK);          /* a duplicate key */
+	ck_assert_int_eq(route_table_build(u, NULL, NULL), RT_OK);
+	ck_assert_str_eq(walk_str(u, RT_FILTER_ALL, NULL, &c),
+	                 "10.9.0.0/16/5/0 10.9.0.0/16/5/1 10.9.0.0/16/5/2 10.9.0.0/16/5/3");
+	route_table_free(u);
+	route_table_free(t);
+}
+END_TEST
+
+static void set_pending(struct route_table *t, const char *dst, uint32_t metric, bool on)
+{
+	static struct rt_route r;
+	struct rt_prefix p = pfx(dst);
+	uint32_t tag;
+
+	ck_assert_int_eq(route_table_find(t, &p, metric, 0, &r, &tag), RT_OK);
+	r.flags = on ? RT_RF_PENDING : 0;
+	snprintf(r.reason, sizeof(r.reason), "%s", on ? "Nexthop device is not up" : "");
+	ck_assert_int_eq(route_table_replace(t, &r, tag, NULL, NULL, NULL), RT_OK);
+}
+
+/* Pending routes are listed but never win a longest-prefix match: not in
+ * the trie walk, not in the direct table, not in the IPv4 blocks. */
+START_TEST(test_pending_skipped)
+{
+	for (int big = 0; big < 2; big++) {
+		struct route_table *t = route_table_new();
+		char buf[64];
+
+		if (big)         /* past the size at which the direct table is built */
+			for (uint32_t i = 0; i < 2000; i++) {
+				snprintf(buf, sizeof(buf), "172.%u.%u.0/24", 16 + i / 256, i % 256);
+				add_ok(t, buf, 0, i);
+			}
+		add_ok(t, "10.0.0.0/8", 0, 1);
+		add_ok(t, "10.1.0.0/16", 5, 2);
+		add_ok(t, "10.1.0.0/16", 9, 3);
+		add_ok(t, "10.1.2.0/24", 0, 4);
+		add_ok(t, "10.1.2.3/32", 0, 5);
+		add_ok(t, "2001:db8::/32", 0, 6);
+		add_ok(t, "2001:db8:1::/48", 0, 7);
+		ck_lookup(t, "10.1.2.3", "10.1.2.3 0");
+		set_pending(t, "10.1.2.3/32", 0, true);
+		ck_lookup(t, "10.1.2.3", "10.1.2.0/24 0");
+		set_pending(t, "10.1.2.0/24", 0, true);
+		ck_lookup(t, "10.1.2.3", "10.1.0.0/16 5");
+		set_pending(t, "10.1.0.0/16", 5, true);
+		ck_lookup(t, "10.1.2.3", "10.1.0.0/16 9");
+		set_pending(t, "10.1.0.0/16", 9, true);
+		ck_lookup(t, "10.1.2.3", "10.0.0.0/8 0");
+		ck_lookup(t, "10.1.200.1", "10.0.0.0/8 0");
+		set_pending(t, "10.0.0.0/8", 0, true);
+		ck_lookup(t, "10.1.2.3", "none");
+		set_pending(t, "2001:db8:1::/48", 0, true);
+		ck_lookup(t, "2001:db8:1::1", "2001:db8::/32 0");
+		/* still listed, with the reason */
+		struct collect c;
+		ck_assert_str_eq(walk_str(t, RT_FILTER_ROOT, "10.0.0.0/8", &c),
+		                 "10.0.0.0/8/0/1 10.1.0.0/16/5/2 10.1.0.0/16/9/3 10.1.2.0/24/0/4 10.1.2.3/0/5");
+		/* and back */
+		set_pending(t, "10.1.0.0/16", 9, false);
+		ck_lookup(t, "10.1.2.3", "10.1.0.0/16 9");
+		set_pending(t, "10.1.2.3/32", 0, false);
+		ck_lookup(t, "10.1.2.3", "10.1.2.3 0");
+		ck_lookup(t, "10.1.2.4", "10.1.0.0/16 9");
+		set_pending(t, "10.1.0.0/16", 5, false);
+		ck_lookup(t, "10.1.2.4", "10.1.0.0/16 5");
+		/* deleting a pending route that a winner sits beside */
+		struct rt_prefix p = pfx("10.1.2.0/24");
+		ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
+		ck_lookup(t, "10.1.2.4", "10.1.0.0/16 5");
+		set_pending(t, "10.0.0.0/8", 0, false);
+		ck_lookup(t, "10.200.0.1", "10.0.0.0/8 0");
+		route_table_free(t);
+	}
+}
+END_TEST
+
+/* A reservation makes the next change of those attributes infallible; a
+ * reservation for other attributes, or none, is released cleanly. */
+START_TEST(test_reserve)
+{
+	struct route_table *t = route_table_new();
+	static struct rt_route r, q;
+	size_t m0 = route_table_memory(t);
+
+	r = mk("10.0.0.0/8", "192.0.2.1", "eth0", 0);
+	ck_assert_int_eq(route_table_reserve(t, &r), RT_OK);
+	ck_assert_int_eq(route_table_add(t, &r, 1), RT_OK);
+	q = mk("10.0.0.0/8", "192.0.2.9", "eth0", 0);
+	ck_assert_int_eq(route_table_reserve(t, &r), RT_OK);         /* not q's attributes */
+	ck_assert_int_eq(route_table_replace(t, &q, 2, NULL, NULL, NULL), RT_OK);
+	ck_assert_int_eq(route_table_reserve(t, &q), RT_OK);
+	ck_assert_int_eq(route_table_add(t, &q, 3), RT_E_EXISTS);   /* and it is released */
+	ck_assert_int_eq(route_table_reserve(t, &q), RT_OK);
+	route_table_unreserve(t);
+	route_table_unreserve(t);
+	struct rt_prefix p = pfx("10.0.0.0/8");
+	ck_assert_int_eq(route_table_delete(t, &p, 0, 0, NULL, NULL), RT_OK);
+	ck_assert_uint_eq(route_table_memory(t), m0);
+	ck_assert_int_eq(route_table_reserve(t, NULL), RT_E_INVALID);
+	route_table_reserve(t, &r);
+	route_table_free(t);        /* with a reservation held: no leak */
+}
+END_TEST
+
+/* A million routes, staged and built in one pass (as rtmd loads its store),
+ * with few attribute sets: everything is there and found.  Its speed is
+ * measured by make bench (bench_lpm), not asserted here. */
+START_TEST(test_bulk_million)
+{
+	struct route_table *t = route_table_new();
+	static struct rt_route r, out;
+	const uint32_t n = 1000000;
+
+	r = mk("10.0.0.0/8", "192.0.2.1", "eth0", 0);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = i * 2654435761u;           /* a bijection: distinct, spread */
+		r.metric = i % 4;
+		r.dst.addr.bytes[0] = (uint8_t)(1 + (k >> 24) % 223);
+		r.dst.addr.bytes[1] = (uint8_t)(k >> 16);
+		r.dst.addr.bytes[2] = (uint8_t)(k >> 8);
+		r.dst.addr.bytes[3] = (uint8_t)k;
+		r.dst.len = 32;
+		r.nh[0].gw.bytes[3] = (uint8_t)(1 + i % 16);
+		ck_assert_int_eq(route_table_stage(t, &r, i), RT_OK);
+	}
+	ck_assert_int_eq(route_table_build(t, NULL, NULL), RT_OK);
+	ck_assert_uint_eq(route_table_count(t, AF_INET), n);
+	/* well under the old model's 85 B a route plus the next hops' share */
+	ck_assert_uint_lt(route_table_memory(t) / n, 100);
+	for (uint32_t i = 0; i < n; i += 997) {
+		uint32_t k = i * 2654435761u, tag;
+		struct rt_addr a = { .family = AF_INET };
+		a.bytes[0] = (uint8_t)(1 + (k >> 24) % 223);
+		a.bytes[1] = (uint8_t)(k >> 16);
+		a.bytes[2] = (uint8_t)(k >> 8);
+		a.bytes[3] = (uint8_t)k;
+		ck_assert_int_eq(route_table_lookup(t, &a, &out), RT_OK);
+		ck_assert_uint_eq(out.dst.len, 32);
+		ck_assert_uint_eq(out.nh[0].gw.bytes[3], 1 + i % 16);
+		struct rt_prefix p = { a, 32 };
+		ck_assert_int_eq(route_table_find(t, &p, i % 4, 0, NULL, &tag), RT_OK);
+		ck_assert_uint_eq(tag, i);
+	}
+	route_table_free(t);
+}
+END_TEST
+
 /* ---- randomized comparison with a linear scan ------------------------------------ */
 
+/* The reference holds short copies of its routes (rt_route_dup). */
 struct ref_entry {
-	struct rt_route r;
+	struct rt_route *r;
 	uint32_t tag;
 };
 
@@ -481,17 +723,34 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng_state >> 11);
 }
 
-static bool same_key(const struct rt_route *a, const struct rt_prefix *p, uint32_t metric)
+static bool same_key(const struct rt_route *a, const struct rt_prefix *p, uint32_t metric,
+                     uint32_t disc)
 {
-	return a->dst.len == p->len && a->metric == metric && rt_addr_equal(&a->dst.addr, &p->addr);
+	return a->dst.len == p->len && a->metric == metric && a->disc == disc &&
+	       rt_addr_equal(&a->dst.addr, &p->addr);
 }
 
-static struct ref_entry *ref_find(struct ref *rf, const struct rt_prefix *p, uint32_t metric)
+static struct ref_entry *ref_find(struct ref *rf, const struct rt_route *k)
 {
 	for (size_t i = 0; i < rf->n; i++)
-		if (same_key(&rf->v[i].r, p, metric))
+		if (same_key(rf->v[i].r, &k->dst, k->metric, k->disc))
 			return &rf->v[i];
 	return NULL;
+}
+
+static void ref_set(struct ref_entry *e, const struct rt_route *r, uint32_t tag)
+{
+	free(e->r);
+	e->r = rt_route_dup(r);
+	ck_assert_ptr_nonnull(e->r);
+	e->tag = tag;
+}
+
+static void ref_free(struct ref *rf)
+{
+	for (size_t i = 0; i < rf->n; i++)
+		free(rf->v[i].r);
+	free(rf->v);
 }
 
 /* Address of a family drawn from a small space so that prefixes nest and
@@ -532,20 +791,39 @@ static void rnd_prefix(uint8_t family, struct rt_prefix *p)
 			p->addr.bytes[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
+/* Mostly one next hop; some multipath (up to 3), blackholes, pending
+ * routes, and imported routes with a disc beside owned ones of one key. */
 static void rnd_route(uint8_t family, struct rt_route *r)
 {
 	static const char *devs[] = { "eth0", "eth1", "wg0", "" };
+	unsigned kind = rnd() % 16;
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	rnd_prefix(family, &r->dst);
 	r->metric = rnd() % 4 == 0 ? rnd() : rnd() % 3;
-	strcpy(r->dev, devs[rnd() % 4]);
-	if (!r->dev[0] || rnd() % 2) {
-		r->gw.family = family;
-		r->gw.bytes[0] = (uint8_t)(rnd() % 4);
-		r->gw.bytes[3] = 1;
+	r->nh_count = kind == 0 ? 0 : kind == 1 ? 2 + rnd() % 2 : 1;
+	if (!r->nh_count)
+		r->type = RTN_BLACKHOLE;
+	for (unsigned i = 0; i < r->nh_count; i++) {
+		struct rt_nexthop *nh = &r->nh[i];
+		nh->weight = (uint16_t)(r->nh_count > 1 ? 1 + i : 1);
+		strcpy(nh->dev, devs[rnd() % 4]);
+		if (!nh->dev[0] || rnd() % 2) {
+			nh->gw.family = family;
+			nh->gw.bytes[0] = (uint8_t)(rnd() % 4);
+			nh->gw.bytes[3] = (uint8_t)(1 + i);
+		}
 	}
 	r->origin = (uint8_t)(rnd() % 2);
+	if (kind == 2 || kind == 3) {
+		r->flags = RT_RF_PENDING;
+		snprintf(r->reason, sizeof(r->reason), "%s", kind == 2 ? "No such device" : "key held by bgp");
+	} else if (kind == 4 || kind == 5) {
+		r->origin = RT_ORIGIN_KERNEL;
+		r->protocol = RTPROT_BOOT;
+		r->disc = rt_disc_make(RT_DISC_KERNEL, family == AF_INET && kind == 5 ? 0x10 : 0, 0);
+		r->tos = (uint8_t)r->disc;
+	}
 }
 
 /* route_table_prefetch is a hint: on an empty table, below and above the
@@ -602,11 +880,14 @@ static const struct ref_entry *ref_lookup(const struct ref *rf, const struct rt_
 	const struct ref_entry *best = NULL;
 
 	for (size_t i = 0; i < rf->n; i++) {
-		const struct rt_route *r = &rf->v[i].r;
-		if (r->dst.addr.family != a->family || !rt_prefix_contains(&r->dst, a))
+		const struct rt_route *r = rf->v[i].r;
+		if (r->dst.addr.family != a->family || !rt_prefix_contains(&r->dst, a) ||
+		    (r->flags & RT_RF_PENDING))
 			continue;
-		if (!best || r->dst.len > best->r.dst.len ||
-		    (r->dst.len == best->r.dst.len && r->metric < best->r.metric))
+		if (!best || r->dst.len > best->r->dst.len ||
+		    (r->dst.len == best->r->dst.len &&
+		     (r->metric < best->r->metric ||
+		      (r->metric == best->r->metric && r->disc < best->r->disc))))
 			best = &rf->v[i];
 	}
 	return best;
@@ -614,8 +895,8 @@ static const struct ref_entry *ref_lookup(const struct ref *rf, const struct rt_
 
 static int ref_cmp(const void *x, const void *y)
 {
-	const struct rt_route *a = &((const struct ref_entry *)x)->r;
-	const struct rt_route *b = &((const struct ref_entry *)y)->r;
+	const struct rt_route *a = ((const struct ref_entry *)x)->r;
+	const struct rt_route *b = ((const struct ref_entry *)y)->r;
 
 	if (a->dst.addr.family != b->dst.addr.family)
 		return a->dst.addr.family == AF_INET ? -1 : 1;
@@ -624,7 +905,9 @@ static int ref_cmp(const void *x, const void *y)
 		return c;
 	if (a->dst.len != b->dst.len)
 		return a->dst.len < b->dst.len ? -1 : 1;
-	return a->metric < b->metric ? -1 : a->metric > b->metric;
+	if (a->metric != b->metric)
+		return a->metric < b->metric ? -1 : 1;
+	return a->disc < b->disc ? -1 : a->disc > b->disc;
 }
 
 struct walk_check {
@@ -637,7 +920,7 @@ static int walk_check_fn(const struct rt_route *r, uint32_t tag, void *ctx)
 {
 	struct walk_check *w = ctx;
 
-	if (w->i >= w->n || !route_eq(r, &w->want[w->i].r) || tag != w->want[w->i].tag)
+	if (w->i >= w->n || !route_eq(r, w->want[w->i].r) || tag != w->want[w->i].tag)
 		w->bad++;
 	w->i++;
 	return 0;
@@ -652,7 +935,7 @@ static void check_walk(const struct route_table *t, const struct ref *rf, enum r
 
 	ck_assert_ptr_nonnull(sel);
 	for (size_t i = 0; i < rf->n; i++) {
-		const struct rt_prefix *d = &rf->v[i].r.dst;
+		const struct rt_prefix *d = &rf->v[i].r->dst;
 		bool in = true;
 		if (mode != RT_FILTER_ALL) {
 			in = d->addr.family == p->addr.family;
@@ -685,7 +968,7 @@ static void check_lookup(const struct route_table *t, const struct ref *rf, cons
 		return;
 	}
 	ck_assert_int_eq(rc, RT_OK);
-	ck_assert(route_eq(&out, &want->r));
+	ck_assert(route_eq(&out, want->r));
 }
 
 static void ref_push(struct ref *rf, const struct rt_route *r, uint32_t tag)
@@ -695,8 +978,8 @@ static void ref_push(struct ref *rf, const struct rt_route *r, uint32_t tag)
 		rf->v = realloc(rf->v, rf->cap * sizeof(*rf->v));
 		ck_assert_ptr_nonnull(rf->v);
 	}
-	rf->v[rf->n].r = *r;
-	rf->v[rf->n++].tag = tag;
+	rf->v[rf->n].r = NULL;
+	ref_set(&rf->v[rf->n++], r, tag);
 }
 
 static void check_walks(const struct route_table *t, const struct ref *rf, uint8_t family)
@@ -708,7 +991,7 @@ static void check_walks(const struct route_table *t, const struct ref *rf, uint8
 		uint8_t fam = family ? family : (k % 4 < 2 ? AF_INET : AF_INET6);
 		rnd_prefix(fam, &p);
 		if (rf->n && k % 2)
-			p = rf->v[rnd() % rf->n].r.dst;
+			p = rf->v[rnd() % rf->n].r->dst;
 		check_walk(t, rf, (enum route_filter)(1 + k % 3), &p);
 	}
 }
@@ -732,7 +1015,7 @@ static void reject_fn(const struct rt_route *r, uint32_t tag, int err, void *ctx
 		return;
 	}
 	for (size_t i = 0; i < rj->want.n; i++) {
-		if (!rj->seen[i] && rj->want.v[i].tag == tag && route_eq(&rj->want.v[i].r, r)) {
+		if (!rj->seen[i] && rj->want.v[i].tag == tag && route_eq(rj->want.v[i].r, r)) {
 			rj->seen[i] = true;
 			return;
 		}
@@ -755,20 +1038,26 @@ static void bulk_load(struct route_table *t, struct ref *rf, uint8_t family, siz
 
 	memset(&rj, 0, sizeof(rj));
 	for (size_t i = 0; i < n; i++) {
-		struct rt_route r;
+		static struct rt_route r, other;
 		uint32_t tag = rnd();
 		rnd_route(pick_family(family), &r);
 		if (staged.n && rnd() % 8 == 0) {
-			struct rt_route other = r;
-			r = staged.v[rnd() % staged.n].r;
-			r.gw = other.gw;
-			if (r.gw.family)
-				r.gw.family = r.dst.addr.family;
-			memcpy(r.dev, other.dev, sizeof(r.dev));
+			/* an earlier key with other attributes */
+			rt_route_copy(&other, &r);
+			rt_route_copy(&r, staged.v[rnd() % staged.n].r);
+			r.nh_count = other.nh_count;
+			r.type = other.type;
+			r.flags = other.flags;
+			memcpy(r.reason, other.reason, sizeof(r.reason));
+			for (unsigned k = 0; k < other.nh_count; k++) {
+				r.nh[k] = other.nh[k];
+				if (r.nh[k].gw.family)
+					r.nh[k].gw.family = r.dst.addr.family;
+			}
 		}
 		ck_assert_int_eq(route_table_stage(t, &r, tag), RT_OK);
 		ref_push(&staged, &r, tag);
-		if (ref_find(rf, &r.dst, r.metric))
+		if (ref_find(rf, &r))
 			ref_push(&rj.want, &r, tag);
 		else
 			ref_push(rf, &r, tag);
@@ -776,7 +1065,10 @@ static void bulk_load(struct route_table *t, struct ref *rf, uint8_t family, siz
 	/* nothing staged is visible before the build */
 	ck_assert_uint_eq(route_table_count(t, 0), before);
 	{
-		struct rt_route bad = staged.n ? staged.v[0].r : (struct rt_route){ 0 };
+		static struct rt_route bad;
+		rt_route_init(&bad);
+		if (staged.n)
+			rt_route_copy(&bad, staged.v[0].r);
 		bad.dst.len = 200;
 		ck_assert_int_eq(route_table_stage(t, &bad, 1), RT_E_INVALID);
 		ck_assert_int_eq(route_table_stage(t, NULL, 1), RT_E_INVALID);
@@ -792,8 +1084,8 @@ static void bulk_load(struct route_table *t, struct ref *rf, uint8_t family, siz
 	ck_assert_uint_eq(rj.got, rj.want.n);
 	check_walks(t, rf, family);
 	free(rj.seen);
-	free(rj.want.v);
-	free(staged.v);
+	ref_free(&rj.want);
+	ref_free(&staged);
 }
 
 /* Operations in three phases: grow past the size at which the direct table
@@ -812,7 +1104,7 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t
 	for (int op = 0; op < ops; op++) {
 		int phase = op * 3 / ops;
 		unsigned add_pct = phase == 1 ? 20 : 60;
-		struct rt_route r, out;
+		static struct rt_route r, out, old;
 		struct rt_addr a;
 		uint32_t tag = rnd(), got_tag;
 		unsigned what = rnd() % 100;
@@ -822,18 +1114,30 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t
 			bulk_load(t, &rf, family, bulk / 4);
 		if (what < add_pct) {
 			rnd_route(fam, &r);
-			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
+			if (rf.n && rnd() % 4 == 0) {
+				/* a key in the table, with new attributes */
+				const struct rt_route *k = rf.v[rnd() % rf.n].r;
+				r.dst = k->dst;
+				r.metric = k->metric;
+				r.disc = k->disc;
+				r.origin = k->origin;
+				r.tos = k->tos;
+				r.protocol = k->protocol;
+				if (k->disc)
+					r.flags = 0, r.reason[0] = 0;
+			}
+			struct ref_entry *e = ref_find(&rf, &r);
 			if (rnd() % 3 == 0) {
 				bool existed;
-				struct rt_route old;
 				uint32_t old_tag;
+				if (rnd() % 2)
+					ck_assert_int_eq(route_table_reserve(t, &r), RT_OK);
 				ck_assert_int_eq(route_table_replace(t, &r, tag, &existed, &old, &old_tag), RT_OK);
 				ck_assert(existed == (e != NULL));
 				if (e) {
-					ck_assert(route_eq(&old, &e->r));
+					ck_assert(route_eq(&old, e->r));
 					ck_assert_uint_eq(old_tag, e->tag);
-					e->r = r;
-					e->tag = tag;
+					ref_set(e, &r, tag);
 				}
 			} else {
 				ck_assert_int_eq(route_table_add(t, &r, tag), e ? RT_E_EXISTS : RT_OK);
@@ -844,27 +1148,28 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t
 			/* delete, mostly something that exists */
 			if (rf.n && rnd() % 8) {
 				size_t i = rnd() % rf.n;
-				r = rf.v[i].r;
+				rt_route_copy(&r, rf.v[i].r);
 			} else {
 				rnd_route(fam, &r);
 			}
-			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
-			int rc = route_table_delete(t, &r.dst, r.metric, &out, &got_tag);
+			struct ref_entry *e = ref_find(&rf, &r);
+			int rc = route_table_delete(t, &r.dst, r.metric, r.disc, &out, &got_tag);
 			ck_assert_int_eq(rc, e ? RT_OK : RT_E_NOTFOUND);
 			if (e) {
-				ck_assert(route_eq(&out, &e->r));
+				ck_assert(route_eq(&out, e->r));
 				ck_assert_uint_eq(got_tag, e->tag);
+				free(e->r);
 				*e = rf.v[--rf.n];
 			}
 		} else {
 			rnd_route(fam, &r);
 			if (rf.n && rnd() % 2)
-				r = rf.v[rnd() % rf.n].r;
-			struct ref_entry *e = ref_find(&rf, &r.dst, r.metric);
-			int rc = route_table_find(t, &r.dst, r.metric, &out, &got_tag);
+				rt_route_copy(&r, rf.v[rnd() % rf.n].r);
+			struct ref_entry *e = ref_find(&rf, &r);
+			int rc = route_table_find(t, &r.dst, r.metric, r.disc, &out, &got_tag);
 			ck_assert_int_eq(rc, e ? RT_OK : RT_E_NOTFOUND);
 			if (e) {
-				ck_assert(route_eq(&out, &e->r));
+				ck_assert(route_eq(&out, e->r));
 				ck_assert_uint_eq(got_tag, e->tag);
 			}
 		}
@@ -874,7 +1179,7 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t
 		check_lookup(t, &rf, &a);
 		if (rf.n) {
 			/* an address inside, or just past, an existing prefix */
-			const struct rt_prefix *d = &rf.v[rnd() % rf.n].r.dst;
+			const struct rt_prefix *d = &rf.v[rnd() % rf.n].r->dst;
 			a = d->addr;
 			if (rnd() % 2)
 				a.bytes[(d->addr.family == AF_INET ? 3 : 15) - rnd() % 2] ^= (uint8_t)rnd();
@@ -884,7 +1189,7 @@ static void random_ops(uint8_t family, int ops, uint64_t seed, bool wide, size_t
 			check_walks(t, &rf, family);
 	}
 	check_walk(t, &rf, RT_FILTER_ALL, NULL);
-	free(rf.v);
+	ref_free(&rf);
 	route_table_free(t);
 }
 
@@ -921,7 +1226,7 @@ START_TEST(test_dense_block)
 
 		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
 		p = pfx(a);
-		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, 0, NULL, NULL), RT_OK);
 	}
 	for (uint32_t i = 0; i < n; i += 7) {
 		snprintf(a, sizeof(a), "10.0.%u.%u", i / 256, i % 256);
@@ -937,11 +1242,11 @@ START_TEST(test_dense_block)
 
 		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
 		p = pfx(a);
-		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, 0, NULL, NULL), RT_OK);
 	}
 	{
 		struct rt_prefix p = pfx("10.0.0.0/16");
-		ck_assert_int_eq(route_table_delete(t, &p, 7, NULL, NULL), RT_OK);
+		ck_assert_int_eq(route_table_delete(t, &p, 7, 0, NULL, NULL), RT_OK);
 	}
 	add_ok(t, "10.0.1.0/24", 1, 1);
 	add_ok(t, "10.0.1.128/25", 2, 2);
@@ -993,7 +1298,7 @@ START_TEST(test_bulk_dense)
 		ck_lookup(t, a, want);
 		snprintf(a, sizeof(a), "10.0.%u.%u/32", j / 256, j % 256);
 		struct rt_prefix p = pfx(a);
-		ck_assert_int_eq(route_table_find(t, &p, j % 3, NULL, &tag), RT_OK);
+		ck_assert_int_eq(route_table_find(t, &p, j % 3, 0, NULL, &tag), RT_OK);
 		ck_assert_uint_eq(tag, j);   /* the first staged is kept */
 	}
 	snprintf(a, sizeof(a), "10.0.%u.%u", n / 256, n % 256);
@@ -1005,7 +1310,7 @@ START_TEST(test_bulk_dense)
 	for (uint32_t i = 0; i < n; i += 3) {
 		snprintf(a, sizeof(a), "10.0.%u.%u/32", i / 256, i % 256);
 		struct rt_prefix p = pfx(a);
-		ck_assert_int_eq(route_table_delete(t, &p, i % 3, NULL, NULL), RT_OK);
+		ck_assert_int_eq(route_table_delete(t, &p, i % 3, 0, NULL, NULL), RT_OK);
 	}
 	add_ok(t, "10.0.0.0/24", 0, 1);
 	for (uint32_t i = 0; i < n; i += 11) {
@@ -1118,6 +1423,11 @@ static Suite *route_table_suite(void)
 	tcase_add_test(tc, test_dense_block);
 	tcase_add_test(tc, test_bulk_dense);
 	tcase_add_test(tc, test_bulk_unbuilt);
+	tcase_add_test(tc, test_multipath_attrs);
+	tcase_add_test(tc, test_disc_keys);
+	tcase_add_test(tc, test_pending_skipped);
+	tcase_add_test(tc, test_reserve);
+	tcase_add_test(tc, test_bulk_million);
 	tcase_set_timeout(tc, 120);   /* valgrind on a busy machine */
 	suite_add_tcase(s, tc);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,7 +43,21 @@ static void teardown(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/arp.store.new", dir);
 	unlink(p);
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[] = { "routes", "routes16", "routes256" };
+		snprintf(p, sizeof(p), "%s/%s.store", dir, names[k]);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%s.store.new", dir, names[k]);
+		unlink(p);
+	}
 	rmdir(dir);
+}
+
+/* The route tests' path is the route store's first file. */
+static void setup_routes(void)
+{
+	setup();
+	snprintf(path, sizeof(path), "%s/routes.store", dir);
 }
 
 static struct rt_neigh neigh(const char *ip, const char *mac, const char *dev)
@@ -71,12 +86,14 @@ static struct rt_route route(const char *dst, const char *gw, const char *dev, u
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	memset(&r, 0, sizeof(r));
+	rt_route_init(&r);
 	ck_assert_int_eq(rt_prefix_parse(dst, &r.dst, err), 0);
 	if (gw)
-		ck_assert_int_eq(rt_addr_parse(gw, &r.gw, err), 0);
+		ck_assert_int_eq(rt_addr_parse(gw, &r.nh[0].gw, err), 0);
 	if (dev)
-		strncpy(r.dev, dev, RT_IFNAMSIZ - 1);
+		strncpy(r.nh[0].dev, dev, RT_IFNAMSIZ - 1);
+	r.nh_count = gw || dev;
+	r.nh[0].weight = 1;
 	r.metric = metric;
 	return r;
 }
@@ -164,6 +181,61 @@ static void peek(const char *p, off_t off, void *data, size_t n)
 #define ARP_SLOT(i) ((off_t)STORE_HDR_SIZE + (off_t)(i) * (STORE_SLOT_HEAD + STORE_ARP_PAYLOAD))
 
 /* ---- ARP writer --------------------------------------------------------- */
+
+/* Imported neighbours: state, protocol and flags in the slot (at the
+ * offsets doc/STORE.md gives), visible to readers of the mapping, and no
+ * sync owed for them; an owned entry beside them is synced as ever. */
+START_TEST(test_arp_imported)
+{
+	struct arp_store *s = open_arp(16, NULL);
+	struct rt_neigh k = neigh("192.0.2.9", "02:00:00:00:00:09", "eth0"), got;
+	struct arp_reader *r;
+	uint32_t slot;
+	bool existed, changed;
+	char err[ERRSZ];
+
+	k.origin = RT_ORIGIN_KERNEL;
+	k.state = NUD_STALE;
+	k.protocol = RTPROT_ZEBRA;
+	k.flags = NTF_ROUTER;
+	sync_arp(s);
+	ck_assert_int_eq(arp_store_import(s, &k, &slot, &existed, &changed, NULL), 0);
+	ck_assert(!existed && changed);
+	ck_assert(!arp_store_dirty(s));         /* no msync for an import */
+	ck_assert_int_eq(arp_store_find(s, &k.ip, "eth0", &got, NULL), 0);
+	ck_assert(neigh_eq(&got, &k));
+	ck_assert_int_eq(arp_reader_open(path, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(arp_reader_get_ip(r, &k.ip, "eth0", &got, 1), 1);
+	ck_assert(neigh_eq(&got, &k));
+	uint8_t p[STORE_ARP_PAYLOAD];
+	uint16_t state;
+	peek(path, ARP_SLOT(slot) + STORE_SLOT_HEAD, p, sizeof(p));
+	memcpy(&state, p + 40, 2);
+	ck_assert_uint_eq(state, NUD_STALE);
+	ck_assert_uint_eq(p[42], RTPROT_ZEBRA);
+	ck_assert_uint_eq(p[43], NTF_ROUTER);
+	/* a state change: still no sync owed; the reader sees it */
+	k.state = NUD_REACHABLE;
+	ck_assert_int_eq(arp_store_import(s, &k, &slot, &existed, &changed, NULL), 0);
+	ck_assert(existed && changed && !arp_store_dirty(s));
+	ck_assert_int_eq(arp_reader_get_ip(r, &k.ip, NULL, &got, 1), 1);
+	ck_assert_uint_eq(got.state, NUD_REACHABLE);
+	/* an owned entry is not an import */
+	struct rt_neigh o = neigh("192.0.2.10", "02:00:00:00:00:10", "eth0");
+	o.state = NUD_PERMANENT;
+	ck_assert_int_eq(arp_store_import(s, &o, NULL, NULL, NULL, NULL), RT_E_INVALID);
+	ck_assert_int_eq(arp_store_add(s, &o, NULL), 0);
+	ck_assert(arp_store_dirty(s));
+	sync_arp(s);
+	/* removing the import owes no sync either */
+	ck_assert_int_eq(arp_store_delete(s, &k.ip, "eth0", &got, NULL), 0);
+	ck_assert(!arp_store_dirty(s));
+	ck_assert_int_eq(arp_reader_get_ip(r, &k.ip, NULL, &got, 1), 0);
+	arp_reader_close(r);
+	ck_assert_uint_eq(arp_store_count(s), 1);
+	arp_store_close(s);
+}
+END_TEST
 
 START_TEST(test_arp_ops)
 {
@@ -645,11 +717,14 @@ START_TEST(test_wrong_kind)
 	size_t len0, len1;
 
 	three_entries();
-	unsigned char *before = slurp(path, &len0);
-	ck_assert_int_eq(route_store_open(path, 8, &rs, NULL, err, sizeof(err)), -1);
+	char rpath[192];
+	snprintf(rpath, sizeof(rpath), "%s/routes.store", dir);
+	ck_assert_int_eq(rename(path, rpath), 0);
+	unsigned char *before = slurp(rpath, &len0);
+	ck_assert_int_eq(route_store_open(dir, 8, &rs, NULL, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "holds a arp store") || strstr(err, "arp store"), "%s", err);
-	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
-	unsigned char *after = slurp(path, &len1);
+	ck_assert_msg(strstr(err, rpath) != NULL, "%s", err);
+	unsigned char *after = slurp(rpath, &len1);
 	ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
 	free(before);
 	free(after);
@@ -1139,8 +1214,11 @@ START_TEST(test_decode_matches_check)
 		memcpy(ref.dev, p + 17, 16);
 		memcpy(ref.lladdr, p + 33, 6);
 		ref.origin = p[39];
+		memcpy(&ref.state, p + 40, 2);
+		ref.protocol = p[42];
+		ref.flags = p[43];
 		bool tail_zero = true;
-		for (int i = 40; i < STORE_ARP_PAYLOAD; i++)
+		for (int i = 44; i < STORE_ARP_PAYLOAD; i++)
 			tail_zero = tail_zero && !p[i];
 		int want = tail_zero && rt_neigh_check(&ref, err) == 0 ? 0 : -1;
 		ck_assert_msg(rc == want, "round %d: decode %d, rt_neigh_check %d", round, rc, want);
@@ -1242,9 +1320,7 @@ static int rcollect(const struct rt_route *r, uint32_t slot, void *ctx)
 
 static bool route_eq(const struct rt_route *a, const struct rt_route *b)
 {
-	return rt_addr_equal(&a->dst.addr, &b->dst.addr) && a->dst.len == b->dst.len &&
-	       rt_addr_equal(&a->gw, &b->gw) &&
-	       strcmp(a->dev, b->dev) == 0 && a->metric == b->metric && a->origin == b->origin;
+	return rt_route_equal(a, b);
 }
 
 static struct route_store *open_routes(uint32_t cap, uint32_t *dropped)
@@ -1252,7 +1328,7 @@ static struct route_store *open_routes(uint32_t cap, uint32_t *dropped)
 	struct route_store *s = NULL;
 	char err[ERRSZ];
 
-	if (route_store_open(path, cap, &s, dropped, err, sizeof(err)) < 0)
+	if (route_store_open(dir, cap, &s, dropped, err, sizeof(err)) < 0)
 		ck_abort_msg("route_store_open: %s", err);
 	return s;
 }
@@ -1344,7 +1420,7 @@ static void crash_after_update(bool flush)
 		struct route_store *s;
 		char err[ERRSZ];
 		uint32_t slot;
-		if (route_store_open(path, 4, &s, NULL, err, sizeof(err)) < 0 ||
+		if (route_store_open(dir, 4, &s, NULL, err, sizeof(err)) < 0 ||
 		    route_store_put(s, &a, &slot) || route_store_sync(s, NULL, err, sizeof(err)) ||
 		    route_store_update(s, &slot, &b) ||
 		    (flush && route_store_flush(s, err, sizeof(err)) < 0))
@@ -1371,6 +1447,190 @@ START_TEST(test_route_crash_mid_update)
 {
 	crash_after_update(true);
 	crash_after_update(false);
+}
+END_TEST
+
+/* A route of n next hops (distinct gateways) into *r. */
+static void mp_route(struct rt_route *r, const char *dst, unsigned n, uint32_t metric)
+{
+	char err[RT_ERRLEN];
+
+	rt_route_init(r);
+	ck_assert_int_eq(rt_prefix_parse(dst, &r->dst, err), 0);
+	r->metric = metric;
+	r->nh_count = (uint16_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		memset(&r->nh[i], 0, sizeof(r->nh[i]));
+		r->nh[i].gw.family = AF_INET;
+		r->nh[i].gw.bytes[0] = 192;
+		r->nh[i].gw.bytes[2] = (uint8_t)(i / 250);
+		r->nh[i].gw.bytes[3] = (uint8_t)(1 + i % 250);
+		snprintf(r->nh[i].dev, RT_IFNAMSIZ, "eth%u", i % 4);
+		r->nh[i].weight = (uint16_t)(n > 1 ? 1 + i % 256 : 1);
+	}
+	if (n > 1)
+		r->nh[1].flags = RT_NHF_ONLINK;
+	r->scope = RT_SCOPE_SITE;
+	r->protocol = 200;
+	ck_assert_int_eq(rt_addr_parse("10.255.0.1", &r->src, err), 0);
+	if (!n)
+		r->type = RTN_BLACKHOLE;
+	ck_assert_msg(rt_route_check(r, err) == 0, "%s", err);
+}
+
+static bool exists(const char *name)
+{
+	char p[192];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &st) == 0;
+}
+
+/* Routes go to the file of their size class and move between files on a
+ * replace; everything reads back identical after a reopen. */
+START_TEST(test_route_multipath_files)
+{
+	static struct rt_route a, b, c, a2, c2, blk;
+	static struct rcoll got;
+	uint32_t ta, tb, tc, tk;
+	char err[ERRSZ];
+
+	struct route_store *s = open_routes(4, NULL);
+	ck_assert(!exists("routes16.store") && !exists("routes256.store"));
+	mp_route(&a, "10.1.0.0/16", 1, 0);
+	mp_route(&b, "10.2.0.0/16", 3, 0);
+	mp_route(&c, "10.3.0.0/16", 40, 5);
+	mp_route(&blk, "10.4.0.0/16", 0, 0);
+	blk.type = RTN_PROHIBIT;
+	blk.origin = RT_ORIGIN_CONFIG;
+	ck_assert_int_eq(route_store_put(s, &a, &ta), 0);
+	ck_assert_int_eq(route_store_put(s, &b, &tb), 0);
+	ck_assert_int_eq(route_store_put(s, &c, &tc), 0);
+	ck_assert_int_eq(route_store_put(s, &blk, &tk), 0);
+	ck_assert_uint_eq(ta >> 30, 0);
+	ck_assert_uint_eq(tb >> 30, 1);
+	ck_assert_uint_eq(tc >> 30, 2);
+	ck_assert_uint_eq(tk >> 30, 0);
+	ck_assert(exists("routes16.store") && exists("routes256.store"));
+	ck_assert_uint_eq(route_store_count(s), 4);
+	/* moves: 1 -> 256 next hops, 40 -> 1 */
+	mp_route(&a2, "10.1.0.0/16", 256, 0);
+	mp_route(&c2, "10.3.0.0/16", 1, 5);
+	ck_assert_int_eq(route_store_update(s, &ta, &a2), 0);
+	ck_assert_int_eq(route_store_update(s, &tc, &c2), 0);
+	ck_assert_uint_eq(ta >> 30, 2);
+	ck_assert_uint_eq(tc >> 30, 0);
+	ck_assert_uint_eq(route_store_count(s), 4);
+	/* an imported route is not stored */
+	struct rt_route *imp = &got.r[0];
+	mp_route(imp, "10.5.0.0/16", 1, 0);
+	imp->origin = RT_ORIGIN_KERNEL;
+	ck_assert_int_eq(route_store_put(s, imp, NULL), RT_E_INVALID);
+	ck_assert_int_eq(route_store_sync(s, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(route_store_free(s, tb), 0);
+	route_store_close(s);
+
+	uint32_t dropped = 9;
+	s = open_routes(4, &dropped);
+	ck_assert_uint_eq(dropped, 0);
+	got.count = 0;
+	ck_assert_int_eq(route_store_load(s, rcollect, &got), 0);
+	ck_assert_int_eq(got.count, 3);
+	int seen = 0;
+	for (int i = 0; i < got.count; i++) {
+		const struct rt_route *r = &got.r[i];
+		if (got.slot[i] == ta && route_eq(r, &a2))
+			seen |= 1;
+		if (got.slot[i] == tc && route_eq(r, &c2))
+			seen |= 2;
+		if (got.slot[i] == tk && route_eq(r, &blk))
+			seen |= 4;
+	}
+	ck_assert_int_eq(seen, 7);
+	route_store_close(s);
+}
+END_TEST
+
+/* A replace that moves a route to another file, cut short by a kill -9:
+ * after the new copy is written, both copies are in the files and the next
+ * open keeps the newer, whichever file it is in; before, the old one. */
+static void crash_mid_move(unsigned from, unsigned to, bool flush)
+{
+	static const unsigned sizes[3] = { 1, 9, 100 };
+	static struct rt_route a, b;
+	static struct rcoll got;
+
+	mp_route(&a, "10.0.0.0/8", sizes[from], 7);
+	mp_route(&b, "10.0.0.0/8", sizes[to], 7);
+	teardown();
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct route_store *s;
+		char err[ERRSZ];
+		uint32_t tag;
+		if (route_store_open(dir, 4, &s, NULL, err, sizeof(err)) < 0 ||
+		    route_store_put(s, &a, &tag) || route_store_sync(s, NULL, err, sizeof(err)) ||
+		    route_store_update(s, &tag, &b) ||
+		    (flush && route_store_flush(s, err, sizeof(err)) < 0))
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+
+	struct route_store *s = open_routes(4, NULL);
+	got.count = 0;
+	ck_assert_int_eq(route_store_load(s, rcollect, &got), 0);
+	ck_assert_int_eq(got.count, 1);
+	/* the multipath files are written through the mapping: a kill -9
+	 * cannot lose them; routes.store's writes wait for a flush */
+	bool newer = flush || to != 0;
+	ck_assert_msg(route_eq(&got.r[0], newer ? &b : &a), "move %u -> %u, flush %d", from, to, flush);
+	ck_assert_uint_eq(route_store_count(s), 1);
+	route_store_close(s);
+	/* and a clean reopen finds it once, too */
+	s = open_routes(4, NULL);
+	ck_assert_uint_eq(route_store_count(s), 1);
+	route_store_close(s);
+}
+
+START_TEST(test_route_crash_mid_move)
+{
+	for (unsigned from = 0; from < 3; from++)
+		for (unsigned to = 0; to < 3; to++)
+			if (from != to) {
+				crash_mid_move(from, to, true);
+				crash_mid_move(from, to, false);
+			}
+}
+END_TEST
+
+/* A delete of a route whose old copy in another file still waits for its
+ * sync frees both in the same sync: the delete survives a reopen. */
+START_TEST(test_route_delete_after_move)
+{
+	static struct rt_route a, b;
+	char err[ERRSZ];
+	uint32_t tag;
+
+	struct route_store *s = open_routes(4, NULL);
+	mp_route(&a, "10.0.0.0/8", 1, 0);
+	mp_route(&b, "10.0.0.0/8", 5, 0);
+	ck_assert_int_eq(route_store_put(s, &a, &tag), 0);
+	ck_assert_int_eq(route_store_sync(s, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(route_store_update(s, &tag, &b), 0);
+	ck_assert_int_eq(route_store_free(s, tag), 0);
+	ck_assert_uint_eq(route_store_count(s), 0);
+	ck_assert_int_eq(route_store_sync(s, NULL, err, sizeof(err)), 0);
+	route_store_close(s);
+	s = open_routes(4, NULL);
+	ck_assert_uint_eq(route_store_count(s), 0);
+	route_store_close(s);
 }
 END_TEST
 
@@ -1427,7 +1687,7 @@ START_TEST(test_route_grow_in_place)
 	size_t len0, len1;
 	unsigned char *before = slurp(path, &len0);
 	char err[ERRSZ];
-	ck_assert_int_eq(route_store_open(path, 4, &s, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(route_store_open(dir, 4, &s, NULL, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "capacity checksum") && strstr(err, path), "%s", err);
 	unsigned char *after = slurp(path, &len1);
 	ck_assert(len0 == len1 && memcmp(before, after, len0) == 0);
@@ -1445,6 +1705,7 @@ static Suite *store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_arp_ops);
+	tcase_add_test(tc, test_arp_imported);
 	tcase_add_test(tc, test_arp_walk_order);
 	tcase_add_test(tc, test_arp_growth_with_reader);
 	tcase_add_test(tc, test_arp_tombstones);
@@ -1484,10 +1745,13 @@ static Suite *store_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("route");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup_routes, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_route_ops);
 	tcase_add_test(tc, test_route_crash_mid_update);
+	tcase_add_test(tc, test_route_multipath_files);
+	tcase_add_test(tc, test_route_crash_mid_move);
+	tcase_add_test(tc, test_route_delete_after_move);
 	tcase_add_test(tc, test_route_grow_in_place);
 	suite_add_tcase(s, tc);
 	return s;

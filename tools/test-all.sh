@@ -40,7 +40,7 @@ tally "$top/build-san"; cd "$top"
 step "integration tests with rtmd under valgrind"
 cd build-test
 RTMD_WRAPPER="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
-	make check TESTS="$(cd "$top" && ls tests/integration/*.sh | grep -v lib.sh | tr '\n' ' ') tests/stress/hostile_test" \
+	make check TESTS="$(cd "$top" && ls tests/integration/*.sh tests/fpm/*.sh | grep -v 'lib.sh\|capture.sh' | tr '\n' ' ') tests/stress/hostile_test" \
 	TEST_SUITE_LOG=valgrind-suite.log || status=1
 if [ -f valgrind-suite.log ]; then
 	p=$(sed -n 's/^# PASS: *//p' valgrind-suite.log); f=$(sed -n 's/^# FAIL: *//p' valgrind-suite.log)

@@ -7,6 +7,7 @@
 
 #include "arp_store.h"
 #include "errors.h"
+#include "fault.h"
 #include "store_writer.h"
 
 struct arp_store {
@@ -73,12 +74,15 @@ void arp_store_close(struct arp_store *s)
 	free(s);
 }
 
-static void insert(struct arp_store *s, const struct rt_neigh *n, uint32_t slot)
+static void insert(struct arp_store *s, const struct rt_neigh *n, uint32_t slot, bool nosync)
 {
 	uint8_t payload[STORE_ARP_PAYLOAD];
 
 	store_neigh_encode(n, payload);
-	store_write(&s->st, slot, payload);
+	if (nosync)
+		store_write_nosync(&s->st, slot, payload);
+	else
+		store_write(&s->st, slot, payload);
 	/* Published only now that the slot is complete. */
 	store_idx_insert(&s->st, IDX_IP, store_hash_ip(&n->ip), slot);
 	store_idx_insert(&s->st, IDX_MAC, store_hash_mac(n->lladdr), slot);
@@ -98,17 +102,19 @@ int arp_store_add(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot)
 			*slot = at;
 		return RT_E_EXISTS;
 	}
+	if (rt_fault("arp store"))
+		return RT_E_FULL;
 	if ((rc = store_reserve(&s->st, 1)) != 0)
 		return rc;
 	at = store_alloc(&s->st);
-	insert(s, n, at);
+	insert(s, n, at, false);
 	if (slot)
 		*slot = at;
 	return 0;
 }
 
-int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot,
-                      bool *existed, bool *changed, struct rt_neigh *old)
+static int replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot, bool *existed,
+                   bool *changed, struct rt_neigh *old, bool nosync)
 {
 	uint8_t payload[STORE_ARP_PAYLOAD];
 	char err[RT_ERRLEN];
@@ -121,10 +127,12 @@ int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *s
 	if (existed)
 		*existed = at != UINT32_MAX;
 	if (at == UINT32_MAX) {
+		if (rt_fault("arp store"))
+			return RT_E_FULL;
 		if ((rc = store_reserve(&s->st, 1)) != 0)
 			return rc;
 		at = store_alloc(&s->st);
-		insert(s, n, at);
+		insert(s, n, at, nosync);
 		if (changed)
 			*changed = true;
 		if (slot)
@@ -145,10 +153,15 @@ int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *s
 	/* Never overwrite the only copy: the new value goes to a free slot,
 	 * the indexes switch to it, and the old slot is freed once the new one
 	 * is durable.  (Growing keeps slot numbers, so `at` stays valid.) */
+	if (rt_fault("arp store"))
+		return RT_E_FULL;
 	if ((rc = store_reserve(&s->st, 1)) != 0)
 		return rc;
 	uint32_t nslot = store_alloc(&s->st);
-	store_write(&s->st, nslot, payload);
+	if (nosync)
+		store_write_nosync(&s->st, nslot, payload);
+	else
+		store_write(&s->st, nslot, payload);
 	store_idx_swap(&s->st, IDX_IP, store_hash_ip(&n->ip), at, nslot);
 	if (memcmp(prev.lladdr, n->lladdr, 6) == 0) {
 		store_idx_swap(&s->st, IDX_MAC, store_hash_mac(n->lladdr), at, nslot);
@@ -156,12 +169,31 @@ int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *s
 		store_idx_insert(&s->st, IDX_MAC, store_hash_mac(n->lladdr), nslot);
 		store_idx_remove(&s->st, IDX_MAC, store_hash_mac(prev.lladdr), at);
 	}
-	store_free_later(&s->st, at);
+	/* An imported entry's old value need not survive: the kernel has the
+	 * new one (and an owned entry is never replaced by an import). */
+	if (nosync && !rt_origin_owned(prev.origin))
+		store_free_nosync(&s->st, at);
+	else
+		store_free_later(&s->st, at);
 	if (changed)
 		*changed = true;
 	if (slot)
 		*slot = nslot;
 	return 0;
+}
+
+int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot,
+                      bool *existed, bool *changed, struct rt_neigh *old)
+{
+	return replace(s, n, slot, existed, changed, old, false);
+}
+
+int arp_store_import(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot,
+                     bool *existed, bool *changed, struct rt_neigh *old)
+{
+	if (rt_origin_owned(n->origin))
+		return RT_E_INVALID;
+	return replace(s, n, slot, existed, changed, old, true);
 }
 
 int arp_store_delete(struct arp_store *s, const struct rt_addr *ip, const char *dev,
@@ -175,7 +207,13 @@ int arp_store_delete(struct arp_store *s, const struct rt_addr *ip, const char *
 	get(s, at, &prev);
 	store_idx_remove(&s->st, IDX_IP, store_hash_ip(&prev.ip), at);
 	store_idx_remove(&s->st, IDX_MAC, store_hash_mac(prev.lladdr), at);
-	store_release(&s->st, at);
+	/* An imported entry's removal need not survive a crash (the kernel is
+	 * its source): no msync for it.  (No older copy of its key waits for a
+	 * sync: an import replaces only imports, and frees them at once.) */
+	if (!rt_origin_owned(prev.origin))
+		store_free_nosync(&s->st, at);
+	else
+		store_release(&s->st, at);
 	s->st.count--;
 	if (old)
 		*old = prev;

@@ -36,6 +36,13 @@ int arp_store_add(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot)
  * (or it is new). */
 int arp_store_replace(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot,
                       bool *existed, bool *changed, struct rt_neigh *old);
+/* Add or replace an imported entry (origin kernel or fpm; it never
+ * replaces an owned one: the caller decides that) in the mapping without
+ * making it dirty: imported entries cost no msync (the kernel is their
+ * source and they are re-imported at start).  As arp_store_replace(). */
+int arp_store_import(struct arp_store *s, const struct rt_neigh *n, uint32_t *slot,
+                     bool *existed, bool *changed, struct rt_neigh *old);
+/* Delete by key; an imported entry goes without an msync. */
 int arp_store_delete(struct arp_store *s, const struct rt_addr *ip, const char *dev,
                      struct rt_neigh *old, uint32_t *slot);
 int arp_store_find(const struct arp_store *s, const struct rt_addr *ip, const char *dev,

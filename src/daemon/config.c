@@ -17,12 +17,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "defaults.h"
 #include "config.h"
 #include "log.h"
+#include "rtnames.h"
 
 /* Beyond this the file is surely not a hand-written rtmd.conf; refusing it
  * keeps a mistaken path (a disk image, /dev/zero) from eating memory. */
@@ -45,12 +48,6 @@ struct src_text {
 
 #define MAX_SRC_FILES 16
 
-/* Where a route or neighbour was defined, for duplicate messages. */
-struct origin_loc {
-	const char *file;
-	unsigned line;
-};
-
 struct parser {
 	const char *path;
 	const char *include_dir;
@@ -59,7 +56,7 @@ struct parser {
 	struct rtmd_config *c;
 	struct src_text src[MAX_SRC_FILES];
 	size_t nsrc;
-	struct origin_loc *route_loc, *neigh_loc;
+	struct rt_route *scratch;       /* a route being parsed (9 KiB) */
 };
 
 struct setting {
@@ -86,16 +83,29 @@ void config_defaults(struct rtmd_config *c)
 	c->log_level = LOG_INFO;
 	c->route_capacity = 4096;
 	c->arp_capacity = 4096;
+	snprintf(c->fpm_peer_user, sizeof(c->fpm_peer_user), "%s", "frr");
+	c->fpm_grace_seconds = 120;
 }
 
 void config_free(struct rtmd_config *c)
 {
+	for (size_t i = 0; i < c->n_routes; i++)
+		free(c->routes[i]);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
 	free(c->routes);
+	free(c->route_at);
 	free(c->neighs);
+	free(c->neigh_at);
+	free(c->files);
 	c->routes = NULL;
+	c->route_at = NULL;
 	c->neighs = NULL;
+	c->neigh_at = NULL;
+	c->files = NULL;
 	c->n_routes = 0;
 	c->n_neighs = 0;
+	c->n_files = 0;
 }
 
 /* ---- messages ----------------------------------------------------------- */
@@ -463,30 +473,128 @@ static int parse_sync(struct parser *p, const config_setting_t *s, const struct 
 	return 0;
 }
 
-static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
+/* The portable user/group name characters (and the '$' Samba adds);
+ * anything else would never match a name and is surely a typo. */
+static bool valid_name(const char *v)
 {
-	const char *v = NULL;
-	size_t n;
+	size_t n = strlen(v);
 
-	if (get_string(p, s, def->name, &v) < 0)
-		return -1;
-	n = strlen(v);
-	if (n == 0)
-		return fail(p, s, "%s: empty group name", def->name);
-	if (n >= sizeof(p->c->writer_group))
-		return fail(p, s, "%s: group name too long (at most %zu bytes)", def->name,
-		            sizeof(p->c->writer_group) - 1);
-	/* The portable user/group name characters (and the '$' Samba adds);
-	 * anything else would never match a group and is surely a typo. */
 	for (size_t i = 0; i < n; i++) {
 		char ch = v[i];
 		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		          (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
 		          (ch == '-' && i > 0) || (ch == '$' && i == n - 1 && i > 0);
 		if (!ok)
-			return fail(p, s, "%s: \"%s\" is not a valid group name", def->name, v);
+			return false;
 	}
-	snprintf(p->c->writer_group, sizeof(p->c->writer_group), "%s", v);
+	return n > 0;
+}
+
+/* writer-group and fpm-peer-user: a name of at most cap - 1 bytes. */
+static int parse_name(struct parser *p, const config_setting_t *s, const char *def_name,
+                      const char *kind, char *out, size_t cap)
+{
+	const char *v = NULL;
+	size_t n;
+
+	if (get_string(p, s, def_name, &v) < 0)
+		return -1;
+	n = strlen(v);
+	if (n == 0)
+		return fail(p, s, "%s: empty %s name", def_name, kind);
+	if (n >= cap)
+		return fail(p, s, "%s: %s name too long (at most %zu bytes)", def_name, kind, cap - 1);
+	if (!valid_name(v))
+		return fail(p, s, "%s: \"%s\" is not a valid %s name", def_name, v, kind);
+	snprintf(out, cap, "%s", v);
+	return 0;
+}
+
+static int parse_group(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	return parse_name(p, s, def->name, "group", p->c->writer_group, sizeof(p->c->writer_group));
+}
+
+static int parse_fpm_user(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	return parse_name(p, s, def->name, "user", p->c->fpm_peer_user, sizeof(p->c->fpm_peer_user));
+}
+
+int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                     char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon, *port_s;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':') {
+			snprintf(err, errlen, "\"%s\": expected [IPV6]:PORT", s);
+			return -1;
+		}
+		hl = (size_t)(rb - s - 1);
+		memcpy(host, s + 1, hl < sizeof(host) ? hl : 0);
+		port_s = rb + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			snprintf(err, errlen, "\"%s\": expected ADDRESS:PORT, as in \"127.0.0.1:2620\"", s);
+			return -1;
+		}
+		hl = (size_t)(colon - s);
+		memcpy(host, s, hl < sizeof(host) ? hl : 0);
+		port_s = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "\"%s\": missing or over-long address", s);
+		return -1;
+	}
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(port_s, &end, 10);
+	if (!*port_s || *end || errno || port == 0 || port > 65535 || port_s[0] == '+' ||
+	    port_s[0] == '-' || port_s[0] == ' ') {
+		snprintf(err, errlen, "\"%s\": port must be 1..65535", s);
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1 && s[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	snprintf(err, errlen, "\"%s\": \"%s\" is not an IPv4 or IPv6 address (names are not looked up)",
+	         s, host);
+	return -1;
+}
+
+static int parse_fpm_listen(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[160];
+	const char *v = NULL;
+
+	if (get_string(p, s, def->name, &v) < 0)
+		return -1;
+	/* "" is the default: off. */
+	if (v[0] && config_parse_listen(v, &ss, &len, why, sizeof(why)) < 0)
+		return fail(p, s, "%s: %s", def->name, why);
+	if (strlen(v) >= sizeof(p->c->fpm_listen))
+		return fail(p, s, "%s: too long", def->name);
+	snprintf(p->c->fpm_listen, sizeof(p->c->fpm_listen), "%s", v);
 	return 0;
 }
 
@@ -545,16 +653,90 @@ static int parse_metric(struct parser *p, const config_setting_t *s, unsigned oc
 	return 0;
 }
 
-/* Entry idx of list. */
+/* A next hop's gateway: "ADDR", or "inet6 ADDR" for an IPv4 route's IPv6
+ * gateway (the kernel's RTA_VIA, as ip(8) writes it). */
+static int parse_gateway(struct parser *p, const config_setting_t *s, struct rt_addr *gw)
+{
+	char err[RT_ERRLEN];
+	const char *v = NULL;
+
+	if (get_string(p, s, "via", &v) < 0)
+		return -1;
+	if (strncmp(v, "inet6 ", 6) == 0 || strncmp(v, "inet ", 5) == 0) {
+		bool six = v[4] == '6';
+		if (rt_addr_parse(v + (six ? 6 : 5), gw, err) < 0)
+			return fail(p, s, "via: %s", err);
+		if (gw->family != (six ? AF_INET6 : AF_INET))
+			return fail(p, s, "via: \"%s\" is not an %s address", v, six ? "inet6" : "inet");
+		return 0;
+	}
+	if (rt_addr_parse(v, gw, err) < 0)
+		return fail(p, s, "via: %s", err);
+	return 0;
+}
+
+static int parse_bool(struct parser *p, const config_setting_t *s, const char *what, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(p, s, "%s: expected true or false, not a %s", what,
+		            type_name(config_setting_type(s)));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+/* One group of "nexthops = ( ... )": via, dev, weight, onlink. */
+static int parse_nexthop(struct parser *p, const config_setting_t *list, unsigned idx,
+                         struct rt_nexthop *nh)
+{
+	const config_setting_t *g = config_setting_get_elem(list, idx);
+	char err[RT_ERRLEN];
+
+	memset(nh, 0, sizeof(*nh));
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return fail(p, g, "nexthops: entry %u is a %s, expected a group { via = ...; dev = ...; }",
+		            idx + 1, type_name(config_setting_type(g)));
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s), *v = NULL;
+
+		if (strcmp(name, "via") == 0) {
+			if (parse_gateway(p, s, &nh->gw) < 0)
+				return -1;
+		} else if (strcmp(name, "dev") == 0) {
+			if (get_string(p, s, name, &v) < 0)
+				return -1;
+			if (rt_ifname_parse(v, nh->dev, err) < 0)
+				return fail(p, s, "dev: %s", err);
+		} else if (strcmp(name, "weight") == 0) {
+			long long w;
+			if (get_int(p, s, name, 1, RT_WEIGHT_MAX, same_line_before(list, idx, s), &w) < 0)
+				return -1;
+			nh->weight = (uint16_t)w;
+		} else if (strcmp(name, "onlink") == 0) {
+			bool on = false;
+			if (parse_bool(p, s, name, &on) < 0)
+				return -1;
+			nh->flags = on ? RT_NHF_ONLINK : 0;
+		} else {
+			return fail(p, s, "nexthops: unknown setting \"%s\" (known: via, dev, weight, onlink)",
+			            name);
+		}
+	}
+	if (!nh->gw.family && !nh->dev[0])
+		return fail(p, g, "nexthops: entry %u needs via or dev", idx + 1);
+	return 0;
+}
+
+/* Entry idx of list, into r. */
 static int parse_route(struct parser *p, const config_setting_t *list, unsigned idx,
                        struct rt_route *r)
 {
-	const config_setting_t *g = config_setting_get_elem(list, idx);
+	const config_setting_t *g = config_setting_get_elem(list, idx), *hops = NULL;
 	char err[RT_ERRLEN], buf[RT_PREFIXSTRLEN];
-	bool have_dst = false;
+	bool have_dst = false, have_scope = false, onlink = false, single = false;
 	const char *v = NULL;
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	r->origin = RT_ORIGIN_CONFIG;
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
@@ -563,28 +745,83 @@ static int parse_route(struct parser *p, const config_setting_t *list, unsigned 
 		if (strcmp(name, "metric") == 0) {
 			if (parse_metric(p, s, same_line_before(list, idx, s), &r->metric) < 0)
 				return -1;
-			continue;
-		}
-		if (strcmp(name, "dst") != 0 && strcmp(name, "via") != 0 && strcmp(name, "dev") != 0)
-			return fail(p, s, "routes: unknown setting \"%s\" (known: dst, via, dev, metric)",
-			            name);
-		if (get_string(p, s, name, &v) < 0)
-			return -1;
-		if (strcmp(name, "dst") == 0) {
-			if (rt_prefix_parse(v, &r->dst, err) < 0)
-				return fail(p, s, "dst: %s", err);
-			have_dst = true;
+		} else if (strcmp(name, "onlink") == 0) {
+			if (parse_bool(p, s, name, &onlink) < 0)
+				return -1;
+			single = true;
+		} else if (strcmp(name, "nexthops") == 0) {
+			hops = s;
 		} else if (strcmp(name, "via") == 0) {
-			if (rt_addr_parse(v, &r->gw, err) < 0)
-				return fail(p, s, "via: %s", err);
-		} else if (rt_ifname_parse(v, r->dev, err) < 0) {
-			return fail(p, s, "dev: %s", err);
+			if (parse_gateway(p, s, &r->nh[0].gw) < 0)
+				return -1;
+			single = true;
+		} else if (strcmp(name, "dst") == 0 || strcmp(name, "dev") == 0 ||
+		           strcmp(name, "src") == 0 || strcmp(name, "scope") == 0 ||
+		           strcmp(name, "type") == 0) {
+			if (get_string(p, s, name, &v) < 0)
+				return -1;
+			if (strcmp(name, "dst") == 0) {
+				if (rt_prefix_parse(v, &r->dst, err) < 0)
+					return fail(p, s, "dst: %s", err);
+				have_dst = true;
+			} else if (strcmp(name, "dev") == 0) {
+				if (rt_ifname_parse(v, r->nh[0].dev, err) < 0)
+					return fail(p, s, "dev: %s", err);
+				single = true;
+			} else if (strcmp(name, "src") == 0) {
+				if (rt_addr_parse(v, &r->src, err) < 0)
+					return fail(p, s, "src: %s", err);
+			} else if (strcmp(name, "scope") == 0) {
+				if (rt_scope_parse(v, &r->scope) < 0)
+					return fail(p, s, "scope: \"%s\" is not a scope (global, link, host, "
+					            "or a number)", v);
+				have_scope = true;
+			} else if (rt_type_parse(v, &r->type) < 0 || !(r->type == RTN_UNICAST ||
+			           r->type == RTN_BLACKHOLE || r->type == RTN_UNREACHABLE ||
+			           r->type == RTN_PROHIBIT)) {
+				return fail(p, s, "type: \"%s\" is not unicast, blackhole, unreachable or "
+				            "prohibit", v);
+			}
+		} else {
+			return fail(p, s, "routes: unknown setting \"%s\" (known: dst, type, via, dev, "
+			            "src, scope, onlink, metric, nexthops)", name);
 		}
 	}
 	if (!have_dst)
 		return fail(p, g, "routes: entry has no dst");
+	rt_prefix_str(&r->dst, buf);
+	if (hops) {
+		int n = config_setting_length(hops);
+		if (single)
+			return fail(p, hops, "route %s: nexthops and via/dev/onlink are exclusive", buf);
+		if (config_setting_type(hops) != CONFIG_TYPE_LIST || n < 1)
+			return fail(p, hops, "route %s: nexthops: expected a list of groups, as in "
+			            "nexthops = ( { via = \"192.0.2.1\"; dev = \"eth0\"; }, ... )", buf);
+		if (n > RT_NH_MAX)
+			return fail(p, hops, "route %s: %d next hops, at most %d", buf, n, RT_NH_MAX);
+		for (int i = 0; i < n; i++)
+			if (parse_nexthop(p, hops, (unsigned)i, &r->nh[i]) < 0)
+				return -1;
+		r->nh_count = (uint16_t)n;
+	} else if (single) {
+		r->nh[0].flags = onlink ? RT_NHF_ONLINK : 0;
+		r->nh_count = 1;
+	}
+	/* "default" takes its family from the gateway, as in ip(8) */
+	if (r->dst.len == 0 && r->dst.addr.family == AF_INET && r->nh_count &&
+	    r->nh[0].gw.family == AF_INET6)
+		r->dst.addr.family = AF_INET6;
+	for (unsigned i = 0; i < r->nh_count; i++) {
+		const struct rt_addr *gw = &r->nh[i].gw;
+		/* an IPv6 gateway of an IPv4 route only as "inet6 ADDR" */
+		if (gw->family && gw->family != r->dst.addr.family)
+			return fail(p, g, "route %s: gateway family does not match the destination's "
+			            "(an IPv4 route via an IPv6 gateway is written via = \"inet6 ADDR\")",
+			            buf);
+	}
+	rt_route_normalise(r, !have_scope);
 	if (rt_route_check(r, err) < 0)
-		return fail(p, g, "route %s: %s", rt_prefix_str(&r->dst, buf), err);
+		return fail(p, g, "route %s: %s", buf, err);
 	return 0;
 }
 
@@ -596,12 +833,15 @@ static int parse_neigh(struct parser *p, const config_setting_t *g, struct rt_ne
 
 	memset(n, 0, sizeof(*n));
 	n->origin = RT_ORIGIN_CONFIG;
+	n->state = NUD_PERMANENT;
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);
 
 		if (strcmp(name, "ip") != 0 && strcmp(name, "lladdr") != 0 && strcmp(name, "dev") != 0)
-			return fail(p, s, "arp: unknown setting \"%s\" (known: ip, lladdr, dev)", name);
+			return fail(p, s, "%s: unknown setting \"%s\" (known: ip, lladdr, dev)",
+			            config_setting_name(config_setting_parent(config_setting_parent(s))),
+			            name);
 		if (get_string(p, s, name, &v) < 0)
 			return -1;
 		if (strcmp(name, "ip") == 0) {
@@ -627,60 +867,81 @@ static int parse_neigh(struct parser *p, const config_setting_t *g, struct rt_ne
 	return 0;
 }
 
+/* Where setting g is, as the config keeps it: its file name interned in
+ * c->files.  0, or -1 (no memory). */
+static int locate_at(struct parser *p, const config_setting_t *g, struct config_at *at)
+{
+	const char *f = file_of(p, g);
+	struct rtmd_config *c = p->c;
+
+	at->line = config_setting_source_line(g);
+	for (size_t i = 0; i < c->n_files; i++)
+		if (strcmp(c->files[i], f) == 0) {
+			at->file = c->files[i];
+			return 0;
+		}
+	char **v = realloc(c->files, (c->n_files + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	c->files = v;
+	if (!(v[c->n_files] = strdup(f)))
+		return -1;
+	at->file = v[c->n_files++];
+	return 0;
+}
+
 static int parse_routes(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
+	struct rtmd_config *c = p->c;
 	size_t n;
 
 	if (get_entry_list(p, s, def->name, "{ dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; }", &n) < 0)
 		return -1;
-	free(p->c->routes);
-	free(p->route_loc);
-	p->c->routes = NULL;
-	p->c->n_routes = 0;
-	p->route_loc = NULL;
 	if (n == 0)
 		return 0;
-	p->c->routes = calloc(n, sizeof(*p->c->routes));
-	p->route_loc = calloc(n, sizeof(*p->route_loc));
-	if (!p->c->routes || !p->route_loc)
+	c->routes = calloc(n, sizeof(*c->routes));
+	c->route_at = calloc(n, sizeof(*c->route_at));
+	if (!c->routes || !c->route_at)
 		return fail(p, s, "routes: out of memory for %zu entries", n);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		if (parse_route(p, s, (unsigned)i, &p->c->routes[i]) < 0)
+		if (parse_route(p, s, (unsigned)i, p->scratch) < 0)
 			return -1;
-		p->route_loc[i].file = file_of(p, g);
-		p->route_loc[i].line = config_setting_source_line(g);
-		p->c->n_routes = i + 1;
+		if (!(c->routes[i] = rt_route_dup(p->scratch)) || locate_at(p, g, &c->route_at[i]) < 0)
+			return fail(p, s, "routes: out of memory for %zu entries", n);
+		c->n_routes = i + 1;
 	}
 	return 0;
 }
 
+/* "neighbours" and "arp": one list, entries appended in file order. */
 static int parse_arp(struct parser *p, const config_setting_t *s, const struct setting *def)
 {
-	size_t n;
+	struct rtmd_config *c = p->c;
+	size_t n, have = c->n_neighs;
+	void *a, *b;
 
 	if (get_entry_list(p, s, def->name,
 	                   "{ ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }",
 	                   &n) < 0)
 		return -1;
-	free(p->c->neighs);
-	free(p->neigh_loc);
-	p->c->neighs = NULL;
-	p->c->n_neighs = 0;
-	p->neigh_loc = NULL;
 	if (n == 0)
 		return 0;
-	p->c->neighs = calloc(n, sizeof(*p->c->neighs));
-	p->neigh_loc = calloc(n, sizeof(*p->neigh_loc));
-	if (!p->c->neighs || !p->neigh_loc)
-		return fail(p, s, "arp: out of memory for %zu entries", n);
+	a = realloc(c->neighs, (have + n) * sizeof(*c->neighs));
+	if (a)
+		c->neighs = a;
+	b = a ? realloc(c->neigh_at, (have + n) * sizeof(*c->neigh_at)) : NULL;
+	if (b)
+		c->neigh_at = b;
+	if (!a || !b)
+		return fail(p, s, "%s: out of memory for %zu entries", def->name, n);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		if (parse_neigh(p, g, &p->c->neighs[i]) < 0)
+		if (parse_neigh(p, g, &c->neighs[have + i]) < 0)
 			return -1;
-		p->neigh_loc[i].file = file_of(p, g);
-		p->neigh_loc[i].line = config_setting_source_line(g);
-		p->c->n_neighs = i + 1;
+		if (locate_at(p, g, &c->neigh_at[have + i]) < 0)
+			return fail(p, s, "%s: out of memory for %zu entries", def->name, n);
+		c->n_neighs = have + i + 1;
 	}
 	return 0;
 }
@@ -704,7 +965,9 @@ static int addr_cmp(const struct rt_addr *a, const struct rt_addr *b)
 static int route_key_cmp(const void *x, const void *y)
 {
 	const struct keyref *kx = x, *ky = y;
-	const struct rt_route *a = kx->entry, *b = ky->entry;
+	/* entries: the config's array of route pointers */
+	const struct rt_route *a = *(const struct rt_route *const *)kx->entry;
+	const struct rt_route *b = *(const struct rt_route *const *)ky->entry;
 	int c = addr_cmp(&a->dst.addr, &b->dst.addr);
 
 	if (c == 0 && a->dst.len != b->dst.len)
@@ -771,7 +1034,7 @@ static int find_duplicate(const void *entries, size_t n, size_t size,
 	return best != SIZE_MAX;
 }
 
-static void loc_text(const struct origin_loc *here, const struct origin_loc *there,
+static void loc_text(const struct config_at *here, const struct config_at *there,
                      char *buf, size_t cap)
 {
 	if (strcmp(here->file, there->file) == 0)
@@ -780,10 +1043,10 @@ static void loc_text(const struct origin_loc *here, const struct origin_loc *the
 		snprintf(buf, cap, "%s:%u", there->file, there->line);
 }
 
-static int fail_at(struct parser *p, const struct origin_loc *at, const char *fmt, ...)
+static int fail_at(struct parser *p, const struct config_at *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail_at(struct parser *p, const struct origin_loc *at, const char *fmt, ...)
+static int fail_at(struct parser *p, const struct config_at *at, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -806,9 +1069,9 @@ static int check_duplicates(struct parser *p)
 	if (r < 0)
 		return fail(p, NULL, "out of memory checking routes for duplicates");
 	if (r > 0) {
-		rt_route_key_format(&p->c->routes[b], key, sizeof(key));
-		loc_text(&p->route_loc[b], &p->route_loc[a], where, sizeof(where));
-		return fail_at(p, &p->route_loc[b], "duplicate route %s: already defined at %s "
+		rt_route_key_format(p->c->routes[b], key, sizeof(key));
+		loc_text(&p->c->route_at[b], &p->c->route_at[a], where, sizeof(where));
+		return fail_at(p, &p->c->route_at[b], "duplicate route %s: already defined at %s "
 		               "(a route is identified by dst and metric)", key, where);
 	}
 	r = find_duplicate(p->c->neighs, p->c->n_neighs, sizeof(*p->c->neighs), neigh_key_cmp,
@@ -817,8 +1080,8 @@ static int check_duplicates(struct parser *p)
 		return fail(p, NULL, "out of memory checking arp for duplicates");
 	if (r > 0) {
 		const struct rt_neigh *n = &p->c->neighs[b];
-		loc_text(&p->neigh_loc[b], &p->neigh_loc[a], where, sizeof(where));
-		return fail_at(p, &p->neigh_loc[b], "duplicate arp entry %s dev %s: already defined "
+		loc_text(&p->c->neigh_at[b], &p->c->neigh_at[a], where, sizeof(where));
+		return fail_at(p, &p->c->neigh_at[b], "duplicate arp entry %s dev %s: already defined "
 		               "at %s (an entry is identified by dev and ip)",
 		               rt_addr_str(&n->ip, ip), n->dev, where);
 	}
@@ -847,7 +1110,11 @@ static const struct setting settings[] = {
 	{ "route-capacity", parse_u32, offsetof(struct rtmd_config, route_capacity), 1, 16777216 },
 	{ "arp-capacity", parse_u32, offsetof(struct rtmd_config, arp_capacity), 1, 16777216 },
 	{ "routes", parse_routes, 0, 0, 0 },
+	{ "neighbours", parse_arp, 0, 0, 0 },
 	{ "arp", parse_arp, 0, 0, 0 },
+	{ "fpm-listen", parse_fpm_listen, 0, 0, 0 },
+	{ "fpm-peer-user", parse_fpm_user, 0, 0, 0 },
+	{ "fpm-grace-seconds", parse_u32, offsetof(struct rtmd_config, fpm_grace_seconds), 0, 86400 },
 };
 
 /* Reads a whole text file; NULL with *err_no set on failure (EISDIR for a
@@ -960,6 +1227,13 @@ int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *
 	p.nsrc = 1;
 	if (src_index(&p.src[0]) < 0)
 		p.src[0].failed = true;
+	if (!(p.scratch = malloc(rt_route_size(RT_NH_MAX)))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(text);
+		p.src[0].text = NULL;
+		src_free(&p);
+		return -1;
+	}
 
 	config_init(&cfg);
 	/* @include names are relative to the including file, not to the
@@ -986,13 +1260,11 @@ int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *
 	if (parse_root(&p, config_root_setting(&cfg)) < 0)
 		goto out;
 	*c = tmp;
-	tmp.routes = NULL;
-	tmp.neighs = NULL;
+	config_defaults(&tmp);          /* c owns what tmp held */
 	rc = 0;
 out:
 	config_free(&tmp);
-	free(p.route_loc);
-	free(p.neigh_loc);
+	free(p.scratch);
 	config_destroy(&cfg);
 	free(dir);
 	src_free(&p);

@@ -10,12 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "proto.h"
 
 #define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
 #define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
+
+struct config_at {
+	const char *file;                 /* one of rtmd_config.files */
+	unsigned line;
+};
 
 struct rtmd_config {
 	char socket[RT_PATHLEN];          /* "socket" */
@@ -31,10 +37,20 @@ struct rtmd_config {
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
 	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
-	struct rt_route *routes;          /* static "routes", origin config */
+	char fpm_listen[80];              /* "fpm-listen" ADDR:PORT, "" = off (default) */
+	char fpm_peer_user[64];           /* "fpm-peer-user", default "frr" */
+	uint32_t fpm_grace_seconds;       /* "fpm-grace-seconds", default 120 */
+	/* Static "routes" (each allocated for its next hops: rt_route_dup())
+	 * and "neighbours" / "arp", origin config, with where each was defined
+	 * (file names in files, for "file:line" messages at reload). */
+	struct rt_route **routes;
+	struct config_at *route_at;
 	size_t n_routes;
-	struct rt_neigh *neighs;          /* static "arp", origin config */
+	struct rt_neigh *neighs;
+	struct config_at *neigh_at;
 	size_t n_neighs;
+	char **files;
+	size_t n_files;
 	/* Which scalar settings the file gave (so command-line options can win). */
 	bool has_socket, has_state_dir;
 };
@@ -45,5 +61,10 @@ void config_defaults(struct rtmd_config *c);
  * in err.  On error c holds defaults only and owns nothing. */
 int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen);
 void config_free(struct rtmd_config *c);
+/* fpm-listen's form: "ADDR:PORT" with an IPv4 literal, or an IPv6 literal
+ * in brackets ("[::1]:2620"; without brackets the last colon ends the
+ * address).  0 with the socket address, or -1 with the reason in err. */
+int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                        char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "arp_store.h"
 #include "config.h"
+#include "fpm.h"
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
@@ -112,6 +113,8 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 		return -1;
 	}
 	lookup_writer_group(s);
+	if (fpm_open(&s->fpm, cfg, t, s->epfd, err, errlen) < 0)
+		return -1;
 	tables_set_listener(t, server_on_event, s);
 	s->watchdog_usec = notify_watchdog_usec();
 	s->next_watchdog_ms = now_ms();
@@ -268,18 +271,6 @@ static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
 
 /* ---- changes ---------------------------------------------------------------- */
 
-static bool is_change(uint16_t type)
-{
-	switch (type) {
-	case RT_MSG_ROUTE_ADD: case RT_MSG_ROUTE_REPLACE: case RT_MSG_ROUTE_DEL:
-	case RT_MSG_ARP_ADD: case RT_MSG_ARP_REPLACE: case RT_MSG_ARP_DEL:
-	case RT_MSG_FLUSH:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The routes of a change message are decoded AHEAD records before they
  * are applied, and each is hinted to the route table on the way (see
  * route_table_prefetch): a million random routes cost a trie walk each,
@@ -288,21 +279,30 @@ static bool is_change(uint16_t type)
 #define AHEAD 8u
 
 struct lookahead {
+	struct rt_reader rd;
 	struct rt_route r[AHEAD];
 	int rc[AHEAD];
 	char why[AHEAD][RT_ERRLEN];
 };
 
-static void look_ahead(struct server *s, const struct rt_hdr *h, const uint8_t *msg, uint32_t i,
-                       struct lookahead *la)
+/* Decode record j (the reader's next) into its ring place. */
+static void decode_ahead(struct server *s, struct lookahead *la, uint32_t j)
 {
-	uint32_t j = i + AHEAD - 1, k = j % AHEAD;
+	uint32_t k = j % AHEAD;
 
-	if (j < h->count) {
-		la->rc[k] = rt_msg_get_route(h, msg, j, &la->r[k], la->why[k]);
-		if (la->rc[k] == 0)
-			route_table_prefetch(tables_routes(s->tables), &la->r[k].dst, 0);
+	la->rc[k] = rt_msg_read_route(&la->rd, &la->r[k], la->why[k]);
+	if (la->rc[k] == 0) {
+		rt_route_normalise(&la->r[k], false);
+		route_table_prefetch(tables_routes(s->tables), &la->r[k].dst, 0);
 	}
+}
+
+static void look_ahead(struct server *s, const struct rt_hdr *h, uint32_t i, struct lookahead *la)
+{
+	uint32_t j = i + AHEAD - 1;
+
+	if (j < h->count)
+		decode_ahead(s, la, j);
 	/* Deeper levels for the nearer routes, whose earlier levels the
 	 * previous hints have brought in. */
 	for (uint32_t d = 1; d < 4; d++) {
@@ -312,66 +312,93 @@ static void look_ahead(struct server *s, const struct rt_hdr *h, const uint8_t *
 	}
 }
 
+/* The entry's text (what), and the owner for a refusal of RT_E_OWNED. */
+static void name_entry(char *what, size_t whatlen, int rc, const struct tables_result *res)
+{
+	size_t n = strlen(what);
+
+	/* cut like any message: the owner's name is short, the entry may not be */
+	if (rc == RT_E_OWNED && n < whatlen &&
+	    snprintf(what + n, whatlen - n, ": %s", res->text) >= (int)(whatlen - n))
+		what[whatlen - 1] = '\0';
+}
+
 /* Apply record i; 0 or an rt_err with the entry named in what.  The
  * entry's text is only made on failure: a million-route batch should not
  * pay for a million printfs. */
-static int apply_one(struct server *s, const struct rt_hdr *h, const uint8_t *msg, uint32_t i,
-                     struct lookahead *la, bool *changed, char *what, size_t whatlen)
+static int apply_one(struct server *s, const struct rt_msg_desc *d, const struct rt_hdr *h,
+                     uint32_t i, struct lookahead *la, struct tables_result *res, char *what,
+                     size_t whatlen)
 {
+	unsigned flags = (d->op == RT_OP_REPLACE ? TABLES_REPLACE : 0) |
+	                 (h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0);
 	char why[RT_ERRLEN];
-	struct rt_route r;
 	struct rt_neigh n;
 	int rc;
 
-	*changed = false;
-	switch (h->type) {
-	case RT_MSG_ROUTE_ADD:
-	case RT_MSG_ROUTE_REPLACE:
-	case RT_MSG_ROUTE_DEL:
-		look_ahead(s, h, msg, i, la);
+	res->changed = false;
+	res->notice = 0;
+	if (d->table == RT_TABLE_ROUTE) {
+		struct rt_route *r = &la->r[i % AHEAD];
+
+		look_ahead(s, h, i, la);
 		rc = la->rc[i % AHEAD];
 		if (rc) {
 			snprintf(what, whatlen, "%.120s", la->why[i % AHEAD]);
 			return rc;
 		}
-		r = la->r[i % AHEAD];
-		r.origin = RT_ORIGIN_RTCTL;
-		if (h->type == RT_MSG_ROUTE_DEL) {
-			rc = tables_route_del(s->tables, &r.dst, r.metric);
-			*changed = rc == RT_OK;
+		/* rtctl's: the pending state is rtmd's to set */
+		r->origin = RT_ORIGIN_RTCTL;
+		r->flags = 0;
+		r->reason[0] = '\0';
+		if (d->op == RT_OP_DEL) {
+			rc = tables_route_del(s->tables, &r->dst, r->metric, flags, res);
 			if (rc)
-				rt_route_key_format(&r, what, whatlen);
+				rt_route_key_format(r, what, whatlen);
 		} else {
-			rc = tables_route_add(s->tables, &r, h->type == RT_MSG_ROUTE_REPLACE, changed);
+			rc = tables_route_add(s->tables, r, flags, res);
 			if (rc)
-				rt_route_format(&r, what, whatlen);
+				rt_route_format(r, what, whatlen);
 		}
-		return rc;
-	default:
-		rc = rt_msg_get_neigh(h, msg, i, &n, why);
-		if (rc) {
-			snprintf(what, whatlen, "%.120s", why);
-			return rc;
-		}
-		n.origin = RT_ORIGIN_RTCTL;
-		if (h->type == RT_MSG_ARP_DEL) {
-			char a[RT_ADDRSTRLEN];
-
-			rc = tables_arp_del(s->tables, &n.ip, n.dev);
-			*changed = rc == RT_OK;
-			if (rc)
-				snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
-		} else {
-			rc = tables_arp_add(s->tables, &n, h->type == RT_MSG_ARP_REPLACE, changed);
-			if (rc)
-				rt_neigh_format(&n, what, whatlen);
-		}
+		name_entry(what, whatlen, rc, res);
 		return rc;
 	}
+	rc = rt_msg_read_neigh(&la->rd, &n, why);
+	if (rc) {
+		snprintf(what, whatlen, "%.120s", why);
+		return rc;
+	}
+	n.origin = RT_ORIGIN_RTCTL;
+	n.flags = 0;
+	rt_neigh_normalise(&n);
+	if (d->op == RT_OP_DEL) {
+		char a[RT_ADDRSTRLEN];
+
+		rc = tables_arp_del(s->tables, &n.ip, n.dev, flags, res);
+		if (rc)
+			snprintf(what, whatlen, "%s dev %s", rt_addr_str(&n.ip, a), n.dev);
+	} else {
+		rc = tables_arp_add(s->tables, &n, flags, res);
+		if (rc)
+			rt_neigh_format(&n, what, whatlen);
+	}
+	name_entry(what, whatlen, rc, res);
+	return rc;
 }
 
-static void handle_change(struct server *s, struct conn *c, const struct rt_hdr *h,
-                          const uint8_t *msg)
+static void reply_notice(struct server *s, struct conn *c, const struct rt_hdr *h, uint32_t index,
+                         const struct tables_result *res)
+{
+	struct rt_notice no = { .code = (uint32_t)res->notice, .index = index };
+
+	snprintf(no.text, sizeof(no.text), "%s", res->text);
+	rt_msg_begin(&s->mb, RT_MSG_NOTICE, h->seq, RT_F_MORE);
+	rt_msg_put_notice(&s->mb, &no);
+	queue_reply(c, &s->mb);
+}
+
+static void handle_change(struct server *s, struct conn *c, const struct rt_msg_desc *d,
+                          const struct rt_hdr *h, const uint8_t *msg)
 {
 	uint32_t applied = 0, changed_n = 0;
 	bool force = h->flags & RT_F_FORCE;
@@ -393,9 +420,10 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_hdr 
 		reply_error(s, c, h, RT_E_SKIPPED, 0, 0, 0, "an earlier line of the batch failed");
 		return;
 	}
-	if (h->type == RT_MSG_FLUSH) {
+	if (d->op == RT_OP_FLUSH) {
 		size_t removed;
-		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL, &removed);
+		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL,
+		                      h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0, &removed);
 
 		if (rc != RT_OK)
 			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
@@ -403,24 +431,25 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_hdr 
 			reply_ack(s, c, h, (uint32_t)removed, (uint32_t)removed);
 		return;
 	}
-	struct lookahead la;
+	/* 75 KiB of routes: static, as the loop has one thread and a
+	 * change is never re-entered. */
+	static struct lookahead la;
 
-	if (h->type == RT_MSG_ROUTE_ADD || h->type == RT_MSG_ROUTE_REPLACE ||
-	    h->type == RT_MSG_ROUTE_DEL)
-		for (uint32_t j = 0; j + 1 < AHEAD && j < h->count; j++) {
-			la.rc[j] = rt_msg_get_route(h, msg, j, &la.r[j], la.why[j]);
-			if (la.rc[j] == 0)
-				route_table_prefetch(tables_routes(s->tables), &la.r[j].dst, 0);
-		}
+	rt_msg_reader(&la.rd, h, msg);
+	if (d->table == RT_TABLE_ROUTE)
+		for (uint32_t j = 0; j + 1 < AHEAD && j < h->count; j++)
+			decode_ahead(s, &la, j);
 	for (uint32_t i = 0; i < h->count; i++) {
 		char what[RT_ERR_TEXT];
-		bool changed;
-		int rc = apply_one(s, h, msg, i, &la, &changed, what, sizeof(what));
+		struct tables_result res;
+		int rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
 
 		if (rc == RT_OK) {
 			applied++;
-			changed_n += changed;
-			s->unsynced += changed;
+			changed_n += res.changed;
+			s->unsynced += res.changed;
+			if (res.notice)
+				reply_notice(s, c, h, i, &res);
 			continue;
 		}
 		if (force) {
@@ -505,7 +534,8 @@ static void handle_route_query(struct server *s, struct conn *c, const struct rt
 {
 	struct list_ctx l = { .s = s, .c = c, .h = h, .type = RT_MSG_ROUTES };
 	char why[RT_ERRLEN];
-	struct rt_route key, found;
+	/* two routes of 9 KiB: static, as in handle_change */
+	static struct rt_route key, found;
 	enum route_filter mode = RT_FILTER_ALL;
 	int rc;
 
@@ -530,7 +560,8 @@ static void handle_route_query(struct server *s, struct conn *c, const struct rt
 		mode = (h->flags & RT_F_LIST_ROOT) ? RT_FILTER_ROOT :
 		       (h->flags & RT_F_LIST_MATCH) ? RT_FILTER_MATCH : RT_FILTER_EXACT;
 	if ((mode == RT_FILTER_ALL || mode == RT_FILTER_ROOT) &&
-	    !list_allowed(s, c, h, route_table_count(tables_routes(s->tables), 0), RT_WIRE_ROUTE))
+	    !list_allowed(s, c, h, route_table_count(tables_routes(s->tables), 0),
+	                  RT_WIRE_ROUTE_HEAD + RT_WIRE_NH))
 		return;
 	rt_msg_begin(&s->mb, RT_MSG_ROUTES, h->seq, 0);
 	route_table_walk(tables_routes(s->tables), mode, h->count ? &key.dst : NULL, list_route, &l);
@@ -604,8 +635,48 @@ static void handle_status(struct server *s, struct conn *c, const struct rt_hdr 
 	queue_reply(c, &s->mb);
 }
 
+static void handle_query(struct server *s, struct conn *c, const struct rt_msg_desc *d,
+                         const struct rt_hdr *h, const uint8_t *msg)
+{
+	if (d->table == RT_TABLE_ROUTE)
+		handle_route_query(s, c, h, msg);
+	else
+		handle_arp_query(s, c, h, msg);
+}
+
+static void handle_status_req(struct server *s, struct conn *c, const struct rt_msg_desc *d,
+                              const struct rt_hdr *h, const uint8_t *msg)
+{
+	(void)d;
+	(void)msg;
+	handle_status(s, c, h);
+}
+
+static void handle_subscribe(struct server *s, struct conn *c, const struct rt_msg_desc *d,
+                             const struct rt_hdr *h, const uint8_t *msg)
+{
+	int rc = server_subscribe(s, c, h);
+
+	(void)d;
+	(void)msg;
+	if (rc != RT_OK)
+		reply_error(s, c, h, rc, 0, 0, 0, "cannot subscribe: %s", rt_err_str(rc));
+}
+
+/* What rtmd does for each request (proto.c's descriptors say which
+ * request asks for what); RT_OP_NONE, a reply type sent as a request,
+ * has no handler. */
+typedef void (*request_fn)(struct server *s, struct conn *c, const struct rt_msg_desc *d,
+                           const struct rt_hdr *h, const uint8_t *msg);
+static const request_fn handlers[RT_OP_MAX] = {
+	[RT_OP_ADD] = handle_change, [RT_OP_REPLACE] = handle_change, [RT_OP_DEL] = handle_change,
+	[RT_OP_FLUSH] = handle_change, [RT_OP_LIST] = handle_query, [RT_OP_GET] = handle_query,
+	[RT_OP_STATUS] = handle_status_req, [RT_OP_SUBSCRIBE] = handle_subscribe,
+};
+
 static void handle_message(struct server *s, struct conn *c, const uint8_t *msg, size_t n)
 {
+	const struct rt_msg_desc *d;
 	char why[RT_ERRLEN];
 	struct rt_hdr h;
 	int rc = rt_msg_decode(msg, n, &h, why);
@@ -622,33 +693,15 @@ static void handle_message(struct server *s, struct conn *c, const uint8_t *msg,
 		c->dead = true;
 		return;
 	}
-	if (is_change(h.type)) {
-		handle_change(s, c, &h, msg);
-		return;
-	}
-	switch (h.type) {
-	case RT_MSG_ROUTE_LIST:
-	case RT_MSG_ROUTE_GET:
-		handle_route_query(s, c, &h, msg);
-		break;
-	case RT_MSG_ARP_LIST:
-	case RT_MSG_ARP_GET:
-		handle_arp_query(s, c, &h, msg);
-		break;
-	case RT_MSG_STATUS:
-		handle_status(s, c, &h);
-		break;
-	case RT_MSG_SUBSCRIBE:
-		rc = server_subscribe(s, c, &h);
-		if (rc != RT_OK)
-			reply_error(s, c, &h, rc, 0, 0, 0, "cannot subscribe: %s", rt_err_str(rc));
-		break;
-	default:
+	d = rt_msg_desc(h.type);
+	if (d->op >= RT_OP_MAX || !handlers[d->op]) {
 		log_notice("pid %ld sent a message of type %u, which is not a request; closing",
 		           (long)c->pid, h.type);
 		reply_error(s, c, &h, RT_E_PROTO, 0, 0, 0, "message type %u is not a request", h.type);
 		c->dead = true;
+		return;
 	}
+	handlers[d->op](s, c, d, &h, msg);
 }
 
 static void read_conn(struct server *s, struct conn *c)
@@ -789,7 +842,11 @@ static void reload(struct server *s)
 		log_notice("reload: state-dir changed; it takes effect at the next start");
 	if (strcmp(nc.socket, s->cfg->socket) && nc.has_socket)
 		log_notice("reload: socket changed; it takes effect at the next start");
-	/* Keep the paths the daemon runs with; take everything else. */
+	if (strcmp(nc.fpm_listen, s->cfg->fpm_listen))
+		log_notice("reload: fpm-listen changed; it takes effect at the next start");
+	/* Keep the paths and the address the daemon runs with; take
+	 * everything else. */
+	snprintf(nc.fpm_listen, sizeof(nc.fpm_listen), "%s", s->cfg->fpm_listen);
 	snprintf(nc.socket, sizeof(nc.socket), "%s", s->cfg->socket);
 	snprintf(nc.state_dir, sizeof(nc.state_dir), "%s", s->cfg->state_dir);
 	nc.max_message_size = s->cfg->max_message_size;   /* buffers are sized */
@@ -801,6 +858,8 @@ static void reload(struct server *s)
 	s->config_required = s->config_required || access(s->config_path, F_OK) == 0;
 	rt_log_set_level(s->cfg->log_level);
 	lookup_writer_group(s);
+	if (s->fpm)
+		fpm_reconfigure(s->fpm, s->cfg);
 	tables_apply_config(s->tables, s->cfg, &added, &changed, &removed, &failed);
 	log_info("reloaded %s: config entries %zu added, %zu changed, %zu removed, %zu failed",
 	         s->config_path, added, changed, removed, failed);
@@ -827,7 +886,9 @@ static int next_timeout(struct server *s)
 		until = s->sync_deadline_ms;
 	if (s->watchdog_usec && s->next_watchdog_ms < until)
 		until = s->next_watchdog_ms;
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0) {
+	if (s->fpm && fpm_deadline(s->fpm) < until)
+		until = fpm_deadline(s->fpm);
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm) {
 		uint64_t idle = s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000;
 		if (idle < until)
 			until = idle;
@@ -847,7 +908,10 @@ static void run_timers(struct server *s)
 		notify_watchdog();
 		s->next_watchdog_ms = now + s->watchdog_usec / 2000;
 	}
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 &&
+	if (s->fpm)
+		fpm_timers(s->fpm, now);
+	/* Never idle while zebra may connect: its routes must keep flowing. */
+	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm &&
 	    now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
 		log_info("idle for %u s with no clients; exiting (systemd restarts rtmd on the next connection)",
 		         s->cfg->idle_timeout);
@@ -871,6 +935,8 @@ static void handle_events(struct server *s, const struct epoll_event *evs, int n
 			accept_clients(s);
 		} else if (p == &s->signal_fd) {
 			read_signals(s);
+		} else if (fpm_owns(s->fpm, p)) {
+			fpm_event(s->fpm, p, evs[i].events);
 		} else {
 			struct conn *c = p;
 
@@ -940,6 +1006,8 @@ void server_free(struct server *s)
 {
 	while (s->clients)
 		conn_close(s, s->clients);
+	fpm_close(s->fpm);
+	s->fpm = NULL;
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->signal_fd >= 0)

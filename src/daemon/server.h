@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "proto.h"
 
+struct fpm;
 struct rtmd_config;
 struct tables;
 
@@ -32,6 +33,7 @@ struct server {
 	int log_level_override; /* -d: kept over the file's log-level; -1 none */
 	struct rtmd_config *cfg;
 	struct tables *tables;
+	struct fpm *fpm;        /* FPM server, NULL when fpm-listen is off */
 	struct conn *clients;
 	size_t n_clients, n_subscribers;
 	uint8_t *rbuf;          /* receive buffer: max message size + 1 */

@@ -252,11 +252,12 @@ static void write_slot(struct store *st, uint32_t slot, const uint8_t *payload)
 	mark_dirty(st, slot);
 }
 
+/* A free payload of any store's size, without clearing one per call. */
+static const uint8_t zero_payload[STORE_PAYLOAD_MAX];
+
 static void write_free(struct store *st, uint32_t slot)
 {
-	uint8_t z[STORE_PAYLOAD_MAX] = { 0 };
-
-	write_slot(st, slot, z);
+	write_slot(st, slot, zero_payload);
 }
 
 /* Make a rename durable: fsync the directory that holds path. */
@@ -1049,6 +1050,22 @@ uint32_t store_alloc(struct store *st)
 void store_write(struct store *st, uint32_t slot, const uint8_t *payload)
 {
 	write_slot(st, slot, payload);
+}
+
+void store_write_nosync(struct store *st, uint32_t slot, const uint8_t *payload)
+{
+	slot_put(&st->m, slot, payload, st->version++);
+}
+
+void store_free_nosync(struct store *st, uint32_t slot)
+{
+	store_write_nosync(st, slot, zero_payload);
+	if (bit_get(st->used, slot)) {
+		bit_clear(st->used, slot);
+		st->nused--;
+	}
+	if (slot < st->free_hint)
+		st->free_hint = slot;
 }
 
 void store_free_now(struct store *st, uint32_t slot)

@@ -67,6 +67,13 @@ int store_reserve(struct store *st, unsigned inserts);
 uint32_t store_alloc(struct store *st);
 /* Write payload to slot under the seqlock with a fresh version. */
 void store_write(struct store *st, uint32_t slot, const uint8_t *payload);
+/* The same for entries that need not survive a crash (imported from the
+ * kernel, which is their source): through the mapping, outside the dirty
+ * range, so that they cost no msync; a crash may leave them stale or torn
+ * (recovery drops torn slots; the importer reconciles the rest).  Only for
+ * stores that are not written behind. */
+void store_write_nosync(struct store *st, uint32_t slot, const uint8_t *payload);
+void store_free_nosync(struct store *st, uint32_t slot);
 /* Free a slot now (seqlock write of a free payload). */
 void store_free_now(struct store *st, uint32_t slot);
 /* Delete: free a slot now, with any replaced copies of its key that are

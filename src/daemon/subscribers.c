@@ -64,7 +64,13 @@ void server_on_event(void *ctx, const struct rt_event *ev)
 	if (rt_msg_put_event(&s->evmb, ev) < 0) {
 		server_publish(s);
 		if (rt_msg_put_event(&s->evmb, ev) < 0) {
-			log_err("cannot encode event %llu: out of memory", (unsigned long long)ev->seq);
+			/* A subscriber must never silently miss a change: without
+			 * the memory to tell them, drop them all (they resync). */
+			log_err("cannot encode event %llu: out of memory; dropping %zu subscriber(s), "
+			        "who will resync", (unsigned long long)ev->seq, s->n_subscribers);
+			for (struct conn *c = s->clients; c; c = c->next)
+				if (c->subscriber)
+					c->dead = true;
 			return;
 		}
 	}
@@ -133,9 +139,8 @@ static int dump_put(struct dump_ctx *d, const struct rt_event *ev)
 
 static int dump_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
-	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE, .route = r };
 
-	ev.u.route = *r;
 	return dump_put(ctx, &ev);
 }
 
@@ -143,7 +148,7 @@ static int dump_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 {
 	struct rt_event ev = { .kind = RT_EV_ADD, .table = RT_TABLE_ARP, .slot = slot };
 
-	ev.u.neigh = *n;
+	ev.neigh = *n;
 	return dump_put(ctx, &ev);
 }
 

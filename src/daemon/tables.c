@@ -1,4 +1,12 @@
-/* tables.c - apply changes to the route and ARP tables, emit events. */
+/* tables.c - apply changes to the route and ARP tables, emit events.
+ *
+ * The order of every change: refuse what is not allowed (ownership,
+ * existence), then reserve what can fail (the route table's memory), then
+ * the store (which either writes or changes nothing), then the commit to
+ * the table, which can no longer fail, then the event.  So a change that
+ * fails at any allocation leaves the table, the store and the event stream
+ * as they were, and a table entry never carries the tag of a slot it does
+ * not own. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -7,8 +15,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "fault.h"
 #include "log.h"
 #include "route_store.h"
+#include "rtnames.h"
+#include "store_upgrade.h"
 #include "tables.h"
 
 struct tables {
@@ -19,13 +30,15 @@ struct tables {
 	size_t config_routes;   /* routes of origin config: reconciling */
 	tables_event_fn emit;
 	void *emit_ctx;
+	struct rt_route *cur;   /* scratch: an entry being changed (9 KiB) */
+	struct rt_route *tmp;
 };
 
 static void emit_route(struct tables *t, uint8_t kind, const struct rt_route *r)
 {
-	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ROUTE };
+	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ROUTE,
+	                       .route = r };
 
-	ev.u.route = *r;
 	if (t->emit)
 		t->emit(t->emit_ctx, &ev);
 }
@@ -34,48 +47,69 @@ static void emit_neigh(struct tables *t, uint8_t kind, const struct rt_neigh *n,
 {
 	struct rt_event ev = { .seq = ++t->event_seq, .kind = kind, .table = RT_TABLE_ARP, .slot = slot };
 
-	ev.u.neigh = *n;
+	ev.neigh = *n;
 	if (t->emit)
 		t->emit(t->emit_ctx, &ev);
 }
+
+static void result_clear(struct tables_result *res)
+{
+	if (res) {
+		res->changed = false;
+		res->notice = 0;
+		res->text[0] = '\0';
+	}
+}
+
+static int owned_by(struct tables_result *res, uint8_t origin, uint8_t protocol)
+{
+	char name[RT_NAMELEN];
+
+	if (res)
+		snprintf(res->text, sizeof(res->text), "owned by %s%s",
+		         rt_owner_name(origin, protocol, name),
+		         origin == RT_ORIGIN_CONFIG ? "; use --force" : "");
+	return RT_E_OWNED;
+}
+
+/* ---- opening --------------------------------------------------------------- */
 
 struct load_ctx {
 	struct tables *t;
 	size_t failed;
 };
 
-/* A stored route that the table refuses (duplicate after a crash the store
- * could not resolve, or no memory): keep the store consistent with what is
- * served. */
-static void load_drop(struct load_ctx *lc, const struct rt_route *r, uint32_t slot, int rc)
+/* A stored route that the table refuses (a duplicate the store could not
+ * resolve, or no memory): keep the store consistent with what is served. */
+static void load_drop(struct load_ctx *lc, const struct rt_route *r, uint32_t tag, int rc)
 {
 	char buf[RT_ROUTESTRLEN];
 
 	rt_route_format(r, buf, sizeof(buf));
 	log_warn("route store: dropping stored route %s: %s", buf, rt_err_str(rc));
-	route_store_free(lc->t->rstore, slot);
+	route_store_free(lc->t->rstore, tag);
 	lc->failed++;
 }
 
-static int load_route(const struct rt_route *r, uint32_t slot, void *ctx)
+static int load_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
 	struct load_ctx *lc = ctx;
-	int rc = route_table_stage(lc->t->routes, r, slot);
+	int rc = route_table_stage(lc->t->routes, r, tag);
 
 	if (rc != RT_OK)
-		load_drop(lc, r, slot, rc);
+		load_drop(lc, r, tag, rc);
 	else if (r->origin == RT_ORIGIN_CONFIG)
 		lc->t->config_routes++;
 	return 0;
 }
 
-static void load_reject(const struct rt_route *r, uint32_t slot, int err, void *ctx)
+static void load_reject(const struct rt_route *r, uint32_t tag, int err, void *ctx)
 {
 	struct load_ctx *lc = ctx;
 
 	if (r->origin == RT_ORIGIN_CONFIG)
 		lc->t->config_routes--;
-	load_drop(lc, r, slot, err);
+	load_drop(lc, r, tag, err);
 }
 
 /* The ARP store is opened (checked, recovered) on a thread of its own while
@@ -102,17 +136,21 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 {
 	struct tables *t = calloc(1, sizeof(*t));
 	struct arp_open *a = calloc(1, sizeof(*a));
-	char path[4096];
 	uint32_t dropped = 0;
 	struct load_ctx lc = { .t = t };
 	pthread_t th;
 	bool threaded = false;
 	int rc = -1;
 
-	if (!t || !a) {
+	if (!t || !a || !(t->cur = malloc(rt_route_size(RT_NH_MAX))) ||
+	    !(t->tmp = malloc(rt_route_size(RT_NH_MAX)))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/* A state directory of an older format is converted first, whole,
+	 * before anything reads it. */
+	if (store_upgrade(state_dir, NULL, err, errlen) < 0)
+		goto out;
 	snprintf(a->path, sizeof(a->path), "%s/arp.store", state_dir);
 	a->capacity = arp_capacity;
 	threaded = pthread_create(&th, NULL, arp_open_thread, a) == 0;
@@ -124,11 +162,11 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/routes.store", state_dir);
-	if (route_store_open(path, route_capacity, &t->rstore, &dropped, err, errlen) < 0)
+	if (route_store_open(state_dir, route_capacity, &t->rstore, &dropped, err, errlen) < 0)
 		goto out;
 	if (dropped)
-		log_warn("%s: dropped %u torn or corrupt route slot(s) left by a crash", path, dropped);
+		log_warn("%s: dropped %u torn or corrupt route slot(s) left by a crash",
+		         route_store_path(t->rstore), dropped);
 	/* staged, then built in one pass: a million routes added one by one
 	 * took most of the start-up */
 	route_store_load(t->rstore, load_route, &lc);
@@ -172,6 +210,8 @@ void tables_close(struct tables *t)
 	if (t->rstore)
 		route_store_close(t->rstore);
 	route_table_free(t->routes);
+	free(t->cur);
+	free(t->tmp);
 	free(t);
 }
 
@@ -181,93 +221,300 @@ void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx)
 	t->emit_ctx = ctx;
 }
 
-static bool route_same(const struct rt_route *a, const struct rt_route *b)
+/* ---- routes ------------------------------------------------------------------ */
+
+struct key_owner {
+	uint32_t metric;
+	bool found;
+	uint8_t origin, protocol;
+};
+
+static int find_importer(const struct rt_route *r, uint32_t tag, void *ctx)
 {
-	return rt_addr_equal(&a->gw, &b->gw) && strcmp(a->dev, b->dev) == 0 &&
-	       a->origin == b->origin;
+	struct key_owner *k = ctx;
+
+	(void)tag;
+	/* the kernel's key (tos 0) that an owned route of this prefix and
+	 * metric would take */
+	if (r->metric == k->metric && !rt_origin_owned(r->origin) && !r->tos) {
+		k->found = true;
+		k->origin = r->origin;
+		k->protocol = r->protocol;
+		return 1;
+	}
+	return 0;
 }
 
-int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, bool *changed)
+/* An imported route at the key (dst, metric) that an owned one would take:
+ * RT_E_OWNED naming its protocol, or 0. */
+static int imported_at(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                       struct tables_result *res)
 {
-	struct rt_route old;
-	uint32_t slot;
+	struct key_owner k = { .metric = metric };
+
+	route_table_walk(t->routes, RT_FILTER_EXACT, dst, find_importer, &k);
+	return k.found ? owned_by(res, k.origin, k.protocol) : 0;
+}
+
+/* Put r into the table at tag, reserved first so that the commit cannot
+ * fail after the store has changed.  existed: replace, else add. */
+static int commit_route(struct tables *t, const struct rt_route *r, uint32_t tag, bool existed)
+{
+	int rc = existed ? route_table_replace(t->routes, r, tag, NULL, NULL, NULL)
+	                 : route_table_add(t->routes, r, tag);
+
+	if (rc != RT_OK) {
+		/* Unreachable after route_table_reserve(); refusing to go on
+		 * beats serving a table that disagrees with its store. */
+		log_err("route table: a reserved change failed: %s", rt_err_str(rc));
+		abort();
+	}
+	return RT_OK;
+}
+
+int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
+                     struct tables_result *res)
+{
+	struct rt_route *cur = t->cur;
+	uint32_t tag;
+	bool took = false;
+	int rc;
+
+	result_clear(res);
+	if (!rt_origin_owned(r->origin) || r->disc || rt_route_check(r, NULL) < 0)
+		return RT_E_INVALID;
+	rc = route_table_find(t->routes, &r->dst, r->metric, 0, cur, &tag);
+	if (rc == RT_OK) {
+		if (!(flags & TABLES_REPLACE))
+			return RT_E_EXISTS;
+		if (cur->origin != r->origin) {
+			/* rtctl changes a config entry only when told to; a config
+			 * reload never touches an rtctl entry */
+			if (cur->origin == RT_ORIGIN_RTCTL || !(flags & TABLES_TAKE_CONFIG))
+				return owned_by(res, cur->origin, cur->protocol);
+			took = true;
+		}
+		if (rt_route_equal(cur, r))
+			return RT_OK;
+		if ((rc = route_table_reserve(t->routes, r)) != RT_OK)
+			return rc;
+		if ((rc = route_store_update(t->rstore, &tag, r)) != RT_OK) {
+			route_table_unreserve(t->routes);
+			return rc;
+		}
+		commit_route(t, r, tag, true);
+		t->config_routes += (r->origin == RT_ORIGIN_CONFIG) - (cur->origin == RT_ORIGIN_CONFIG);
+		if (res) {
+			res->changed = true;
+			if (took) {
+				char key[RT_ROUTESTRLEN];
+
+				rt_route_key_format(r, key, sizeof(key));
+				res->notice = RT_NOTE_TAKEN_OVER;
+				snprintf(res->text, sizeof(res->text),
+				         "%.80s: was a config entry, now an rtctl entry", key);
+			}
+		}
+		emit_route(t, RT_EV_CHANGE, r);
+		return RT_OK;
+	}
+	if ((rc = imported_at(t, &r->dst, r->metric, res)) != 0)
+		return rc;
+	if ((rc = route_table_reserve(t->routes, r)) != RT_OK)
+		return rc;
+	if ((rc = route_store_put(t->rstore, r, &tag)) != RT_OK) {
+		route_table_unreserve(t->routes);
+		return rc;
+	}
+	commit_route(t, r, tag, false);
+	t->config_routes += r->origin == RT_ORIGIN_CONFIG;
+	if (res)
+		res->changed = true;
+	emit_route(t, RT_EV_ADD, r);
+	return RT_OK;
+}
+
+int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                     unsigned flags, struct tables_result *res)
+{
+	struct rt_route *old = t->cur;
+	uint32_t tag;
+	int rc;
+
+	result_clear(res);
+	rc = route_table_find(t->routes, dst, metric, 0, old, &tag);
+	if (rc == RT_E_NOTFOUND) {
+		rc = imported_at(t, dst, metric, res);
+		return rc ? rc : RT_E_NOTFOUND;
+	}
+	if (rc != RT_OK)
+		return rc;
+	if (old->origin == RT_ORIGIN_CONFIG && !(flags & TABLES_TAKE_CONFIG))
+		return owned_by(res, old->origin, old->protocol);
+	/* Neither can fail now: the table gives the entry back, the store
+	 * frees the slot its tag names. */
+	route_table_delete(t->routes, dst, metric, 0, NULL, NULL);
+	if ((rc = route_store_free(t->rstore, tag)) != RT_OK)
+		log_err("route store: freeing the slot of tag %u failed: %s", tag, rt_err_str(rc));
+	t->config_routes -= old->origin == RT_ORIGIN_CONFIG;
+	if (res)
+		res->changed = true;
+	emit_route(t, RT_EV_DEL, old);
+	return RT_OK;
+}
+
+int tables_route_import(struct tables *t, const struct rt_route *r, bool *changed)
+{
+	struct rt_route *cur = t->cur;
 	bool existed;
 	int rc;
 
 	if (changed)
 		*changed = false;
-	if (rt_route_check(r, NULL) < 0)
+	if (rt_origin_owned(r->origin) || rt_route_check(r, NULL) < 0)
 		return RT_E_INVALID;
-	rc = route_table_find(t->routes, &r->dst, r->metric, &old, &slot);
-	if (rc == RT_OK) {
-		if (!replace)
-			return RT_E_EXISTS;
-		if (route_same(&old, r))
-			return RT_OK;
-		rc = route_store_update(t->rstore, &slot, r);
-		if (rc != RT_OK)
-			return rc;
-		rc = route_table_replace(t->routes, r, slot, &existed, NULL, NULL);
-		if (rc != RT_OK)
-			return rc;   /* cannot fail for an existing key: no allocation */
-		t->config_routes += (r->origin == RT_ORIGIN_CONFIG) - (old.origin == RT_ORIGIN_CONFIG);
-		if (changed)
-			*changed = true;
-		emit_route(t, RT_EV_CHANGE, r);
+	existed = route_table_find(t->routes, &r->dst, r->metric, r->disc, cur, NULL) == RT_OK;
+	if (existed && rt_route_equal(cur, r))
 		return RT_OK;
-	}
-	rc = route_store_put(t->rstore, r, &slot);
-	if (rc != RT_OK)
+	if ((rc = route_table_reserve(t->routes, r)) != RT_OK)
 		return rc;
-	rc = route_table_add(t->routes, r, slot);
-	if (rc != RT_OK) {
-		route_store_free(t->rstore, slot);
-		return rc;
-	}
-	t->config_routes += r->origin == RT_ORIGIN_CONFIG;
+	commit_route(t, r, ROUTE_STORE_NO_TAG, existed);
 	if (changed)
 		*changed = true;
-	emit_route(t, RT_EV_ADD, r);
+	emit_route(t, existed ? RT_EV_CHANGE : RT_EV_ADD, r);
 	return RT_OK;
 }
 
-int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t metric)
+int tables_route_unimport(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                          uint32_t disc)
 {
-	struct rt_route old;
-	uint32_t slot;
-	int rc = route_table_delete(t->routes, dst, metric, &old, &slot);
+	struct rt_route *old = t->cur;
+	int rc = route_table_find(t->routes, dst, metric, disc, old, NULL);
 
 	if (rc != RT_OK)
 		return rc;
-	t->config_routes -= old.origin == RT_ORIGIN_CONFIG;
-	rc = route_store_free(t->rstore, slot);
-	if (rc != RT_OK)
-		log_err("route store: freeing slot %u failed: %s", slot, rt_err_str(rc));
-	emit_route(t, RT_EV_DEL, &old);
+	if (rt_origin_owned(old->origin))
+		return RT_E_OWNED;
+	route_table_delete(t->routes, dst, metric, disc, NULL, NULL);
+	emit_route(t, RT_EV_DEL, old);
 	return RT_OK;
 }
 
-int tables_arp_add(struct tables *t, const struct rt_neigh *n, bool replace, bool *changed)
+int tables_route_set_pending(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                             const char *reason)
 {
+	struct rt_route *r = t->cur;
+	uint32_t tag;
+	uint8_t flags;
+	int rc = route_table_find(t->routes, dst, metric, 0, r, &tag);
+
+	if (rc != RT_OK)
+		return rc;
+	flags = reason ? r->flags | RT_RF_PENDING : r->flags & ~RT_RF_PENDING;
+	if (flags == r->flags && strncmp(r->reason, reason ? reason : "", RT_REASONLEN - 1) == 0)
+		return RT_OK;
+	r->flags = flags;
+	memset(r->reason, 0, sizeof(r->reason));
+	if (reason)
+		memcpy(r->reason, reason, strnlen(reason, RT_REASONLEN - 1));
+	if ((rc = route_table_reserve(t->routes, r)) != RT_OK)
+		return rc;
+	commit_route(t, r, tag, true);
+	emit_route(t, RT_EV_CHANGE, r);
+	return RT_OK;
+}
+
+/* ---- neighbours -------------------------------------------------------------- */
+
+/* A dynamic imported neighbour (not permanent, not noarp, no protocol) is
+ * the kernel's guess, which a neigh add may pin (SPEC). */
+static bool takeable(const struct rt_neigh *n)
+{
+	return !rt_origin_owned(n->origin) && !(n->state & (NUD_PERMANENT | NUD_NOARP)) && !n->protocol;
+}
+
+int tables_arp_add(struct tables *t, const struct rt_neigh *n, unsigned flags,
+                   struct tables_result *res)
+{
+	struct rt_neigh cur, want = *n;
 	uint32_t slot;
 	bool existed = false, diff = false;
 	int rc;
 
+	memset(&cur, 0, sizeof(cur));
+	result_clear(res);
+	if (!rt_origin_owned(n->origin))
+		return RT_E_INVALID;
+	rt_neigh_normalise(&want);
+	if (rt_neigh_check(&want, NULL) < 0)
+		return RT_E_INVALID;
+	if (arp_store_find(t->arp, &want.ip, want.dev, &cur, NULL) == RT_OK) {
+		if (rt_origin_owned(cur.origin)) {
+			if (!(flags & TABLES_REPLACE))
+				return RT_E_EXISTS;
+			if (cur.origin != want.origin &&
+			    (cur.origin == RT_ORIGIN_RTCTL || !(flags & TABLES_TAKE_CONFIG)))
+				return owned_by(res, cur.origin, cur.protocol);
+		} else if (!takeable(&cur)) {
+			return owned_by(res, cur.origin, cur.protocol);
+		}
+	}
+	rc = arp_store_replace(t->arp, &want, &slot, &existed, &diff, NULL);
+	if (rc != RT_OK)
+		return rc;
+	if (diff) {
+		if (res) {
+			res->changed = true;
+			if (existed && cur.origin == RT_ORIGIN_CONFIG && want.origin == RT_ORIGIN_RTCTL) {
+				char a[RT_ADDRSTRLEN];
+
+				res->notice = RT_NOTE_TAKEN_OVER;
+				snprintf(res->text, sizeof(res->text),
+				         "%s dev %s: was a config entry, now an rtctl entry",
+				         rt_addr_str(&want.ip, a), want.dev);
+			}
+		}
+		emit_neigh(t, existed ? RT_EV_CHANGE : RT_EV_ADD, &want, slot);
+	}
+	return RT_OK;
+}
+
+int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev, unsigned flags,
+                   struct tables_result *res)
+{
+	struct rt_neigh old;
+	uint32_t slot;
+	int rc;
+
+	result_clear(res);
+	if ((rc = arp_store_find(t->arp, ip, dev, &old, NULL)) != RT_OK)
+		return rc;
+	if (!rt_origin_owned(old.origin) ||
+	    (old.origin == RT_ORIGIN_CONFIG && !(flags & TABLES_TAKE_CONFIG)))
+		return owned_by(res, old.origin, old.protocol);
+	if ((rc = arp_store_delete(t->arp, ip, dev, &old, &slot)) != RT_OK)
+		return rc;
+	if (res)
+		res->changed = true;
+	emit_neigh(t, RT_EV_DEL, &old, slot);
+	return RT_OK;
+}
+
+int tables_arp_import(struct tables *t, const struct rt_neigh *n, bool *changed)
+{
+	struct rt_neigh cur;
+	uint32_t slot;
+	bool existed, diff;
+	int rc;
+
 	if (changed)
 		*changed = false;
-	if (rt_neigh_check(n, NULL) < 0)
+	if (rt_origin_owned(n->origin) || rt_neigh_check(n, NULL) < 0)
 		return RT_E_INVALID;
-	if (!replace) {
-		rc = arp_store_add(t->arp, n, &slot);
-		if (rc != RT_OK)
-			return rc;
-		existed = false;
-		diff = true;
-	} else {
-		rc = arp_store_replace(t->arp, n, &slot, &existed, &diff, NULL);
-		if (rc != RT_OK)
-			return rc;
-	}
+	if (arp_store_find(t->arp, &n->ip, n->dev, &cur, NULL) == RT_OK && rt_origin_owned(cur.origin))
+		return RT_E_OWNED;
+	if ((rc = arp_store_import(t->arp, n, &slot, &existed, &diff, NULL)) != RT_OK)
+		return rc;
 	if (diff) {
 		if (changed)
 			*changed = true;
@@ -276,26 +523,50 @@ int tables_arp_add(struct tables *t, const struct rt_neigh *n, bool replace, boo
 	return RT_OK;
 }
 
-int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev)
+int tables_arp_unimport(struct tables *t, const struct rt_addr *ip, const char *dev)
 {
 	struct rt_neigh old;
 	uint32_t slot;
-	int rc = arp_store_delete(t->arp, ip, dev, &old, &slot);
+	int rc;
 
-	if (rc != RT_OK)
+	if ((rc = arp_store_find(t->arp, ip, dev, &old, NULL)) != RT_OK)
+		return rc;
+	if (rt_origin_owned(old.origin))
+		return RT_E_OWNED;
+	if ((rc = arp_store_delete(t->arp, ip, dev, &old, &slot)) != RT_OK)
 		return rc;
 	emit_neigh(t, RT_EV_DEL, &old, slot);
 	return RT_OK;
 }
 
-/* Collect entries first: neither the table nor the store may change under
- * a walk.  One list holds either routes or neighbours. */
-struct key_list {
-	struct rt_route *routes;
-	struct rt_neigh *neighs;
-	size_t n, cap;
-	bool config_only;
+/* ---- flush and config ----------------------------------------------------------- */
+
+/* Collect keys first: neither the table nor the store may change under a
+ * walk.  One list holds either routes or neighbours. */
+struct route_key {
+	struct rt_prefix dst;
+	uint32_t metric;
+	uint8_t origin;
 };
+
+struct neigh_key {
+	struct rt_addr ip;
+	char dev[RT_IFNAMSIZ];
+	uint8_t origin;
+};
+
+struct key_list {
+	struct route_key *routes;
+	struct neigh_key *neighs;
+	size_t n, cap;
+	bool rtctl, config;     /* the origins collected */
+	int err;
+};
+
+static bool wanted(const struct key_list *kl, uint8_t origin)
+{
+	return (kl->rtctl && origin == RT_ORIGIN_RTCTL) || (kl->config && origin == RT_ORIGIN_CONFIG);
+}
 
 /* arr with room for one more element of size, or NULL (arr kept). */
 static void *reserve(struct key_list *kl, void *arr, size_t size)
@@ -305,7 +576,7 @@ static void *reserve(struct key_list *kl, void *arr, size_t size)
 
 	if (kl->n < kl->cap)
 		return arr;
-	p = realloc(arr, cap * size);
+	p = rt_fault("tables") ? NULL : realloc(arr, cap * size);
 	if (p)
 		kl->cap = cap;
 	return p;
@@ -314,67 +585,78 @@ static void *reserve(struct key_list *kl, void *arr, size_t size)
 static int collect_route(const struct rt_route *r, uint32_t tag, void *ctx)
 {
 	struct key_list *kl = ctx;
-	struct rt_route *v;
+	struct route_key *v;
 
-	if (kl->config_only && r->origin != RT_ORIGIN_CONFIG)
+	(void)tag;
+	if (!wanted(kl, r->origin))
 		return 0;
 	if (!(v = reserve(kl, kl->routes, sizeof(*v))))
-		return -1;
+		return kl->err = RT_E_FULL;
 	kl->routes = v;
-	kl->routes[kl->n++] = *r;
+	v = &kl->routes[kl->n++];
+	v->dst = r->dst;
+	v->metric = r->metric;
+	v->origin = r->origin;
 	return 0;
 }
 
 static int collect_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 {
 	struct key_list *kl = ctx;
-	struct rt_neigh *v;
+	struct neigh_key *v;
 
-	if (kl->config_only && n->origin != RT_ORIGIN_CONFIG)
+	(void)slot;
+	if (!wanted(kl, n->origin))
 		return 0;
 	if (!(v = reserve(kl, kl->neighs, sizeof(*v))))
-		return -1;
+		return kl->err = RT_E_FULL;
 	kl->neighs = v;
-	kl->neighs[kl->n++] = *n;
+	v = &kl->neighs[kl->n++];
+	v->ip = n->ip;
+	memcpy(v->dev, n->dev, RT_IFNAMSIZ);
+	v->origin = n->origin;
 	return 0;
 }
 
-int tables_flush(struct tables *t, uint32_t table_flags, size_t *removed)
+int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t *removed)
 {
-	struct key_list kl = { 0 };
+	struct key_list kr = { .rtctl = true, .config = flags & TABLES_TAKE_CONFIG }, kn = kr;
 	int rc = RT_OK;
 
+	/* Every key first: a flush that runs out of memory removes nothing
+	 * (the deletes themselves cannot fail). */
 	*removed = 0;
-	if (table_flags & RT_F_TABLE_ROUTE) {
-		if (route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl) != 0)
-			rc = RT_E_FULL;
-		for (size_t i = 0; rc == RT_OK && i < kl.n; i++)
-			if (tables_route_del(t, &kl.routes[i].dst, kl.routes[i].metric) == RT_OK)
-				(*removed)++;
-		free(kl.routes);
-		memset(&kl, 0, sizeof(kl));
+	if (table_flags & RT_F_TABLE_ROUTE)
+		route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kr);
+	if (!kr.err && (table_flags & RT_F_TABLE_ARP))
+		arp_store_walk_unordered(t->arp, collect_neigh, &kn);
+	if (kr.err || kn.err) {
+		rc = RT_E_FULL;
+		kr.n = kn.n = 0;
 	}
-	if (rc == RT_OK && (table_flags & RT_F_TABLE_ARP)) {
-		if (arp_store_walk(t->arp, collect_neigh, &kl) != 0)
-			rc = RT_E_FULL;
-		for (size_t i = 0; rc == RT_OK && i < kl.n; i++)
-			if (tables_arp_del(t, &kl.neighs[i].ip, kl.neighs[i].dev) == RT_OK)
-				(*removed)++;
-		free(kl.neighs);
-	}
+	for (size_t i = 0; i < kr.n; i++)
+		if (tables_route_del(t, &kr.routes[i].dst, kr.routes[i].metric, TABLES_TAKE_CONFIG,
+		                     NULL) == RT_OK)
+			(*removed)++;
+	for (size_t i = 0; i < kn.n; i++)
+		if (tables_arp_del(t, &kn.neighs[i].ip, kn.neighs[i].dev, TABLES_TAKE_CONFIG, NULL) ==
+		    RT_OK)
+			(*removed)++;
+	free(kr.routes);
+	free(kn.neighs);
 	return rc;
 }
 
-static bool config_has_route(const struct rtmd_config *c, const struct rt_route *r)
+static bool config_has_route(const struct rtmd_config *c, const struct route_key *r)
 {
 	for (size_t i = 0; i < c->n_routes; i++)
-		if (c->routes[i].metric == r->metric && c->routes[i].dst.len == r->dst.len &&
-		    rt_addr_equal(&c->routes[i].dst.addr, &r->dst.addr))
+		if (c->routes[i]->metric == r->metric && c->routes[i]->dst.len == r->dst.len &&
+		    rt_addr_equal(&c->routes[i]->dst.addr, &r->dst.addr))
 			return true;
 	return false;
 }
 
-static bool config_has_neigh(const struct rtmd_config *c, const struct rt_neigh *n)
+static bool config_has_neigh(const struct rtmd_config *c, const struct neigh_key *n)
 {
 	for (size_t i = 0; i < c->n_neighs; i++)
 		if (strcmp(c->neighs[i].dev, n->dev) == 0 && rt_addr_equal(&c->neighs[i].ip, &n->ip))
@@ -385,74 +667,74 @@ static bool config_has_neigh(const struct rtmd_config *c, const struct rt_neigh 
 void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *added,
                          size_t *changed, size_t *removed, size_t *failed)
 {
-	struct key_list kl = { .config_only = true };
+	struct key_list kl = { .config = true };
+	struct tables_result res;
 	char buf[RT_ROUTESTRLEN];
 	size_t kept = 0;        /* the file's routes now in the table as config */
 	int rc;
 
 	*added = *changed = *removed = *failed = 0;
 	for (size_t i = 0; i < c->n_routes; i++) {
-		const struct rt_route *r = &c->routes[i];
-		struct rt_route cur;
-		bool ch;
+		const struct rt_route *r = c->routes[i];
+		bool existed = route_table_find(t->routes, &r->dst, r->metric, 0, NULL, NULL) == RT_OK;
 
-		bool existed;
-
-		rt_route_format(r, buf, sizeof(buf));
-		existed = route_table_find(t->routes, &r->dst, r->metric, &cur, NULL) == RT_OK;
-		if (existed && cur.origin != RT_ORIGIN_CONFIG) {
-			log_notice("config route %s: an rtctl route has this key; leaving it", buf);
+		rc = tables_route_add(t, r, TABLES_REPLACE | TABLES_TAKE_CONFIG, &res);
+		if (rc == RT_E_OWNED) {
+			/* an rtctl route, or an imported one, holds the key */
+			rt_route_format(r, buf, sizeof(buf));
+			log_notice("%s:%u: config route %s: %s; leaving it", c->route_at[i].file,
+			           c->route_at[i].line, buf, res.text);
 			continue;
 		}
-		rc = tables_route_add(t, r, true, &ch);
 		if (rc != RT_OK) {
-			log_err("config route %s: %s", buf, rt_err_str(rc));
+			rt_route_format(r, buf, sizeof(buf));
+			log_err("%s:%u: config route %s: %s", c->route_at[i].file, c->route_at[i].line,
+			        buf, rt_err_str(rc));
 			(*failed)++;
 			continue;
 		}
 		kept++;
-		if (ch)
+		if (res.changed)
 			(*(existed ? changed : added))++;
 	}
 	for (size_t i = 0; i < c->n_neighs; i++) {
 		const struct rt_neigh *n = &c->neighs[i];
-		struct rt_neigh cur;
-		bool ch;
+		bool existed = arp_store_find(t->arp, &n->ip, n->dev, NULL, NULL) == RT_OK;
 
-		bool existed;
-
+		rc = tables_arp_add(t, n, TABLES_REPLACE | TABLES_TAKE_CONFIG, &res);
 		rt_neigh_format(n, buf, sizeof(buf));
-		existed = arp_store_find(t->arp, &n->ip, n->dev, &cur, NULL) == RT_OK;
-		if (existed && cur.origin != RT_ORIGIN_CONFIG) {
-			log_notice("config arp entry %s: an rtctl entry has this key; leaving it", buf);
-			continue;
-		}
-		rc = tables_arp_add(t, n, true, &ch);
-		if (rc != RT_OK) {
-			log_err("config arp entry %s: %s", buf, rt_err_str(rc));
+		if (rc == RT_E_OWNED) {
+			log_notice("%s:%u: config arp entry %s: %s; leaving it", c->neigh_at[i].file,
+			           c->neigh_at[i].line, buf, res.text);
+		} else if (rc != RT_OK) {
+			log_err("%s:%u: config arp entry %s: %s", c->neigh_at[i].file, c->neigh_at[i].line,
+			        buf, rt_err_str(rc));
 			(*failed)++;
-		} else if (ch) {
+		} else if (res.changed) {
 			(*(existed ? changed : added))++;
 		}
 	}
 	/* Remove config entries the file no longer lists.  A million-route
 	 * table with no config entries (the usual case) costs no walk. */
-	if (t->config_routes > kept &&
-	    route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl) == 0)
-		for (size_t i = 0; i < kl.n; i++)
-			if (!config_has_route(c, &kl.routes[i]) &&
-			    tables_route_del(t, &kl.routes[i].dst, kl.routes[i].metric) == RT_OK)
-				(*removed)++;
+	if (t->config_routes > kept)
+		route_table_walk(t->routes, RT_FILTER_ALL, NULL, collect_route, &kl);
+	for (size_t i = 0; !kl.err && i < kl.n; i++)
+		if (!config_has_route(c, &kl.routes[i]) &&
+		    tables_route_del(t, &kl.routes[i].dst, kl.routes[i].metric, TABLES_TAKE_CONFIG,
+		                     NULL) == RT_OK)
+			(*removed)++;
 	free(kl.routes);
 	memset(&kl, 0, sizeof(kl));
-	kl.config_only = true;
-	if (arp_store_walk_unordered(t->arp, collect_neigh, &kl) == 0)
-		for (size_t i = 0; i < kl.n; i++)
-			if (!config_has_neigh(c, &kl.neighs[i]) &&
-			    tables_arp_del(t, &kl.neighs[i].ip, kl.neighs[i].dev) == RT_OK)
-				(*removed)++;
+	kl.config = true;
+	arp_store_walk_unordered(t->arp, collect_neigh, &kl);
+	for (size_t i = 0; !kl.err && i < kl.n; i++)
+		if (!config_has_neigh(c, &kl.neighs[i]) &&
+		    tables_arp_del(t, &kl.neighs[i].ip, kl.neighs[i].dev, TABLES_TAKE_CONFIG, NULL) == RT_OK)
+			(*removed)++;
 	free(kl.neighs);
 }
+
+/* ---- accessors and sync ----------------------------------------------------------- */
 
 const struct route_table *tables_routes(const struct tables *t)
 {

@@ -1,9 +1,16 @@
 /* tables.h - the daemon's two tables and every change made to them.
  *
- * Each change goes to the store first (so a failure leaves the table as it
- * was), then to the in-memory index, then out as one event to the listener
- * (subscribers).  Durability is separate: tables_sync() makes everything
- * changed so far durable with one msync per store.
+ * A change is all-or-nothing across the memory table, the store and the
+ * events: everything that can fail (memory, the store's growth, a full
+ * disk) is reserved or done before anything is committed, so a refused or
+ * failed change leaves all three as they were, and a change that is made
+ * goes out as exactly one event to the listener (subscribers).  Durability
+ * is separate: tables_sync() makes everything changed so far durable with
+ * one msync per store.
+ *
+ * Owners (doc/DESIGN.md, "Keys and owners"): entries of origin rtctl and
+ * config are rtmd's and can be changed here; imported ones (kernel, FPM)
+ * only through the import functions, which the kernel and FPM code call.
  */
 #ifndef RTMD_TABLES_H
 #define RTMD_TABLES_H
@@ -22,26 +29,63 @@ struct tables;
 
 typedef void (*tables_event_fn)(void *ctx, const struct rt_event *ev);
 
-/* Open (or create) STATE_DIR/routes.store and STATE_DIR/arp.store and load
- * the routes.  0, or -1 with a message naming the file in err. */
+/* Open (or create) the stores in STATE_DIR, converting an older format in
+ * place first, and load the routes.  0, or -1 with a message naming the
+ * file in err. */
 int tables_open(struct tables **out, const char *state_dir, uint32_t route_capacity,
                 uint32_t arp_capacity, char *err, size_t errlen);
 void tables_close(struct tables *t);
 void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx);
 
-/* Changes: 0 or an enum rt_err.  *changed (may be NULL) tells whether the
- * table changed (a replace with an identical value does not). */
-int tables_route_add(struct tables *t, const struct rt_route *r, bool replace, bool *changed);
-int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t metric);
-int tables_arp_add(struct tables *t, const struct rt_neigh *n, bool replace, bool *changed);
-int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev);
-/* Remove every entry of the tables named by RT_F_TABLE_* bits. */
-int tables_flush(struct tables *t, uint32_t table_flags, size_t *removed);
+/* Flags of a change. */
+#define TABLES_REPLACE     0x1u  /* an entry of this key may be replaced */
+#define TABLES_TAKE_CONFIG 0x2u  /* config entries may be changed or removed (rtctl
+                                    --force, a config reload); a replace by rtctl
+                                    makes them rtctl entries */
+
+/* What a change did, or why it was refused. */
+struct tables_result {
+	bool changed;               /* the table changed (a replace with the same value does not) */
+	int notice;                 /* 0, or RT_NOTE_TAKEN_OVER with text */
+	char text[RT_ERR_TEXT];     /* the notice's, or RT_E_OWNED's "owned by P" */
+};
+
+/* Changes of owned entries: 0 or an enum rt_err, res (may be NULL) says
+ * more.  r's origin says who asks (RT_ORIGIN_RTCTL or RT_ORIGIN_CONFIG);
+ * an entry of another owner is refused with RT_E_OWNED ("owned by kernel",
+ * "owned by bgp", "owned by config; use --force"). */
+int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
+                     struct tables_result *res);
+int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                     unsigned flags, struct tables_result *res);
+int tables_arp_add(struct tables *t, const struct rt_neigh *n, unsigned flags,
+                   struct tables_result *res);
+int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev, unsigned flags,
+                   struct tables_result *res);
+/* Remove the rtctl entries (and with TABLES_TAKE_CONFIG the config ones) of
+ * the tables named by RT_F_TABLE_* bits; imported entries stay. */
+int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t *removed);
+
+/* Imports (kernel sync, FPM): add or replace an entry of origin kernel or
+ * fpm at its key (a route's key has its disc), or remove one.  Imported
+ * routes are not stored; imported neighbours are written to the shared
+ * mapping without making it dirty (they cost no msync).  RT_E_OWNED if the
+ * key is an owned neighbour's.  *changed (may be NULL) as above. */
+int tables_route_import(struct tables *t, const struct rt_route *r, bool *changed);
+int tables_route_unimport(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                          uint32_t disc);
+int tables_arp_import(struct tables *t, const struct rt_neigh *n, bool *changed);
+int tables_arp_unimport(struct tables *t, const struct rt_addr *ip, const char *dev);
+/* An owned route (key: dst, metric) is pending with this reason, or (reason
+ * NULL) is not: in memory only, never stored; a change event if the state
+ * or the reason changed. */
+int tables_route_set_pending(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                             const char *reason);
 
 /* Make the config's static entries the table's config-origin entries:
  * add missing ones, change differing ones, remove config entries no longer
- * listed; entries added with rtctl are never touched.  Per-entry failures
- * are logged and counted in *failed. */
+ * listed; entries added with rtctl and imported ones are never touched.
+ * Per-entry failures are logged and counted in *failed. */
 void tables_apply_config(struct tables *t, const struct rtmd_config *c, size_t *added,
                          size_t *changed, size_t *removed, size_t *failed);
 

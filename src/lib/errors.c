@@ -15,6 +15,7 @@ const char *rt_err_str(int code)
 		[RT_E_TOOBIG] = "message too big",
 		[RT_E_INTERNAL] = "internal error",
 		[RT_E_BUSY] = "busy, try again",
+		[RT_E_OWNED] = "owned by another protocol",
 		[RT_E_NOSPACE] = "disk full",
 	};
 

@@ -19,11 +19,17 @@ enum {
 	H_MAGIC = 0, H_VERSION = 4, H_TYPE = 6, H_LEN = 8, H_SEQ = 12,
 	H_COUNT = 16, H_FLAGS = 20,
 
-	R_FAMILY = 0, R_PLEN = 1, R_FLAGS = 2, R_ORIGIN = 3, R_METRIC = 4,
-	R_DST = 8, R_GW = 24, R_DEV = 40,
+	/* route head */
+	R_LEN = 0, R_FAMILY = 2, R_PLEN = 3, R_METRIC = 4, R_DST = 8, R_DISC = 24,
+	R_TYPE = 28, R_ORIGIN = 29, R_PROTOCOL = 30, R_SCOPE = 31, R_TOS = 32, R_FLAGS = 33,
+	R_PREF = 34, R_SRC_FAMILY = 35, R_NH_COUNT = 36, R_REASON_LEN = 38, R_SRC = 40,
+	R_PAD = 56, R_END = 64,
+	/* next hop */
+	NH_FAMILY = 0, NH_FLAGS = 1, NH_WEIGHT = 2, NH_GW = 4, NH_DEV = 20, NH_PAD = 36,
+	NH_END = 40,
 
-	N_FAMILY = 0, N_ORIGIN = 1, N_PAD1 = 2, N_SLOT = 4, N_IP = 8,
-	N_DEV = 24, N_LLADDR = 40, N_PAD2 = 46,
+	N_FAMILY = 0, N_ORIGIN = 1, N_STATE = 2, N_SLOT = 4, N_IP = 8,
+	N_DEV = 24, N_LLADDR = 40, N_PROTOCOL = 46, N_FLAGS = 47, N_END = 48,
 
 	E_SEQ = 0, E_KIND = 8, E_TABLE = 9, E_PAD = 10, E_SLOT = 12, E_REC = 16,
 
@@ -34,27 +40,89 @@ enum {
 	S_EVENT_SEQ = 80, S_SYNC_ALWAYS = 88, S_PAD = 89,
 	S_SYNC_INTERVAL = 92, S_ROUTE_CAP = 96, S_ARP_CAP = 104,
 	S_ROUTE_STORE = 112, S_ARP_STORE = S_ROUTE_STORE + RT_PATHLEN,
-	S_END = S_ARP_STORE + RT_PATHLEN,
+	S_K_SYNC = S_ARP_STORE + RT_PATHLEN, S_K_PROTOCOL = S_K_SYNC + 1, S_K_PAD = S_K_SYNC + 2,
+	S_K_TABLE = S_K_SYNC + 4, S_K_INST_R = S_K_SYNC + 8, S_K_INST_N = S_K_INST_R + 8,
+	S_K_PEND_R = S_K_INST_N + 8, S_K_PEND_N = S_K_PEND_R + 8, S_K_IMP_R = S_K_PEND_N + 8,
+	S_K_IMP_N = S_K_IMP_R + 8, S_K_RESYNCS = S_K_IMP_N + 8, S_K_UNMAPPED = S_K_RESYNCS + 8,
+	S_K_ERROR = S_K_UNMAPPED + 8, S_K_END = S_K_ERROR + RT_ERR_TEXT,
+	S_F_LISTEN = (S_K_END + 7) & ~7, S_F_PEER = S_F_LISTEN + RT_ADDRPORTLEN,
+	S_F_CONNECTED = S_F_PEER + RT_ADDRPORTLEN, S_F_PAD = S_F_CONNECTED + 1,
+	S_F_ROUTES = S_F_CONNECTED + 8, S_F_REPLAYS = S_F_ROUTES + 8,
+	S_F_IGNORED = S_F_REPLAYS + 8, S_F_ERROR = S_F_IGNORED + 8,
+	S_END = S_F_ERROR + RT_ERR_TEXT,
 
 	HE_EVENT_SEQ = 0, HE_TABLES = 8, HE_PAD = 12, HE_ARP_STORE = 16,
 	HE_END = HE_ARP_STORE + RT_PATHLEN,
 };
 
-#define RF_GATEWAY 0x01u
-#define RF_DEV     0x02u
-#define RF_KNOWN   (RF_GATEWAY | RF_DEV)
-
 #define NEIGH_NO_SLOT UINT32_MAX
 
 _Static_assert(sizeof(struct rt_hdr) == RT_HDR_SIZE, "header layout");
-_Static_assert(R_DEV + RT_IFNAMSIZ == RT_WIRE_ROUTE, "route layout");
-_Static_assert(N_PAD2 + 2 == RT_WIRE_NEIGH, "neigh layout");
-_Static_assert(E_REC + RT_WIRE_ROUTE == RT_WIRE_EVENT, "event layout");
-_Static_assert(E_REC + RT_WIRE_NEIGH <= RT_WIRE_EVENT, "event layout");
+_Static_assert(R_END == RT_WIRE_ROUTE_HEAD && R_SRC + 16 == R_PAD, "route layout");
+_Static_assert(NH_END == RT_WIRE_NH && NH_DEV + RT_IFNAMSIZ == NH_PAD, "next-hop layout");
+_Static_assert(N_END == RT_WIRE_NEIGH && N_LLADDR + 6 == N_PROTOCOL, "neigh layout");
+_Static_assert(E_REC == RT_WIRE_EVENT_HEAD, "event layout");
 _Static_assert(ER_TEXT + RT_ERR_TEXT == RT_WIRE_ERROR, "error layout");
-_Static_assert(S_END <= RT_WIRE_STATUS && RT_WIRE_STATUS % 8 == 0, "status layout");
+_Static_assert(RT_WIRE_NOTICE == RT_WIRE_ERROR, "a notice is laid out as an error");
+_Static_assert(S_END <= RT_WIRE_STATUS && RT_WIRE_STATUS % 8 == 0 &&
+               RT_WIRE_STATUS - S_END < 8, "status layout");
 _Static_assert(HE_END <= RT_WIRE_HELLO && RT_WIRE_HELLO % 8 == 0, "hello layout");
 _Static_assert(sizeof(((struct rt_status *)0)->version) == S_UPTIME, "status version");
+_Static_assert(RT_WIRE_ROUTE_MAX <= UINT16_MAX, "a route's length fits its u16");
+_Static_assert(RT_HDR_SIZE + RT_WIRE_EVENT_HEAD + RT_WIRE_ROUTE_MAX <= RT_MSG_MIN_MAX,
+               "the smallest message holds any one event");
+
+/* ---- the message types ------------------------------------------------- */
+
+#define REQ(n, k, c, u, o, t) { .name = n, .kind = k, .count = c, .use = u, .op = o, .table = t }
+#define REP(n, k, c) { .name = n, .kind = k, .count = c, .use = RT_USE_ENTRY, .op = RT_OP_NONE }
+
+static const struct rt_msg_desc descs[RT_MSG_TYPE_MAX + 1] = {
+	[RT_MSG_ROUTE_ADD] = REQ("ROUTE_ADD", RT_REC_ROUTE, RT_COUNT_SOME, RT_USE_ENTRY, RT_OP_ADD, RT_TABLE_ROUTE),
+	[RT_MSG_ROUTE_REPLACE] = REQ("ROUTE_REPLACE", RT_REC_ROUTE, RT_COUNT_SOME, RT_USE_ENTRY, RT_OP_REPLACE, RT_TABLE_ROUTE),
+	[RT_MSG_ROUTE_DEL] = REQ("ROUTE_DEL", RT_REC_ROUTE, RT_COUNT_SOME, RT_USE_KEY, RT_OP_DEL, RT_TABLE_ROUTE),
+	[RT_MSG_ROUTE_LIST] = REQ("ROUTE_LIST", RT_REC_ROUTE, RT_COUNT_OPT, RT_USE_FILTER, RT_OP_LIST, RT_TABLE_ROUTE),
+	[RT_MSG_ROUTE_GET] = REQ("ROUTE_GET", RT_REC_ROUTE, RT_COUNT_ONE, RT_USE_LOOKUP, RT_OP_GET, RT_TABLE_ROUTE),
+	[RT_MSG_ARP_ADD] = REQ("ARP_ADD", RT_REC_NEIGH, RT_COUNT_SOME, RT_USE_ENTRY, RT_OP_ADD, RT_TABLE_ARP),
+	[RT_MSG_ARP_REPLACE] = REQ("ARP_REPLACE", RT_REC_NEIGH, RT_COUNT_SOME, RT_USE_ENTRY, RT_OP_REPLACE, RT_TABLE_ARP),
+	[RT_MSG_ARP_DEL] = REQ("ARP_DEL", RT_REC_NEIGH, RT_COUNT_SOME, RT_USE_KEY, RT_OP_DEL, RT_TABLE_ARP),
+	[RT_MSG_ARP_LIST] = REQ("ARP_LIST", RT_REC_NONE, RT_COUNT_NONE, RT_USE_ENTRY, RT_OP_LIST, RT_TABLE_ARP),
+	[RT_MSG_ARP_GET] = REQ("ARP_GET", RT_REC_NEIGH, RT_COUNT_ONE, RT_USE_LOOKUP, RT_OP_GET, RT_TABLE_ARP),
+	[RT_MSG_FLUSH] = REQ("FLUSH", RT_REC_NONE, RT_COUNT_NONE, RT_USE_ENTRY, RT_OP_FLUSH, 0),
+	[RT_MSG_STATUS] = REQ("STATUS", RT_REC_NONE, RT_COUNT_NONE, RT_USE_ENTRY, RT_OP_STATUS, 0),
+	[RT_MSG_SUBSCRIBE] = REQ("SUBSCRIBE", RT_REC_NONE, RT_COUNT_NONE, RT_USE_ENTRY, RT_OP_SUBSCRIBE, 0),
+	[RT_MSG_ACK] = REP("ACK", RT_REC_ACK, RT_COUNT_ONE),
+	[RT_MSG_ERROR] = REP("ERROR", RT_REC_ERROR, RT_COUNT_ONE),
+	[RT_MSG_ROUTES] = REP("ROUTES", RT_REC_ROUTE, RT_COUNT_ANY),
+	[RT_MSG_NEIGHS] = REP("NEIGHS", RT_REC_NEIGH, RT_COUNT_ANY),
+	[RT_MSG_STATUS_REPLY] = REP("STATUS_REPLY", RT_REC_STATUS, RT_COUNT_ONE),
+	[RT_MSG_EVENTS] = REP("EVENTS", RT_REC_EVENT, RT_COUNT_ANY),
+	[RT_MSG_SYNC] = REP("SYNC", RT_REC_SYNC, RT_COUNT_ONE),
+	[RT_MSG_HELLO] = REP("HELLO", RT_REC_HELLO, RT_COUNT_ONE),
+	[RT_MSG_NOTICE] = REP("NOTICE", RT_REC_NOTICE, RT_COUNT_ONE),
+};
+
+const struct rt_msg_desc *rt_msg_desc(uint16_t type)
+{
+	if (type > RT_MSG_TYPE_MAX || !descs[type].name)
+		return NULL;
+	return &descs[type];
+}
+
+/* Size of the fixed-size record kinds; 0 for none and variable ones. */
+static size_t fixed_size(uint8_t kind)
+{
+	switch (kind) {
+	case RT_REC_NEIGH: return RT_WIRE_NEIGH;
+	case RT_REC_ACK: return RT_WIRE_ACK;
+	case RT_REC_ERROR: return RT_WIRE_ERROR;
+	case RT_REC_NOTICE: return RT_WIRE_NOTICE;
+	case RT_REC_STATUS: return RT_WIRE_STATUS;
+	case RT_REC_HELLO: return RT_WIRE_HELLO;
+	case RT_REC_SYNC: return RT_WIRE_SYNC;
+	default: return 0;
+	}
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -94,6 +162,11 @@ static size_t family_bytes(uint8_t family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
 /* Fixed-size string field: at most size-1 bytes, NUL-padded. */
 static void put_str(uint8_t *p, const char *s, size_t size)
 {
@@ -125,13 +198,19 @@ static void put_addr_bytes(uint8_t *p, const struct rt_addr *a)
 	memset(p + n, 0, 16 - n);
 }
 
-/* Address of a known family with the unused tail zero. */
-static int get_addr(const uint8_t *p, uint8_t family, struct rt_addr *out,
+/* Address of a known family with the unused tail zero; family 0 (when
+ * absent_ok) with all bytes zero. */
+static int get_addr(const uint8_t *p, uint8_t family, bool absent_ok, struct rt_addr *out,
                     const char *what, char *err)
 {
 	size_t n = family_bytes(family);
 
 	memset(out, 0, sizeof *out);
+	if (!family && absent_ok) {
+		if (!all_zero(p, 16))
+			return fail(err, RT_E_PROTO, "%s: address bytes set without a family", what);
+		return 0;
+	}
 	if (!n)
 		return fail(err, RT_E_INVALID, "%s: unknown address family %u", what, family);
 	if (!all_zero(p + n, 16 - n))
@@ -143,7 +222,7 @@ static int get_addr(const uint8_t *p, uint8_t family, struct rt_addr *out,
 
 static int get_origin(uint8_t v, uint8_t *out, char *err)
 {
-	if (v > RT_ORIGIN_CONFIG)
+	if (v > RT_ORIGIN_MAX)
 		return fail(err, RT_E_INVALID, "unknown origin %u", v);
 	*out = v;
 	return 0;
@@ -162,43 +241,89 @@ static int get_dev(const uint8_t *p, char out[RT_IFNAMSIZ], char *err)
 	return 0;
 }
 
-/* ---- error strings ----------------------------------------------------- */
+/* ---- routes ------------------------------------------------------------ */
 
-/* ---- single records ---------------------------------------------------- */
-
-void rt_route_encode(const struct rt_route *r, uint8_t out[RT_WIRE_ROUTE])
+static size_t reason_bytes(const struct rt_route *r)
 {
-	uint8_t flags = 0;
+	size_t n = strnlen(r->reason, RT_REASONLEN - 1);
 
-	if (r->gw.family)
-		flags |= RF_GATEWAY;
-	if (r->dev[0])
-		flags |= RF_DEV;
-	out[R_FAMILY] = r->dst.addr.family;
-	out[R_PLEN] = r->dst.len;
-	out[R_FLAGS] = flags;
-	out[R_ORIGIN] = r->origin;
-	put32(out + R_METRIC, r->metric);
-	put_addr_bytes(out + R_DST, &r->dst.addr);
-	if (r->gw.family)
-		put_addr_bytes(out + R_GW, &r->gw);
-	else
-		memset(out + R_GW, 0, 16);
-	put_str(out + R_DEV, r->dev, RT_IFNAMSIZ);
+	return n ? n + 1 : 0;
 }
 
-/* Everything but the route-level rule (gateway or dev, families agree),
- * which deletions and look-ups do not need. */
+size_t rt_route_wire_size(const struct rt_route *r)
+{
+	size_t nh = r->nh_count <= RT_NH_MAX ? r->nh_count : RT_NH_MAX;
+
+	return RT_WIRE_ROUTE_HEAD + nh * RT_WIRE_NH + pad8(reason_bytes(r));
+}
+
+size_t rt_route_encode(const struct rt_route *r, uint8_t *out)
+{
+	size_t len = rt_route_wire_size(r), nh = r->nh_count <= RT_NH_MAX ? r->nh_count : RT_NH_MAX;
+	size_t rlen = reason_bytes(r);
+	uint8_t *p;
+
+	memset(out, 0, len);
+	put16(out + R_LEN, (uint16_t)len);
+	out[R_FAMILY] = r->dst.addr.family;
+	out[R_PLEN] = r->dst.len;
+	put32(out + R_METRIC, r->metric);
+	put_addr_bytes(out + R_DST, &r->dst.addr);
+	put32(out + R_DISC, r->disc);
+	out[R_TYPE] = r->type;
+	out[R_ORIGIN] = r->origin;
+	out[R_PROTOCOL] = r->protocol;
+	out[R_SCOPE] = r->scope;
+	out[R_TOS] = r->tos;
+	out[R_FLAGS] = r->flags;
+	out[R_PREF] = r->pref;
+	out[R_SRC_FAMILY] = family_bytes(r->src.family) ? r->src.family : 0;
+	put16(out + R_NH_COUNT, (uint16_t)nh);
+	put16(out + R_REASON_LEN, (uint16_t)rlen);
+	if (out[R_SRC_FAMILY])
+		put_addr_bytes(out + R_SRC, &r->src);
+	p = out + RT_WIRE_ROUTE_HEAD;
+	for (size_t i = 0; i < nh; i++, p += RT_WIRE_NH) {
+		const struct rt_nexthop *h = &r->nh[i];
+
+		p[NH_FAMILY] = family_bytes(h->gw.family) ? h->gw.family : 0;
+		p[NH_FLAGS] = h->flags;
+		put16(p + NH_WEIGHT, h->weight);
+		if (p[NH_FAMILY])
+			put_addr_bytes(p + NH_GW, &h->gw);
+		put_str(p + NH_DEV, h->dev, RT_IFNAMSIZ);
+	}
+	memcpy(p, r->reason, rlen ? rlen - 1 : 0);
+	return len;
+}
+
+/* The record's length as its head says, checked against the room left:
+ * 0 if it does not fit or does not add up (a framing error). */
+static size_t route_len(const uint8_t *in, size_t room)
+{
+	size_t len, want;
+
+	if (room < RT_WIRE_ROUTE_HEAD)
+		return 0;
+	len = get16(in + R_LEN);
+	want = RT_WIRE_ROUTE_HEAD + (size_t)get16(in + R_NH_COUNT) * RT_WIRE_NH +
+	       pad8(get16(in + R_REASON_LEN));
+	return len == want && len <= room ? len : 0;
+}
+
+/* Fields of one route record whose framing route_len() accepted.  Checks
+ * the encoding (padding, families, names, bounds) and the values that need
+ * no context; the use decides the rest. */
 static int route_unpack(const uint8_t *in, struct rt_route *r, char *err)
 {
-	uint8_t family = in[R_FAMILY], flags = in[R_FLAGS];
+	uint8_t family = in[R_FAMILY];
+	unsigned nh = get16(in + R_NH_COUNT), rlen = get16(in + R_REASON_LEN);
+	const uint8_t *p = in + RT_WIRE_ROUTE_HEAD;
 	char why[RT_ERRLEN];
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	if (flags & ~RF_KNOWN)
-		return fail(err, RT_E_PROTO, "route: unknown flag bits 0x%02x", flags & ~RF_KNOWN);
-	if ((rc = get_addr(in + R_DST, family, &r->dst.addr, "route destination", err)))
+	rt_route_init(r);
+	if ((rc = get_addr(in + R_DST, family, false, &r->dst.addr, "route destination", err)))
 		return rc;
 	r->dst.len = in[R_PLEN];
 	if (r->dst.len > family_bytes(family) * 8)
@@ -206,60 +331,99 @@ static int route_unpack(const uint8_t *in, struct rt_route *r, char *err)
 		            r->dst.len, family_bytes(family) * 8);
 	if (rt_prefix_check(&r->dst, why) != 0)
 		return fail(err, RT_E_INVALID, "route destination: %s", why);
-	if (flags & RF_GATEWAY) {
-		if ((rc = get_addr(in + R_GW, family, &r->gw, "route gateway", err)))
-			return rc;
-	} else if (!all_zero(in + R_GW, 16)) {
-		return fail(err, RT_E_PROTO, "route: gateway bytes set without the gateway flag");
-	}
-	if ((rc = get_dev(in + R_DEV, r->dev, err)))
-		return rc;
-	if (!!(flags & RF_DEV) != !!r->dev[0])
-		return fail(err, RT_E_PROTO, "route: interface flag does not match the interface field");
+	if (!all_zero(in + R_PAD, R_END - R_PAD))
+		return fail(err, RT_E_PROTO, "route: padding bytes are not zero");
 	if ((rc = get_origin(in[R_ORIGIN], &r->origin, err)))
 		return rc;
+	if ((rc = get_addr(in + R_SRC, in[R_SRC_FAMILY], true, &r->src, "route source", err)))
+		return rc;
+	if (nh > RT_NH_MAX)
+		return fail(err, RT_E_INVALID, "route: %u next hops, at most %d", nh, RT_NH_MAX);
+	if (rlen > RT_REASONLEN)
+		return fail(err, RT_E_PROTO, "route: pending reason of %u bytes, at most %d",
+		            rlen, RT_REASONLEN);
 	r->metric = get32(in + R_METRIC);
+	r->disc = get32(in + R_DISC);
+	r->type = in[R_TYPE];
+	r->protocol = in[R_PROTOCOL];
+	r->scope = in[R_SCOPE];
+	r->tos = in[R_TOS];
+	r->flags = in[R_FLAGS];
+	r->pref = in[R_PREF];
+	r->nh_count = (uint16_t)nh;
+	for (unsigned i = 0; i < nh; i++, p += RT_WIRE_NH) {
+		struct rt_nexthop *h = &r->nh[i];
+
+		if ((rc = get_addr(p + NH_GW, p[NH_FAMILY], true, &h->gw, "route gateway", err)) ||
+		    (rc = get_dev(p + NH_DEV, h->dev, err)))
+			return rc;
+		if (!all_zero(p + NH_PAD, NH_END - NH_PAD))
+			return fail(err, RT_E_PROTO, "route: next-hop padding bytes are not zero");
+		h->flags = p[NH_FLAGS];
+		h->weight = get16(p + NH_WEIGHT);
+	}
+	if (rlen) {
+		/* text, its NUL at rlen - 1 and nowhere before, zero padding */
+		if (memchr(p, 0, rlen - 1) || p[rlen - 1] || !all_zero(p + rlen, pad8(rlen) - rlen))
+			return fail(err, RT_E_PROTO, "route: malformed pending reason");
+		memcpy(r->reason, p, rlen);
+	}
 	return 0;
 }
 
-static int route_full_check(const struct rt_route *r, char *err)
+static int route_use_check(const struct rt_route *r, uint8_t use, char *err)
 {
 	char why[RT_ERRLEN];
 
-	if (rt_route_check(r, why) != 0)
-		return fail(err, RT_E_INVALID, "%s", why);
-	return 0;
+	switch (use) {
+	case RT_USE_ENTRY:
+		if (rt_route_check(r, why) != 0)
+			return fail(err, RT_E_INVALID, "%s", why);
+		return 0;
+	case RT_USE_LOOKUP:
+		if (r->dst.len != family_bytes(r->dst.addr.family) * 8)
+			return fail(err, RT_E_INVALID, "route get: %u-bit prefix, expected a host address",
+			            r->dst.len);
+		return 0;
+	case RT_USE_KEY:
+		if (rt_route_key_check(r, why) != 0)
+			return fail(err, RT_E_INVALID, "%s", why);
+		return 0;
+	default:        /* RT_USE_FILTER: the prefix is all it uses */
+		return 0;
+	}
 }
 
-int rt_route_decode(const uint8_t in[RT_WIRE_ROUTE], struct rt_route *r, char *err)
+int rt_route_decode(const uint8_t *in, size_t n, struct rt_route *r, size_t *used, char *err)
 {
 	ERRBUF(err);
-	int rc = route_unpack(in, r, err);
+	size_t len = route_len(in, n);
+	int rc;
 
-	return rc ? rc : route_full_check(r, err);
+	if (!len)
+		return fail(err, RT_E_PROTO, "route record does not add up to its length");
+	if (used)
+		*used = len;
+	rc = route_unpack(in, r, err);
+	return rc ? rc : route_use_check(r, RT_USE_ENTRY, err);
 }
+
+/* ---- neighbours -------------------------------------------------------- */
 
 void rt_neigh_encode(const struct rt_neigh *n, uint32_t slot, uint8_t out[RT_WIRE_NEIGH])
 {
 	out[N_FAMILY] = n->ip.family;
 	out[N_ORIGIN] = n->origin;
-	memset(out + N_PAD1, 0, 2);
+	put16(out + N_STATE, n->state);
 	put32(out + N_SLOT, slot);
 	put_addr_bytes(out + N_IP, &n->ip);
 	put_str(out + N_DEV, n->dev, RT_IFNAMSIZ);
 	memcpy(out + N_LLADDR, n->lladdr, 6);
-	memset(out + N_PAD2, 0, 2);
+	out[N_PROTOCOL] = n->protocol;
+	out[N_FLAGS] = n->flags;
 }
 
-/* What a neighbour record must hold depends on what it is used for. */
-enum neigh_use {
-	NEIGH_FULL,     /* an entry: rt_neigh_check */
-	NEIGH_KEY,      /* deletion: ip and dev */
-	NEIGH_BY_IP,    /* look-up by ip: dev optional */
-	NEIGH_BY_MAC,   /* look-up by lladdr: ip may be absent (family 0) */
-};
-
-static int neigh_unpack(const uint8_t *in, enum neigh_use use, struct rt_neigh *n,
+static int neigh_unpack(const uint8_t *in, uint8_t use, bool by_mac, struct rt_neigh *n,
                         uint32_t *slot, char *err)
 {
 	uint8_t family = in[N_FAMILY];
@@ -267,32 +431,29 @@ static int neigh_unpack(const uint8_t *in, enum neigh_use use, struct rt_neigh *
 	int rc;
 
 	memset(n, 0, sizeof *n);
-	if (!all_zero(in + N_PAD1, 2) || !all_zero(in + N_PAD2, 2))
-		return fail(err, RT_E_PROTO, "neighbour: padding bytes are not zero");
-	if (family == 0 && use == NEIGH_BY_MAC) {
-		if (!all_zero(in + N_IP, 16))
-			return fail(err, RT_E_PROTO, "neighbour: address bytes set without a family");
-	} else if ((rc = get_addr(in + N_IP, family, &n->ip, "neighbour address", err))) {
+	if ((rc = get_addr(in + N_IP, family, use == RT_USE_LOOKUP && by_mac, &n->ip,
+	                   "neighbour address", err)))
 		return rc;
-	}
 	if ((rc = get_dev(in + N_DEV, n->dev, err)))
 		return rc;
 	if ((rc = get_origin(in[N_ORIGIN], &n->origin, err)))
 		return rc;
 	memcpy(n->lladdr, in + N_LLADDR, 6);
+	n->state = get16(in + N_STATE);
+	n->protocol = in[N_PROTOCOL];
+	n->flags = in[N_FLAGS];
 	if (slot)
 		*slot = get32(in + N_SLOT);
 	switch (use) {
-	case NEIGH_FULL:
+	case RT_USE_ENTRY:
 		if (rt_neigh_check(n, why) != 0)
 			return fail(err, RT_E_INVALID, "%s", why);
 		break;
-	case NEIGH_KEY:
+	case RT_USE_KEY:
 		if (!n->dev[0])
 			return fail(err, RT_E_INVALID, "neighbour: an interface name is required");
 		break;
-	case NEIGH_BY_IP:
-	case NEIGH_BY_MAC:
+	default:
 		break;
 	}
 	return 0;
@@ -301,7 +462,7 @@ static int neigh_unpack(const uint8_t *in, enum neigh_use use, struct rt_neigh *
 int rt_neigh_decode(const uint8_t in[RT_WIRE_NEIGH], struct rt_neigh *n, uint32_t *slot, char *err)
 {
 	ERRBUF(err);
-	return neigh_unpack(in, NEIGH_FULL, n, slot, err);
+	return neigh_unpack(in, RT_USE_ENTRY, false, n, slot, err);
 }
 
 /* ---- message buffer ---------------------------------------------------- */
@@ -358,48 +519,35 @@ uint32_t rt_msg_count(const struct rt_msgbuf *mb)
 	return mb->len >= RT_HDR_SIZE ? get32(mb->data + H_COUNT) : 0;
 }
 
-size_t rt_msg_record_size(uint16_t type)
-{
-	switch (type) {
-	case RT_MSG_ROUTE_ADD: case RT_MSG_ROUTE_REPLACE: case RT_MSG_ROUTE_DEL:
-	case RT_MSG_ROUTE_LIST: case RT_MSG_ROUTE_GET: case RT_MSG_ROUTES:
-		return RT_WIRE_ROUTE;
-	case RT_MSG_ARP_ADD: case RT_MSG_ARP_REPLACE: case RT_MSG_ARP_DEL:
-	case RT_MSG_ARP_GET: case RT_MSG_NEIGHS:
-		return RT_WIRE_NEIGH;
-	case RT_MSG_ACK: return RT_WIRE_ACK;
-	case RT_MSG_ERROR: return RT_WIRE_ERROR;
-	case RT_MSG_STATUS_REPLY: return RT_WIRE_STATUS;
-	case RT_MSG_EVENTS: return RT_WIRE_EVENT;
-	case RT_MSG_SYNC: return RT_WIRE_SYNC;
-	case RT_MSG_HELLO: return RT_WIRE_HELLO;
-	default: return 0;
-	}
-}
-
 size_t rt_msg_capacity(uint16_t type, size_t max)
 {
-	size_t sz = rt_msg_record_size(type);
+	const struct rt_msg_desc *d = rt_msg_desc(type);
+	size_t sz;
 
-	if (!sz || max < RT_HDR_SIZE)
+	if (!d || max < RT_HDR_SIZE)
 		return 0;
-	return (max - RT_HDR_SIZE) / sz;
+	switch (d->kind) {
+	case RT_REC_ROUTE: sz = RT_WIRE_ROUTE_HEAD + RT_WIRE_NH; break;
+	case RT_REC_EVENT: sz = RT_WIRE_EVENT_HEAD + RT_WIRE_ROUTE_HEAD + RT_WIRE_NH; break;
+	default: sz = fixed_size(d->kind); break;
+	}
+	return sz ? (max - RT_HDR_SIZE) / sz : 0;
 }
 
-/* Room for one more record of the message's own type, or NULL with errno:
- * EINVAL for a record that does not belong in this message (a caller bug),
- * EMSGSIZE when the message is full, ENOMEM. */
-static uint8_t *msg_reserve(struct rt_msgbuf *mb, size_t size)
+/* Room for one more record of size bytes and of the message's own kind,
+ * or NULL with errno: EINVAL for a record that does not belong in this
+ * message (a caller bug), EMSGSIZE when the message is full, ENOMEM. */
+static uint8_t *msg_reserve(struct rt_msgbuf *mb, uint8_t kind, size_t size)
 {
-	uint16_t type;
+	const struct rt_msg_desc *d;
 	size_t need;
 
 	if (!mb->data || mb->len < RT_HDR_SIZE) {
 		errno = EINVAL;
 		return NULL;
 	}
-	type = get16(mb->data + H_TYPE);
-	if (rt_msg_record_size(type) != size) {
+	d = rt_msg_desc(get16(mb->data + H_TYPE));
+	if (!d || d->kind != kind) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -429,7 +577,7 @@ static uint8_t *msg_reserve(struct rt_msgbuf *mb, size_t size)
 
 int rt_msg_put_route(struct rt_msgbuf *mb, const struct rt_route *r)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_ROUTE);
+	uint8_t *p = msg_reserve(mb, RT_REC_ROUTE, rt_route_wire_size(r));
 
 	if (!p)
 		return -1;
@@ -439,7 +587,7 @@ int rt_msg_put_route(struct rt_msgbuf *mb, const struct rt_route *r)
 
 int rt_msg_put_neigh(struct rt_msgbuf *mb, const struct rt_neigh *n)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_NEIGH);
+	uint8_t *p = msg_reserve(mb, RT_REC_NEIGH, RT_WIRE_NEIGH);
 
 	if (!p)
 		return -1;
@@ -449,30 +597,33 @@ int rt_msg_put_neigh(struct rt_msgbuf *mb, const struct rt_neigh *n)
 
 int rt_msg_put_event(struct rt_msgbuf *mb, const struct rt_event *e)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_EVENT);
+	bool route = e->table == RT_TABLE_ROUTE;
+	uint8_t *p;
 
+	if ((route && !e->route) || (!route && e->table != RT_TABLE_ARP)) {
+		errno = EINVAL;
+		return -1;
+	}
+	p = msg_reserve(mb, RT_REC_EVENT,
+	                RT_WIRE_EVENT_HEAD + (route ? rt_route_wire_size(e->route) : RT_WIRE_NEIGH));
 	if (!p)
 		return -1;
 	put64(p + E_SEQ, e->seq);
 	p[E_KIND] = e->kind;
 	p[E_TABLE] = e->table;
 	put16(p + E_PAD, 0);
-	memset(p + E_REC, 0, RT_WIRE_EVENT - E_REC);
-	if (e->table == RT_TABLE_ARP) {
-		put32(p + E_SLOT, e->slot);
-		rt_neigh_encode(&e->u.neigh, e->slot, p + E_REC);
-	} else {
-		/* route events have no slot; the decoder insists on 0 */
-		put32(p + E_SLOT, 0);
-		if (e->table == RT_TABLE_ROUTE)
-			rt_route_encode(&e->u.route, p + E_REC);
-	}
+	/* route events have no slot; the decoder insists on 0 */
+	put32(p + E_SLOT, route ? 0 : e->slot);
+	if (route)
+		rt_route_encode(e->route, p + E_REC);
+	else
+		rt_neigh_encode(&e->neigh, e->slot, p + E_REC);
 	return 0;
 }
 
 int rt_msg_put_ack(struct rt_msgbuf *mb, const struct rt_ack *a)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_ACK);
+	uint8_t *p = msg_reserve(mb, RT_REC_ACK, RT_WIRE_ACK);
 
 	if (!p)
 		return -1;
@@ -483,7 +634,7 @@ int rt_msg_put_ack(struct rt_msgbuf *mb, const struct rt_ack *a)
 
 int rt_msg_put_error(struct rt_msgbuf *mb, const struct rt_error *e)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_ERROR);
+	uint8_t *p = msg_reserve(mb, RT_REC_ERROR, RT_WIRE_ERROR);
 
 	if (!p)
 		return -1;
@@ -494,9 +645,22 @@ int rt_msg_put_error(struct rt_msgbuf *mb, const struct rt_error *e)
 	return 0;
 }
 
+int rt_msg_put_notice(struct rt_msgbuf *mb, const struct rt_notice *n)
+{
+	uint8_t *p = msg_reserve(mb, RT_REC_NOTICE, RT_WIRE_NOTICE);
+
+	if (!p)
+		return -1;
+	put32(p + ER_CODE, n->code);
+	put32(p + ER_INDEX, n->index);
+	put32(p + ER_APPLIED, 0);
+	put_str(p + ER_TEXT, n->text, RT_ERR_TEXT);
+	return 0;
+}
+
 int rt_msg_put_status(struct rt_msgbuf *mb, const struct rt_status *s)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_STATUS);
+	uint8_t *p = msg_reserve(mb, RT_REC_STATUS, RT_WIRE_STATUS);
 
 	if (!p)
 		return -1;
@@ -516,12 +680,31 @@ int rt_msg_put_status(struct rt_msgbuf *mb, const struct rt_status *s)
 	put64(p + S_ARP_CAP, s->arp_capacity);
 	put_str(p + S_ROUTE_STORE, s->route_store, RT_PATHLEN);
 	put_str(p + S_ARP_STORE, s->arp_store, RT_PATHLEN);
+	p[S_K_SYNC] = s->kernel_sync ? 1 : 0;
+	p[S_K_PROTOCOL] = s->kernel_protocol;
+	put32(p + S_K_TABLE, s->kernel_table);
+	put64(p + S_K_INST_R, s->kernel_installed_routes);
+	put64(p + S_K_INST_N, s->kernel_installed_neighs);
+	put64(p + S_K_PEND_R, s->kernel_pending_routes);
+	put64(p + S_K_PEND_N, s->kernel_pending_neighs);
+	put64(p + S_K_IMP_R, s->kernel_imported_routes);
+	put64(p + S_K_IMP_N, s->kernel_imported_neighs);
+	put64(p + S_K_RESYNCS, s->kernel_resyncs);
+	put64(p + S_K_UNMAPPED, s->kernel_unmapped_neighs);
+	put_str(p + S_K_ERROR, s->kernel_last_error, RT_ERR_TEXT);
+	put_str(p + S_F_LISTEN, s->fpm_listen, RT_ADDRPORTLEN);
+	put_str(p + S_F_PEER, s->fpm_peer, RT_ADDRPORTLEN);
+	p[S_F_CONNECTED] = s->fpm_connected ? 1 : 0;
+	put64(p + S_F_ROUTES, s->fpm_routes);
+	put64(p + S_F_REPLAYS, s->fpm_replays);
+	put64(p + S_F_IGNORED, s->fpm_ignored);
+	put_str(p + S_F_ERROR, s->fpm_last_error, RT_ERR_TEXT);
 	return 0;
 }
 
 int rt_msg_put_hello(struct rt_msgbuf *mb, const struct rt_hello *h)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_HELLO);
+	uint8_t *p = msg_reserve(mb, RT_REC_HELLO, RT_WIRE_HELLO);
 
 	if (!p)
 		return -1;
@@ -534,7 +717,7 @@ int rt_msg_put_hello(struct rt_msgbuf *mb, const struct rt_hello *h)
 
 int rt_msg_put_sync(struct rt_msgbuf *mb, const struct rt_sync *s)
 {
-	uint8_t *p = msg_reserve(mb, RT_WIRE_SYNC);
+	uint8_t *p = msg_reserve(mb, RT_REC_SYNC, RT_WIRE_SYNC);
 
 	if (!p)
 		return -1;
@@ -544,41 +727,33 @@ int rt_msg_put_sync(struct rt_msgbuf *mb, const struct rt_sync *s)
 
 /* ---- decoding ---------------------------------------------------------- */
 
-enum count_rule { C_NONE, C_ONE, C_ANY, C_SOME, C_OPT };
-
-static bool type_known(uint16_t type, enum count_rule *rule)
+/* Length of the record of this kind at p with room bytes left, 0 if it
+ * does not fit (a framing error). */
+static size_t record_len(uint8_t kind, const uint8_t *p, size_t room)
 {
-	switch (type) {
-	case RT_MSG_ROUTE_ADD: case RT_MSG_ROUTE_REPLACE: case RT_MSG_ROUTE_DEL:
-	case RT_MSG_ARP_ADD: case RT_MSG_ARP_REPLACE: case RT_MSG_ARP_DEL:
-		*rule = C_SOME;
-		return true;
-	case RT_MSG_ROUTE_LIST:
-		*rule = C_OPT;
-		return true;
-	case RT_MSG_ROUTE_GET: case RT_MSG_ARP_GET:
-	case RT_MSG_ACK: case RT_MSG_ERROR: case RT_MSG_STATUS_REPLY:
-	case RT_MSG_SYNC: case RT_MSG_HELLO:
-		*rule = C_ONE;
-		return true;
-	case RT_MSG_ARP_LIST: case RT_MSG_FLUSH: case RT_MSG_STATUS: case RT_MSG_SUBSCRIBE:
-		*rule = C_NONE;
-		return true;
-	case RT_MSG_ROUTES: case RT_MSG_NEIGHS: case RT_MSG_EVENTS:
-		*rule = C_ANY;
-		return true;
-	default:
-		return false;
-	}
+	size_t fixed = fixed_size(kind), inner;
+
+	if (fixed)
+		return fixed <= room ? fixed : 0;
+	if (kind == RT_REC_ROUTE)
+		return route_len(p, room);
+	/* an event: its head, then a route or a neigh */
+	if (kind != RT_REC_EVENT || room < RT_WIRE_EVENT_HEAD)
+		return 0;
+	if (p[E_TABLE] == RT_TABLE_ROUTE)
+		inner = route_len(p + E_REC, room - RT_WIRE_EVENT_HEAD);
+	else
+		inner = RT_WIRE_NEIGH <= room - RT_WIRE_EVENT_HEAD ? RT_WIRE_NEIGH : 0;
+	return inner ? RT_WIRE_EVENT_HEAD + inner : 0;
 }
 
 int rt_msg_decode(const void *buf, size_t n, struct rt_hdr *hdr, char *err)
 {
 	ERRBUF(err);
 	const uint8_t *p = buf;
+	const struct rt_msg_desc *d;
 	struct rt_hdr h;
-	enum count_rule rule;
-	size_t size;
+	size_t off = RT_HDR_SIZE;
 
 	if (n < RT_HDR_SIZE)
 		return fail(err, RT_E_PROTO, "message of %zu bytes is shorter than the %d-byte header",
@@ -597,133 +772,121 @@ int rt_msg_decode(const void *buf, size_t n, struct rt_hdr *hdr, char *err)
 		            h.version, RT_PROTO_VERSION);
 	if (h.len != n)
 		return fail(err, RT_E_PROTO, "header says %u bytes, received %zu", h.len, n);
-	if (!type_known(h.type, &rule))
+	if (!(d = rt_msg_desc(h.type)))
 		return fail(err, RT_E_PROTO, "unknown message type %u", h.type);
 	if (h.flags & ~RT_F_FLAGS_KNOWN)
 		return fail(err, RT_E_PROTO, "unknown flag bits 0x%x", h.flags & ~RT_F_FLAGS_KNOWN);
-	size = rt_msg_record_size(h.type);
-	/* 64-bit product: count is peer-controlled */
-	if ((uint64_t)h.count * size != n - RT_HDR_SIZE)
-		return fail(err, RT_E_PROTO, "%u records of %zu bytes do not fill a %zu-byte body",
-		            h.count, size, n - RT_HDR_SIZE);
-	switch (rule) {
-	case C_NONE:
+	switch (d->count) {
+	case RT_COUNT_NONE:
 		if (h.count != 0)
 			return fail(err, RT_E_PROTO, "message type %u takes no records, got %u",
 			            h.type, h.count);
 		break;
-	case C_ONE:
+	case RT_COUNT_ONE:
 		if (h.count != 1)
 			return fail(err, RT_E_PROTO, "message type %u takes exactly 1 record, got %u",
 			            h.type, h.count);
 		break;
-	case C_OPT:
+	case RT_COUNT_OPT:
 		if (h.count > 1)
 			return fail(err, RT_E_PROTO, "message type %u takes 0 or 1 record, got %u",
 			            h.type, h.count);
 		break;
-	case C_SOME:
+	case RT_COUNT_SOME:
 		if (h.count == 0)
 			return fail(err, RT_E_PROTO, "message type %u needs at least 1 record", h.type);
 		break;
-	case C_ANY:
+	default:
 		break;
 	}
+	/* The records walk the body exactly; count is peer-controlled, but a
+	 * record is at least 8 bytes, so the walk is bounded by the body. */
+	for (uint32_t i = 0; i < h.count; i++) {
+		size_t len = record_len(d->kind, p + off, n - off);
+
+		if (!len)
+			return fail(err, RT_E_PROTO, "record %u of %u does not fit the %zu-byte body",
+			            i, h.count, n - RT_HDR_SIZE);
+		off += len;
+	}
+	if (off != n)
+		return fail(err, RT_E_PROTO, "%u records leave %zu of the %zu-byte body unread",
+		            h.count, n - off, n - RT_HDR_SIZE);
 	if (hdr)
 		*hdr = h;
 	return 0;
 }
 
-/* Which getter a message type's records are for; ACK and SYNC records
- * have the same size, so the size alone cannot tell. */
-enum rec_kind { K_NONE, K_ROUTE, K_NEIGH, K_EVENT, K_ACK, K_ERROR, K_STATUS, K_HELLO, K_SYNC };
-
-static enum rec_kind rec_kind(uint16_t type)
+void rt_msg_reader(struct rt_reader *rd, const struct rt_hdr *h, const void *buf)
 {
-	switch (type) {
-	case RT_MSG_ACK: return K_ACK;
-	case RT_MSG_ERROR: return K_ERROR;
-	case RT_MSG_STATUS_REPLY: return K_STATUS;
-	case RT_MSG_EVENTS: return K_EVENT;
-	case RT_MSG_SYNC: return K_SYNC;
-	case RT_MSG_HELLO: return K_HELLO;
-	default:
-		switch (rt_msg_record_size(type)) {
-		case RT_WIRE_ROUTE: return K_ROUTE;
-		case RT_WIRE_NEIGH: return K_NEIGH;
-		default: return K_NONE;
-		}
-	}
+	rd->msg = buf;
+	rd->h = *h;
+	rd->index = 0;
+	rd->off = RT_HDR_SIZE;
 }
 
-/* Record i of a message already accepted by rt_msg_decode. */
-static const uint8_t *record(const struct rt_hdr *h, const void *buf, uint32_t i,
-                             enum rec_kind kind, char *err)
+/* The next record of a decoded message, if it is of this kind: its
+ * address and length; NULL at the end or for the wrong kind. */
+static const uint8_t *next_record(struct rt_reader *rd, uint8_t kind, size_t *len, char *err)
 {
-	size_t size = rt_msg_record_size(h->type);
+	const struct rt_msg_desc *d = rt_msg_desc(rd->h.type);
 
-	if (rec_kind(h->type) != kind) {
-		fail(err, RT_E_PROTO, "message type %u does not carry this record", h->type);
+	if (!d || d->kind != kind) {
+		fail(err, RT_E_PROTO, "message type %u does not carry this record", rd->h.type);
 		return NULL;
 	}
-	if (i >= h->count) {
-		fail(err, RT_E_PROTO, "record %u of a message with %u", i, h->count);
+	if (rd->index >= rd->h.count || rd->off > rd->h.len) {
+		fail(err, RT_E_PROTO, "record %u of a message with %u", rd->index, rd->h.count);
 		return NULL;
 	}
-	return (const uint8_t *)buf + RT_HDR_SIZE + (size_t)i * size;
+	*len = record_len(kind, rd->msg + rd->off, rd->h.len - rd->off);
+	if (!*len) {
+		fail(err, RT_E_PROTO, "record %u does not fit the message", rd->index);
+		return NULL;
+	}
+	const uint8_t *p = rd->msg + rd->off;
+	rd->off += *len;
+	rd->index++;
+	return p;
 }
 
-int rt_msg_get_route(const struct rt_hdr *h, const void *buf, uint32_t i,
-                     struct rt_route *out, char *err)
+int rt_msg_read_route(struct rt_reader *rd, struct rt_route *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, K_ROUTE, err);
+	size_t len;
+	const uint8_t *p = next_record(rd, RT_REC_ROUTE, &len, err);
 	int rc;
 
 	if (!p)
 		return RT_E_PROTO;
 	if ((rc = route_unpack(p, out, err)))
 		return rc;
-	switch (h->type) {
-	case RT_MSG_ROUTE_ADD: case RT_MSG_ROUTE_REPLACE: case RT_MSG_ROUTES:
-		return route_full_check(out, err);
-	case RT_MSG_ROUTE_GET:
-		if (out->dst.len != family_bytes(out->dst.addr.family) * 8)
-			return fail(err, RT_E_INVALID, "route get: %u-bit prefix, expected a host address",
-			            out->dst.len);
-		return 0;
-	default:        /* DEL, LIST: the prefix (and metric) is all they use */
-		return 0;
-	}
+	return route_use_check(out, rt_msg_desc(rd->h.type)->use, err);
 }
 
-int rt_msg_get_neigh(const struct rt_hdr *h, const void *buf, uint32_t i,
-                     struct rt_neigh *out, char *err)
+int rt_msg_read_neigh(struct rt_reader *rd, struct rt_neigh *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, K_NEIGH, err);
-	enum neigh_use use = NEIGH_FULL;
+	size_t len;
+	const uint8_t *p = next_record(rd, RT_REC_NEIGH, &len, err);
 	uint32_t slot;
 	int rc;
 
 	if (!p)
 		return RT_E_PROTO;
-	if (h->type == RT_MSG_ARP_DEL)
-		use = NEIGH_KEY;
-	else if (h->type == RT_MSG_ARP_GET)
-		use = (h->flags & RT_F_BY_MAC) ? NEIGH_BY_MAC : NEIGH_BY_IP;
-	if ((rc = neigh_unpack(p, use, out, &slot, err)))
+	if ((rc = neigh_unpack(p, rt_msg_desc(rd->h.type)->use, rd->h.flags & RT_F_BY_MAC, out,
+	                       &slot, err)))
 		return rc;
 	if (slot != NEIGH_NO_SLOT)
 		return fail(err, RT_E_PROTO, "neighbour: slot must be 0x%08x outside events", NEIGH_NO_SLOT);
 	return 0;
 }
 
-int rt_msg_get_event(const struct rt_hdr *h, const void *buf, uint32_t i,
-                     struct rt_event *out, char *err)
+int rt_msg_read_event(struct rt_reader *rd, struct rt_event *out, struct rt_route *route, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, i, K_EVENT, err);
+	size_t len;
+	const uint8_t *p = next_record(rd, RT_REC_EVENT, &len, err);
 	uint32_t nslot;
 	int rc;
 
@@ -742,15 +905,14 @@ int rt_msg_get_event(const struct rt_hdr *h, const void *buf, uint32_t i,
 	case RT_TABLE_ROUTE:
 		if (out->slot != 0)
 			return fail(err, RT_E_PROTO, "event: route events carry slot 0, got %u", out->slot);
-		if ((rc = route_unpack(p + E_REC, &out->u.route, err)))
+		if ((rc = route_unpack(p + E_REC, route, err)))
 			return rc;
+		out->route = route;
 		/* a deletion needs only the key; the rest is informative */
-		return out->kind == RT_EV_DEL ? 0 : route_full_check(&out->u.route, err);
+		return route_use_check(route, out->kind == RT_EV_DEL ? RT_USE_KEY : RT_USE_ENTRY, err);
 	case RT_TABLE_ARP:
-		if (!all_zero(p + E_REC + RT_WIRE_NEIGH, RT_WIRE_EVENT - E_REC - RT_WIRE_NEIGH))
-			return fail(err, RT_E_PROTO, "event: padding bytes are not zero");
-		if ((rc = neigh_unpack(p + E_REC, out->kind == RT_EV_DEL ? NEIGH_KEY : NEIGH_FULL,
-		                       &out->u.neigh, &nslot, err)))
+		if ((rc = neigh_unpack(p + E_REC, out->kind == RT_EV_DEL ? RT_USE_KEY : RT_USE_ENTRY,
+		                       false, &out->neigh, &nslot, err)))
 			return rc;
 		if (nslot != out->slot)
 			return fail(err, RT_E_PROTO, "event: slot %u disagrees with the record's slot %u",
@@ -761,10 +923,59 @@ int rt_msg_get_event(const struct rt_hdr *h, const void *buf, uint32_t i,
 	}
 }
 
+/* Position a reader at record i (walking from the start). */
+static int seek(struct rt_reader *rd, const struct rt_hdr *h, const void *buf, uint32_t i,
+                uint8_t kind, char *err)
+{
+	const struct rt_msg_desc *d = rt_msg_desc(h->type);
+	size_t len;
+
+	rt_msg_reader(rd, h, buf);
+	if (!d || d->kind != kind)
+		return fail(err, RT_E_PROTO, "message type %u does not carry this record", h->type);
+	if (i >= h->count)
+		return fail(err, RT_E_PROTO, "record %u of a message with %u", i, h->count);
+	while (rd->index < i)
+		if (!next_record(rd, kind, &len, err))
+			return RT_E_PROTO;
+	return 0;
+}
+
+int rt_msg_get_route(const struct rt_hdr *h, const void *buf, uint32_t i,
+                     struct rt_route *out, char *err)
+{
+	ERRBUF(err);
+	struct rt_reader rd;
+	int rc = seek(&rd, h, buf, i, RT_REC_ROUTE, err);
+
+	return rc ? rc : rt_msg_read_route(&rd, out, err);
+}
+
+int rt_msg_get_neigh(const struct rt_hdr *h, const void *buf, uint32_t i,
+                     struct rt_neigh *out, char *err)
+{
+	ERRBUF(err);
+	struct rt_reader rd;
+	int rc = seek(&rd, h, buf, i, RT_REC_NEIGH, err);
+
+	return rc ? rc : rt_msg_read_neigh(&rd, out, err);
+}
+
+/* The one record of a single-record message. */
+static const uint8_t *single(const struct rt_hdr *h, const void *buf, uint8_t kind, char *err)
+{
+	struct rt_reader rd;
+	size_t len;
+
+	if (seek(&rd, h, buf, 0, kind, err))
+		return NULL;
+	return next_record(&rd, kind, &len, err);
+}
+
 int rt_msg_get_ack(const struct rt_hdr *h, const void *buf, struct rt_ack *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, K_ACK, err);
+	const uint8_t *p = single(h, buf, RT_REC_ACK, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -778,7 +989,7 @@ int rt_msg_get_ack(const struct rt_hdr *h, const void *buf, struct rt_ack *out, 
 int rt_msg_get_error(const struct rt_hdr *h, const void *buf, struct rt_error *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, K_ERROR, err);
+	const uint8_t *p = single(h, buf, RT_REC_ERROR, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -791,22 +1002,48 @@ int rt_msg_get_error(const struct rt_hdr *h, const void *buf, struct rt_error *o
 	return get_str(p + ER_TEXT, RT_ERR_TEXT, out->text, "error text", err);
 }
 
+int rt_msg_get_notice(const struct rt_hdr *h, const void *buf, struct rt_notice *out, char *err)
+{
+	ERRBUF(err);
+	const uint8_t *p = single(h, buf, RT_REC_NOTICE, err);
+
+	if (!p)
+		return RT_E_PROTO;
+	memset(out, 0, sizeof *out);
+	out->code = get32(p + ER_CODE);
+	out->index = get32(p + ER_INDEX);
+	if (out->code == 0 || out->code >= RT_NOTE_MAX)
+		return fail(err, RT_E_PROTO, "notice: unknown code %u", out->code);
+	if (get32(p + ER_APPLIED) != 0)
+		return fail(err, RT_E_PROTO, "notice: reserved bytes are not zero");
+	return get_str(p + ER_TEXT, RT_ERR_TEXT, out->text, "notice text", err);
+}
+
 int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, K_STATUS, err);
+	const uint8_t *p = single(h, buf, RT_REC_STATUS, err);
 	int rc;
 
 	if (!p)
 		return RT_E_PROTO;
 	memset(out, 0, sizeof *out);
-	if (!all_zero(p + S_PAD, S_SYNC_INTERVAL - S_PAD) || !all_zero(p + S_END, RT_WIRE_STATUS - S_END))
+	if (!all_zero(p + S_PAD, S_SYNC_INTERVAL - S_PAD) ||
+	    !all_zero(p + S_K_PAD, S_K_TABLE - S_K_PAD) ||
+	    !all_zero(p + S_K_END, S_F_LISTEN - S_K_END) ||
+	    !all_zero(p + S_F_PAD, S_F_ROUTES - S_F_PAD) ||
+	    !all_zero(p + S_END, RT_WIRE_STATUS - S_END))
 		return fail(err, RT_E_PROTO, "status: padding bytes are not zero");
-	if (p[S_SYNC_ALWAYS] > 1)
-		return fail(err, RT_E_PROTO, "status: sync policy %u is neither 0 nor 1", p[S_SYNC_ALWAYS]);
+	if (p[S_SYNC_ALWAYS] > 1 || p[S_K_SYNC] > 1 || p[S_F_CONNECTED] > 1)
+		return fail(err, RT_E_PROTO, "status: a flag byte is neither 0 nor 1");
 	if ((rc = get_str(p + S_VERSION, sizeof out->version, out->version, "status version", err)) ||
 	    (rc = get_str(p + S_ROUTE_STORE, RT_PATHLEN, out->route_store, "status route store", err)) ||
-	    (rc = get_str(p + S_ARP_STORE, RT_PATHLEN, out->arp_store, "status ARP store", err)))
+	    (rc = get_str(p + S_ARP_STORE, RT_PATHLEN, out->arp_store, "status ARP store", err)) ||
+	    (rc = get_str(p + S_K_ERROR, RT_ERR_TEXT, out->kernel_last_error, "status kernel error",
+	                  err)) ||
+	    (rc = get_str(p + S_F_LISTEN, RT_ADDRPORTLEN, out->fpm_listen, "status FPM address", err)) ||
+	    (rc = get_str(p + S_F_PEER, RT_ADDRPORTLEN, out->fpm_peer, "status FPM peer", err)) ||
+	    (rc = get_str(p + S_F_ERROR, RT_ERR_TEXT, out->fpm_last_error, "status FPM error", err)))
 		return rc;
 	out->uptime_ms = get64(p + S_UPTIME);
 	out->routes = get64(p + S_ROUTES);
@@ -820,13 +1057,28 @@ int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status 
 	out->sync_interval_ms = get32(p + S_SYNC_INTERVAL);
 	out->route_capacity = get64(p + S_ROUTE_CAP);
 	out->arp_capacity = get64(p + S_ARP_CAP);
+	out->kernel_sync = p[S_K_SYNC];
+	out->kernel_protocol = p[S_K_PROTOCOL];
+	out->kernel_table = get32(p + S_K_TABLE);
+	out->kernel_installed_routes = get64(p + S_K_INST_R);
+	out->kernel_installed_neighs = get64(p + S_K_INST_N);
+	out->kernel_pending_routes = get64(p + S_K_PEND_R);
+	out->kernel_pending_neighs = get64(p + S_K_PEND_N);
+	out->kernel_imported_routes = get64(p + S_K_IMP_R);
+	out->kernel_imported_neighs = get64(p + S_K_IMP_N);
+	out->kernel_resyncs = get64(p + S_K_RESYNCS);
+	out->kernel_unmapped_neighs = get64(p + S_K_UNMAPPED);
+	out->fpm_connected = p[S_F_CONNECTED];
+	out->fpm_routes = get64(p + S_F_ROUTES);
+	out->fpm_replays = get64(p + S_F_REPLAYS);
+	out->fpm_ignored = get64(p + S_F_IGNORED);
 	return 0;
 }
 
 int rt_msg_get_hello(const struct rt_hdr *h, const void *buf, struct rt_hello *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, K_HELLO, err);
+	const uint8_t *p = single(h, buf, RT_REC_HELLO, err);
 
 	if (!p)
 		return RT_E_PROTO;
@@ -843,7 +1095,7 @@ int rt_msg_get_hello(const struct rt_hdr *h, const void *buf, struct rt_hello *o
 int rt_msg_get_sync(const struct rt_hdr *h, const void *buf, struct rt_sync *out, char *err)
 {
 	ERRBUF(err);
-	const uint8_t *p = record(h, buf, 0, K_SYNC, err);
+	const uint8_t *p = single(h, buf, RT_REC_SYNC, err);
 
 	if (!p)
 		return RT_E_PROTO;

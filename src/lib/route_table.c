@@ -5,10 +5,14 @@
  *    index, so a node is 20 bytes for IPv4 (child[2], route list, length,
  *    key word) and 32 for IPv6.  A node exists for every prefix that has
  *    routes and for every branching point, and for nothing else.
- *  - The routes of one prefix form a list sorted by metric, so the head is
- *    what a longest-prefix match returns.  A route record is 16 bytes: the
- *    prefix is the node's, and (gateway, interface) pairs are interned with
- *    reference counts in a small hash table, since a host has few of them.
+ *  - The routes of one prefix form a list sorted by key, (metric, disc);
+ *    the first that is not pending is what a longest-prefix match returns
+ *    (the winner), and a bit of the node's list word says whether there is
+ *    one, so a look-up's walk needs no route record to decide.  A route
+ *    record is 16 bytes: the prefix is the node's, and everything else (type,
+ *    origin, protocol, scope, tos, flags, disc, source, next hops) is one
+ *    attribute set, interned with reference counts in a small hash table,
+ *    since a host's million routes share few of them.
  *  - Once a family holds enough routes, a direct-indexed table of 2^16
  *    entries (keyed by the top 16 address bits) gives the node at which a
  *    look-up continues and the best match found above it, so a look-up
@@ -29,6 +33,7 @@
 
 #include "addr.h"
 #include "errors.h"
+#include "fault.h"
 #include "route_table.h"
 
 #define NIL UINT32_MAX
@@ -42,9 +47,15 @@ enum { N_C0, N_C1, N_RT, N_LEN, N_KEY };
 #define DIR_BITS 16
 #define DIR_MIN_ROUTES 256
 
-/* The origin shares the route record's next-hop word. */
-#define NH_BITS 24
-#define NH_MASK ((1u << NH_BITS) - 1)
+/* A route record's attribute word: the attribute set's index, and the
+ * route's pending state, so that the list scans for the winner read no
+ * attribute set. */
+#define RR_PEND 0x80000000u
+#define ATTR_MASK 0x7fffffffu
+/* A node's list word: the head route's index, with NOWIN set when none of
+ * its routes wins (all pending); NIL (no routes) has it set too, so
+ * "x[N_RT] < NOWIN" is "the node matches". */
+#define NOWIN 0x80000000u
 
 struct pool {
 	unsigned char *base;
@@ -53,13 +64,14 @@ struct pool {
 	uint32_t used;       /* high-water mark */
 	uint32_t free_head;  /* free list threaded through word 0 */
 	uint32_t nfree;
+	uint32_t limit;      /* indexes stay below this */
 };
 
 struct rrec {
-	uint32_t next;       /* next route of the same prefix, higher metric */
+	uint32_t next;       /* next route of the same prefix, higher key */
 	uint32_t metric;
 	uint32_t tag;
-	uint32_t nh;         /* next-hop index | origin << NH_BITS */
+	uint32_t nh;         /* attribute set's index | RR_PEND */
 };
 
 /* IPv4 only: the routes of one /16 block flattened into n intervals of
@@ -120,36 +132,66 @@ struct fam {
 	uint32_t *afree;     /* BLK_CLASSES heads, 0: empty */
 };
 
-/* An interned (gateway, interface) pair.  The key is exactly these bytes so
- * a stored route reads back identical to what was given. */
-struct nh_key {
-	struct rt_addr gw;
-	char dev[RT_IFNAMSIZ];
+/* A route's attributes in a canonical form (bytes beyond an address's
+ * family, after a name's NUL and after the reason's NUL zero), so that
+ * byte equality is equality: the head, then nh_count struct rt_nexthop
+ * (36 bytes, no padding).  The head is laid out as struct rt_route is from
+ * disc on, so that a look-up copies it out with one memcpy. */
+struct attr_head {
+	uint32_t disc;
+	uint8_t type, origin, protocol, scope, tos, flags, pref;
+	uint8_t zero;
+	uint16_t nh_count;
+	struct rt_addr src;
+	char reason[RT_REASONLEN];
 };
 
-struct nh {
-	struct nh_key key;
-	uint32_t refs;
+#define ATTR_OFF offsetof(struct rt_route, disc)
+#define SAME_OFF(f) (offsetof(struct attr_head, f) == offsetof(struct rt_route, f) - ATTR_OFF)
+_Static_assert(SAME_OFF(type) && SAME_OFF(origin) && SAME_OFF(protocol) && SAME_OFF(scope) &&
+               SAME_OFF(tos) && SAME_OFF(flags) && SAME_OFF(pref) && SAME_OFF(nh_count) &&
+               SAME_OFF(src) && SAME_OFF(reason), "attr_head mirrors struct rt_route");
+_Static_assert(offsetof(struct attr_head, reason) + RT_REASONLEN <= sizeof(struct attr_head) &&
+               sizeof(struct attr_head) % 4 == 0, "attr_head layout");
+_Static_assert(sizeof(struct rt_nexthop) == 36, "next hops compare as bytes");
+
+#define ATTR_MAX (sizeof(struct attr_head) + RT_NH_MAX * sizeof(struct rt_nexthop))
+
+/* An interned attribute set; its bytes are allocated beside it. */
+struct attr {
+	uint32_t refs;       /* word 0: the free list when 0 */
 	uint32_t hnext;
+	uint32_t hash;
+	uint32_t len;
+	uint8_t *bytes;
 };
 
 /* Routes queued by route_table_stage() for route_table_build(), per family:
- * STG_WORDS(kw) words each, key words then length, metric, next-hop word
- * and tag.  The next hop is interned at staging (one reference each). */
+ * STG_WORDS(kw) words each, key words then length, metric, disc, the
+ * attribute word and the tag.  The attributes are interned at staging (one
+ * reference each). */
 struct stage {
 	uint32_t *v;
 	size_t n, cap;
 };
 
-#define STG_WORDS(kw) ((kw) + 4)
+#define STG_WORDS(kw) ((kw) + 5)
+#define E_LEN(kw) (kw)
+#define E_METRIC(kw) ((kw) + 1)
+#define E_DISC(kw) ((kw) + 2)
+#define E_NH(kw) ((kw) + 3)
+#define E_TAG(kw) ((kw) + 4)
 
 struct route_table {
 	struct fam f4, f6;
 	struct stage s4, s6;
-	struct pool nhs;     /* struct nh, free list through word 0 when refs == 0 */
+	struct pool attrs;   /* struct attr, free list through word 0 when refs == 0 */
 	uint32_t *buckets;
 	uint32_t nbuckets;   /* power of two, or 0 */
-	uint32_t nh_live;
+	uint32_t attr_live;
+	size_t attr_bytes;   /* of the live sets' bytes */
+	uint32_t resv;       /* route_table_reserve()'s attribute set (one reference), or NIL */
+	uint8_t *scratch;    /* ATTR_MAX bytes: a set being looked up */
 };
 
 /* ---- memory ---------------------------------------------------------------- */
@@ -226,17 +268,18 @@ static void *mem_grow(void *p, size_t n, size_t m)
 
 /* ---- pools ---------------------------------------------------------------- */
 
-static void pool_init(struct pool *p, size_t esz)
+static void pool_init(struct pool *p, size_t esz, uint32_t limit)
 {
 	memset(p, 0, sizeof(*p));
 	p->esz = (uint32_t)esz;
 	p->free_head = NIL;
+	p->limit = limit;
 }
 
 static void pool_release(struct pool *p)
 {
 	mem_free(p->base, (size_t)p->cap * p->esz);
-	pool_init(p, p->esz);
+	pool_init(p, p->esz, p->limit);
 }
 
 static inline void *pool_at(const struct pool *p, uint32_t i)
@@ -256,7 +299,9 @@ static int pool_reserve(struct pool *p, uint32_t n)
 	 * what separates the table from its memory budget */
 	while (cap - p->used + p->nfree < n)
 		cap += cap / 2;
-	if (cap >= NIL)         /* NIL must stay an invalid index */
+	if (cap >= p->limit)    /* NIL (and the flag bits) must stay out of indexes */
+		return -1;
+	if (rt_fault("route table"))
 		return -1;
 	unsigned char *b = mem_grow(p->base, (size_t)p->cap * p->esz, cap * p->esz);
 	if (!b)
@@ -382,8 +427,8 @@ static void fam_init(struct fam *f, uint8_t af)
 	f->kw = af == AF_INET ? 1 : 4;
 	f->width = 32 * f->kw;
 	f->root = NIL;
-	pool_init(&f->nodes, (N_KEY + f->kw) * sizeof(uint32_t));
-	pool_init(&f->routes, sizeof(struct rrec));
+	pool_init(&f->nodes, (N_KEY + f->kw) * sizeof(uint32_t), NIL);
+	pool_init(&f->routes, sizeof(struct rrec), NOWIN);
 }
 
 static void fam_release(struct fam *f)
@@ -413,6 +458,62 @@ static inline uint32_t *node(const struct fam *f, uint32_t i)
 static inline struct rrec *rrec(const struct fam *f, uint32_t i)
 {
 	return (struct rrec *)pool_at(&f->routes, i);
+}
+
+/* ---- route lists and their winners ------------------------------------------ */
+
+static inline uint32_t head_of(const uint32_t *x)
+{
+	return x[N_RT] == NIL ? NIL : x[N_RT] & ~NOWIN;
+}
+
+static inline bool node_wins(const uint32_t *x)
+{
+	return x[N_RT] < NOWIN;
+}
+
+/* The route a longest-prefix match at this node returns: the first of its
+ * list that is not pending, or NIL. */
+static uint32_t win_of(const struct fam *f, const uint32_t *x)
+{
+	if (!node_wins(x))
+		return NIL;
+	uint32_t ri = x[N_RT];
+	while (rrec(f, ri)->nh & RR_PEND)
+		ri = rrec(f, ri)->next;
+	return ri;
+}
+
+/* Make head the first route of node n, with the winner bit recomputed. */
+static void set_head(struct fam *f, uint32_t n, uint32_t head)
+{
+	uint32_t *x = node(f, n), ri = head;
+
+	while (ri != NIL && (rrec(f, ri)->nh & RR_PEND))
+		ri = rrec(f, ri)->next;
+	x[N_RT] = head == NIL ? NIL : head | (ri == NIL ? NOWIN : 0);
+}
+
+/* What the direct table and IPv4 blocks copy of a node's winner: a change
+ * of it must reach them. */
+struct winner {
+	uint32_t ri, metric, nh;
+};
+
+static struct winner winner_of(const struct fam *f, uint32_t n)
+{
+	struct winner w = { win_of(f, node(f, n)), 0, NIL };
+
+	if (w.ri != NIL) {
+		w.metric = rrec(f, w.ri)->metric;
+		w.nh = rrec(f, w.ri)->nh;
+	}
+	return w;
+}
+
+static bool winner_same(struct winner a, struct winner b)
+{
+	return a.ri == b.ri && a.metric == b.metric && a.nh == b.nh;
 }
 
 static struct fam *fam_of(struct route_table *t, uint8_t af)
@@ -666,7 +767,7 @@ static const struct iv iv_none = { 0, NIL, 0, 0 };
 
 static void iv_of_node(const struct fam *f, const uint32_t *x, struct iv *v)
 {
-	const struct rrec *rr = rrec(f, x[N_RT]);
+	const struct rrec *rr = rrec(f, win_of(f, x));
 
 	v->metric = rr->metric;
 	v->nh = rr->nh;
@@ -679,7 +780,7 @@ static void iv_gen(const struct fam *f, uint32_t n, struct iv cur, uint32_t *k)
 	const uint32_t *x = node(f, n);
 	uint32_t lo = x[N_KEY] & 0xffff, hi = lo + span16(x[N_LEN]);
 
-	if (x[N_RT] != NIL)
+	if (node_wins(x))
 		iv_of_node(f, x, &cur);
 	iv_emit(f->scratch, k, lo, &cur);
 	for (int c = N_C0; c <= N_C1; c++) {
@@ -782,7 +883,7 @@ static void blk_lower(struct fam *f, uint32_t e, uint32_t key, uint32_t len)
 		const uint32_t *x = node(f, n);
 		if (x[N_LEN] >= len || !key_match(x + N_KEY, &key, x[N_LEN]))
 			break;
-		if (x[N_RT] != NIL)
+		if (node_wins(x))
 			iv_of_node(f, x, &nv);
 		n = x[key_bit(&key, x[N_LEN])];
 	}
@@ -839,7 +940,7 @@ static void dir_fill(struct fam *f, uint32_t n, uint32_t best, uint32_t lo, uint
 		dir_set(f, nhi, hi, NIL, NIL, best);
 	uint32_t a = nlo > lo ? nlo : lo, b = nhi < hi ? nhi : hi;
 	uint32_t mid = nlo + (1u << (DIR_BITS - len - 1));
-	uint32_t b2 = x[N_RT] != NIL ? n : best;
+	uint32_t b2 = node_wins(x) ? n : best;
 	uint32_t c0 = x[N_C0], c1 = x[N_C1];
 	if (a < mid)
 		dir_fill(f, c0, b2, a, b < mid ? b : mid);
@@ -859,8 +960,8 @@ static void dir_update(struct fam *f, uint32_t parent, const uint32_t *y)
 	dir_fill(f, f->root, NIL, lo, lo + (1u << (DIR_BITS - len)));
 }
 
-/* Node n's head route changed (or it gained or lost its routes). */
-static void dir_head_changed(struct fam *f, uint32_t n)
+/* Node n, which stays in the trie, has a new winner, or lost it. */
+static void dir_winner_changed(struct fam *f, uint32_t n)
 {
 	const uint32_t *x = node(f, n);
 
@@ -868,10 +969,10 @@ static void dir_head_changed(struct fam *f, uint32_t n)
 		return;
 	if (x[N_LEN] < DIR_BITS)
 		dir_update(f, NIL, x);
-	else if (f->kw == 1 && x[N_RT] != NIL)
+	else if (f->kw == 1 && node_wins(x))
 		blk_raise(f, n);
 	else if (f->kw == 1)
-		blk_rebuild(f, dir_top(x));
+		blk_lower(f, dir_top(x), x[N_KEY], x[N_LEN]);
 }
 
 /* Built once a family is big enough to profit; failure only costs speed. */
@@ -909,26 +1010,83 @@ static void dir_maybe_build(struct fam *f)
 	dir_fill(f, f->root, NIL, 0, 1u << DIR_BITS);
 }
 
-/* ---- next hops ----------------------------------------------------------------- */
+/* ---- attribute sets ------------------------------------------------------------- */
 
-static inline struct nh *nh_at(const struct route_table *t, uint32_t i)
+static inline struct attr *attr_at(const struct route_table *t, uint32_t i)
 {
-	return (struct nh *)pool_at(&t->nhs, i);
+	return (struct attr *)pool_at(&t->attrs, i);
 }
 
-static uint32_t nh_hash(const struct route_table *t, const struct nh_key *k)
+/* r's attributes in canonical form into out (ATTR_MAX bytes); the length. */
+static uint32_t attr_encode(const struct rt_route *r, uint8_t *out)
 {
-	return (uint32_t)XXH3_64bits(k, sizeof(*k)) & (t->nbuckets - 1);
+	struct attr_head h;
+	unsigned n = r->nh_count <= RT_NH_MAX ? r->nh_count : RT_NH_MAX;
+
+	memset(&h, 0, sizeof(h));
+	h.disc = r->disc;
+	h.nh_count = (uint16_t)n;
+	h.type = r->type;
+	h.origin = r->origin;
+	h.protocol = r->protocol;
+	h.scope = r->scope;
+	h.tos = r->tos;
+	h.flags = r->flags;
+	h.pref = r->pref;
+	h.src.family = r->src.family;
+	memcpy(h.src.bytes, r->src.bytes, rt_addr_bytes(r->src.family));
+	memcpy(h.reason, r->reason, strnlen(r->reason, RT_REASONLEN - 1));
+	memcpy(out, &h, sizeof(h));
+	for (unsigned i = 0; i < n; i++) {
+		struct rt_nexthop nh;
+		const struct rt_nexthop *in = &r->nh[i];
+
+		memset(&nh, 0, sizeof(nh));
+		nh.weight = in->weight;
+		nh.flags = in->flags;
+		nh.gw.family = in->gw.family;
+		memcpy(nh.gw.bytes, in->gw.bytes, rt_addr_bytes(in->gw.family));
+		memcpy(nh.dev, in->dev, strnlen(in->dev, RT_IFNAMSIZ - 1));
+		memcpy(out + sizeof(h) + i * sizeof(nh), &nh, sizeof(nh));
+	}
+	return (uint32_t)(sizeof(h) + n * sizeof(struct rt_nexthop));
 }
 
-static int nh_reserve(struct route_table *t)
+/* Set i's attributes into out (all but dst and metric). */
+static void attr_decode(const struct route_table *t, uint32_t i, struct rt_route *out)
 {
-	if (t->nh_live >= NH_MASK || pool_reserve(&t->nhs, 1) < 0)
+	const uint8_t *b = attr_at(t, i & ATTR_MASK)->bytes;
+
+	memcpy((char *)out + ATTR_OFF, b, offsetof(struct attr_head, reason));
+	if (out->flags & RT_RF_PENDING)
+		memcpy(out->reason, b + offsetof(struct attr_head, reason), RT_REASONLEN);
+	else
+		out->reason[0] = '\0';
+	memcpy(out->nh, b + sizeof(struct attr_head), (size_t)out->nh_count * sizeof(struct rt_nexthop));
+}
+
+static inline uint32_t attr_disc(const struct route_table *t, uint32_t nh)
+{
+	uint32_t d;
+
+	memcpy(&d, attr_at(t, nh & ATTR_MASK)->bytes, sizeof(d));
+	return d;
+}
+
+static inline uint32_t attr_slot(const struct route_table *t, uint32_t hash)
+{
+	return hash & (t->nbuckets - 1);
+}
+
+/* Room for one more set: a pool element and buckets for it. */
+static int attr_room(struct route_table *t)
+{
+	if (t->attr_live >= ATTR_MASK || pool_reserve(&t->attrs, 1) < 0)
 		return -1;
-	if (t->nh_live + 1 <= t->nbuckets)
+	if (t->attr_live + 1 <= t->nbuckets)
 		return 0;
 	uint32_t nb = t->nbuckets ? t->nbuckets * 2 : 16;
-	uint32_t *b = malloc(nb * sizeof(*b));
+	uint32_t *b = rt_fault("route table") ? NULL : malloc(nb * sizeof(*b));
 	if (!b)
 		return -1;
 	for (uint32_t i = 0; i < nb; i++)
@@ -938,8 +1096,8 @@ static int nh_reserve(struct route_table *t)
 	t->nbuckets = nb;
 	for (uint32_t i = 0; i < onb; i++) {
 		for (uint32_t j = old[i]; j != NIL;) {
-			struct nh *h = nh_at(t, j);
-			uint32_t next = h->hnext, slot = nh_hash(t, &h->key);
+			struct attr *h = attr_at(t, j);
+			uint32_t next = h->hnext, slot = attr_slot(t, h->hash);
 			h->hnext = b[slot];
 			b[slot] = j;
 			j = next;
@@ -949,71 +1107,99 @@ static int nh_reserve(struct route_table *t)
 	return 0;
 }
 
-/* Cannot fail after nh_reserve(). */
-static uint32_t nh_get(struct route_table *t, const struct rt_route *r)
+/* The index of r's attribute set with one more reference, interned if new;
+ * NIL when out of memory, with nothing changed. */
+static uint32_t attr_ref(struct route_table *t, const struct rt_route *r)
 {
-	struct nh_key k;
+	uint32_t len = attr_encode(r, t->scratch);
+	uint32_t hash = (uint32_t)XXH3_64bits(t->scratch, len);
 
-	memset(&k, 0, sizeof(k));
-	k.gw = r->gw;
-	memcpy(k.dev, r->dev, sizeof(k.dev));
-	uint32_t slot = nh_hash(t, &k);
-	for (uint32_t j = t->buckets[slot]; j != NIL; j = nh_at(t, j)->hnext) {
-		struct nh *h = nh_at(t, j);
-		if (memcmp(&h->key, &k, sizeof(k)) == 0) {
-			h->refs++;
-			return j;
+	if (t->nbuckets)
+		for (uint32_t j = t->buckets[attr_slot(t, hash)]; j != NIL; j = attr_at(t, j)->hnext) {
+			struct attr *h = attr_at(t, j);
+			if (h->hash == hash && h->len == len && memcmp(h->bytes, t->scratch, len) == 0) {
+				h->refs++;
+				return j;
+			}
 		}
-	}
-	uint32_t j = pool_take(&t->nhs);
-	struct nh *h = nh_at(t, j);
-	h->key = k;
+	if (attr_room(t) < 0)
+		return NIL;
+	uint8_t *bytes = rt_fault("route table") ? NULL : malloc(len);
+	if (!bytes)
+		return NIL;
+	memcpy(bytes, t->scratch, len);
+	uint32_t j = pool_take(&t->attrs), slot = attr_slot(t, hash);
+	struct attr *h = attr_at(t, j);
 	h->refs = 1;
+	h->hash = hash;
+	h->len = len;
+	h->bytes = bytes;
 	h->hnext = t->buckets[slot];
 	t->buckets[slot] = j;
-	t->nh_live++;
+	t->attr_live++;
+	t->attr_bytes += len;
 	return j;
 }
 
-static void nh_put(struct route_table *t, uint32_t j)
+static void attr_unref(struct route_table *t, uint32_t j)
 {
-	struct nh *h = nh_at(t, j);
+	struct attr *h = attr_at(t, j & ATTR_MASK);
 
+	j &= ATTR_MASK;
 	if (--h->refs)
 		return;
-	uint32_t *link = &t->buckets[nh_hash(t, &h->key)];
+	uint32_t *link = &t->buckets[attr_slot(t, h->hash)];
 	while (*link != j)
-		link = &nh_at(t, *link)->hnext;
+		link = &attr_at(t, *link)->hnext;
 	*link = h->hnext;
-	pool_give(&t->nhs, j);
-	if (--t->nh_live == 0) {
-		pool_release(&t->nhs);
+	t->attr_bytes -= h->len;
+	free(h->bytes);
+	pool_give(&t->attrs, j);
+	if (--t->attr_live == 0) {
+		pool_release(&t->attrs);
 		free(t->buckets);
 		t->buckets = NULL;
 		t->nbuckets = 0;
 	}
 }
 
+/* r's attribute word (set index | pending) with one reference: the
+ * reserved set if it is r's, else a fresh reference.  NIL: no memory. */
+static uint32_t attr_claim(struct route_table *t, const struct rt_route *r)
+{
+	uint32_t j;
+
+	if (t->resv != NIL) {
+		const struct attr *h = attr_at(t, t->resv);
+		uint32_t len = attr_encode(r, t->scratch);
+
+		j = t->resv;
+		t->resv = NIL;
+		if (h->len == len && memcmp(h->bytes, t->scratch, len) == 0)
+			return j | ((r->flags & RT_RF_PENDING) ? RR_PEND : 0);
+		attr_unref(t, j);
+	}
+	j = attr_ref(t, r);
+	return j == NIL ? NIL : j | ((r->flags & RT_RF_PENDING) ? RR_PEND : 0);
+}
+
 /* ---- conversions and validation ------------------------------------------------- */
 
 /* key: at least len significant bits; the rest is cleared here.  nh is
- * the route record's next-hop word. */
+ * the route record's attribute word. */
 static void route_out_key(const struct route_table *t, const struct fam *f, const uint32_t *key,
                           uint32_t len, uint32_t metric, uint32_t nh, struct rt_route *out)
 {
-	const struct nh *h = nh_at(t, nh & NH_MASK);
 	uint32_t k[4];
 
 	memcpy(k, key, f->kw * sizeof(uint32_t));
 	key_mask(k, len, f->kw);
-	memset(out, 0, sizeof(*out));
+	memset(&out->dst, 0, sizeof(out->dst));
 	out->dst.addr.family = f->af;
 	key_to_bytes(out->dst.addr.bytes, k, f->kw);
 	out->dst.len = (uint8_t)len;
-	out->gw = h->key.gw;
-	memcpy(out->dev, h->key.dev, sizeof(out->dev));
 	out->metric = metric;
-	out->origin = (uint8_t)(nh >> NH_BITS);
+	attr_decode(t, nh, out);
 }
 
 static void route_out(const struct route_table *t, const struct fam *f, const uint32_t *x,
@@ -1029,10 +1215,36 @@ static int prefix_valid(const struct rt_prefix *p)
 	return p && rt_prefix_check(p, err) == 0;
 }
 
+/* What the table itself needs (the caller checks the rest): a valid
+ * prefix, a sane next-hop count, the pending flag only as the flag. */
 static int route_valid(const struct rt_route *r)
 {
-	return r && prefix_valid(&r->dst) &&
-	       (r->gw.family == 0 || r->gw.family == r->dst.addr.family);
+	return r && prefix_valid(&r->dst) && r->nh_count <= RT_NH_MAX;
+}
+
+/* Order of a route record against the key (metric, disc). */
+static inline int rr_cmp(const struct route_table *t, const struct rrec *rr, uint32_t metric,
+                         uint32_t disc)
+{
+	if (rr->metric != metric)
+		return rr->metric < metric ? -1 : 1;
+	uint32_t d = attr_disc(t, rr->nh);
+	return d < disc ? -1 : d > disc;
+}
+
+/* In node n's list, the first route of key >= (metric, disc) (NIL: none),
+ * and its predecessor (NIL: it is the head). */
+static uint32_t list_find(const struct route_table *t, const struct fam *f, uint32_t n,
+                          uint32_t metric, uint32_t disc, uint32_t *prev)
+{
+	uint32_t ri = head_of(node(f, n));
+
+	*prev = NIL;
+	while (ri != NIL && rr_cmp(t, rrec(f, ri), metric, disc) < 0) {
+		*prev = ri;
+		ri = rrec(f, ri)->next;
+	}
+	return ri;
 }
 
 /* ---- public: life cycle ----------------------------------------------------------- */
@@ -1045,7 +1257,13 @@ struct route_table *route_table_new(void)
 		return NULL;
 	fam_init(&t->f4, AF_INET);
 	fam_init(&t->f6, AF_INET6);
-	pool_init(&t->nhs, sizeof(struct nh));
+	pool_init(&t->attrs, sizeof(struct attr), NOWIN);
+	t->resv = NIL;
+	t->scratch = malloc(ATTR_MAX);
+	if (!t->scratch) {
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -1057,9 +1275,39 @@ void route_table_free(struct route_table *t)
 	fam_release(&t->f6);
 	mem_free(t->s4.v, t->s4.cap * STG_WORDS(1) * sizeof(uint32_t));
 	mem_free(t->s6.v, t->s6.cap * STG_WORDS(4) * sizeof(uint32_t));
-	pool_release(&t->nhs);
+	/* the live sets are exactly those in the buckets */
+	for (uint32_t b = 0; b < t->nbuckets; b++)
+		for (uint32_t j = t->buckets[b]; j != NIL; j = attr_at(t, j)->hnext)
+			free(attr_at(t, j)->bytes);
+	pool_release(&t->attrs);
 	free(t->buckets);
+	free(t->scratch);
 	free(t);
+}
+
+int route_table_reserve(struct route_table *t, const struct rt_route *r)
+{
+	if (!t || !route_valid(r))
+		return RT_E_INVALID;
+	struct fam *f = fam_of(t, r->dst.addr.family);
+	route_table_unreserve(t);
+	uint32_t j = attr_ref(t, r);
+	if (j == NIL)
+		return RT_E_FULL;
+	if (pool_reserve(&f->routes, 1) < 0 || pool_reserve(&f->nodes, 2) < 0) {
+		attr_unref(t, j);
+		return RT_E_FULL;
+	}
+	t->resv = j;
+	return RT_OK;
+}
+
+void route_table_unreserve(struct route_table *t)
+{
+	if (t && t->resv != NIL) {
+		attr_unref(t, t->resv);
+		t->resv = NIL;
+	}
 }
 
 /* ---- public: changes ----------------------------------------------------------------- */
@@ -1142,7 +1390,7 @@ static void remove_node(struct fam *f, uint32_t n)
 	pool_give(&f->nodes, n);
 	if (kids == 0 && parent != NIL) {
 		uint32_t *p = node(f, parent);
-		if (p[N_RT] == NIL) {
+		if (p[N_RT] == NIL) {      /* no routes at all, pending or not */
 			/* a pure branch point with one child left: splice it out */
 			*plink = p[N_C0] != NIL ? p[N_C0] : p[N_C1];
 			memcpy(ykey, p + N_KEY, f->kw * sizeof(uint32_t));
@@ -1157,26 +1405,6 @@ static void remove_node(struct fam *f, uint32_t n)
 		memcpy(y + N_KEY, ykey, f->kw * sizeof(uint32_t));
 		dir_update(f, yparent, y);
 	}
-}
-
-/* The route record of (node n, metric) and the link that points at it. */
-static uint32_t *route_link(const struct fam *f, uint32_t n, uint32_t metric)
-{
-	uint32_t *link = &node(f, n)[N_RT];
-
-	while (*link != NIL && rrec(f, *link)->metric < metric)
-		link = &rrec(f, *link)->next;
-	return link;
-}
-
-static void route_set(struct route_table *t, struct fam *f, uint32_t ri, const struct rt_route *r,
-                      uint32_t tag)
-{
-	struct rrec *rr = rrec(f, ri);
-
-	rr->metric = r->metric;
-	rr->tag = tag;
-	rr->nh = nh_get(t, r) | (uint32_t)r->origin << NH_BITS;
 }
 
 /* An IPv4 change of length >= DIR_BITS ends in a rewrite of its /16 block
@@ -1232,42 +1460,76 @@ void route_table_prefetch(const struct route_table *t, const struct rt_prefix *d
 	}
 }
 
-/* Add a route known to be new. */
+/* Link route ri after prev (NIL: at the head) in node n's list, and tell
+ * the direct table if the winner changed. */
+static void list_link(struct fam *f, uint32_t n, uint32_t prev, uint32_t ri)
+{
+	struct winner w0 = winner_of(f, n);
+
+	if (prev == NIL) {
+		rrec(f, ri)->next = head_of(node(f, n));
+		set_head(f, n, ri);
+	} else {
+		rrec(f, ri)->next = rrec(f, prev)->next;
+		rrec(f, prev)->next = ri;
+		set_head(f, n, head_of(node(f, n)));
+	}
+	if (!winner_same(w0, winner_of(f, n)))
+		dir_winner_changed(f, n);
+}
+
+/* Add a route known to be new (its key is not in the table). */
 static int add_new(struct route_table *t, struct fam *f, const struct rt_route *r, uint32_t tag,
                    const uint32_t *key, uint32_t n)
 {
-	if (nh_reserve(t) < 0 || pool_reserve(&f->routes, 1) < 0 ||
-	    (n == NIL && pool_reserve(&f->nodes, 2) < 0))
+	uint32_t nh = attr_claim(t, r), prev;
+
+	if (nh == NIL)
 		return RT_E_FULL;
+	if (pool_reserve(&f->routes, 1) < 0 || (n == NIL && pool_reserve(&f->nodes, 2) < 0)) {
+		attr_unref(t, nh);
+		return RT_E_FULL;
+	}
 	uint32_t ri = pool_take(&f->routes);
-	route_set(t, f, ri, r, tag);
+	struct rrec *rr = rrec(f, ri);
+	rr->metric = r->metric;
+	rr->tag = tag;
+	rr->nh = nh;
+	rr->next = NIL;
 	if (n == NIL)
 		n = insert_node(f, key, r->dst.len);
-	uint32_t *link = route_link(f, n, r->metric);
-	bool head = link == &node(f, n)[N_RT];
-	rrec(f, ri)->next = *link;
-	*link = ri;
-	if (head)
-		dir_head_changed(f, n);
+	list_find(t, f, n, r->metric, r->disc, &prev);
+	list_link(f, n, prev, ri);
 	f->count++;
 	dir_maybe_build(f);
 	return RT_OK;
 }
 
+/* The node of dst and, in it, the route of key (metric, disc): its index,
+ * or NIL (then *n may still be the node). */
+static uint32_t locate(const struct route_table *t, const struct fam *f, const uint32_t *key,
+                       uint32_t len, uint32_t metric, uint32_t disc, uint32_t *n, uint32_t *prev)
+{
+	*n = find_node(f, key, len);
+	*prev = NIL;
+	if (*n == NIL)
+		return NIL;
+	uint32_t ri = list_find(t, f, *n, metric, disc, prev);
+	return ri != NIL && rr_cmp(t, rrec(f, ri), metric, disc) == 0 ? ri : NIL;
+}
+
 int route_table_add(struct route_table *t, const struct rt_route *r, uint32_t tag)
 {
-	uint32_t key[4];
+	uint32_t key[4], n, prev;
 
 	if (!t || !route_valid(r))
 		return RT_E_INVALID;
 	struct fam *f = fam_of(t, r->dst.addr.family);
 	key_from_bytes(key, r->dst.addr.bytes, f->kw);
 	dent_prefetch(f, key, r->dst.len);
-	uint32_t n = find_node(f, key, r->dst.len);
-	if (n != NIL) {
-		uint32_t *link = route_link(f, n, r->metric);
-		if (*link != NIL && rrec(f, *link)->metric == r->metric)
-			return RT_E_EXISTS;
+	if (locate(t, f, key, r->dst.len, r->metric, r->disc, &n, &prev) != NIL) {
+		route_table_unreserve(t);
+		return RT_E_EXISTS;
 	}
 	blk_prefetch(f, key, r->dst.len);
 	return add_new(t, f, r, tag, key, n);
@@ -1276,7 +1538,7 @@ int route_table_add(struct route_table *t, const struct rt_route *r, uint32_t ta
 int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_t tag,
                         bool *existed, struct rt_route *old, uint32_t *old_tag)
 {
-	uint32_t key[4];
+	uint32_t key[4], n, prev;
 
 	if (existed)
 		*existed = false;
@@ -1285,67 +1547,68 @@ int route_table_replace(struct route_table *t, const struct rt_route *r, uint32_
 	struct fam *f = fam_of(t, r->dst.addr.family);
 	key_from_bytes(key, r->dst.addr.bytes, f->kw);
 	dent_prefetch(f, key, r->dst.len);
-	uint32_t n = find_node(f, key, r->dst.len);
+	uint32_t ri = locate(t, f, key, r->dst.len, r->metric, r->disc, &n, &prev);
 	blk_prefetch(f, key, r->dst.len);
-	if (n != NIL) {
-		uint32_t *link = route_link(f, n, r->metric);
-		if (*link != NIL && rrec(f, *link)->metric == r->metric) {
-			uint32_t ri = *link;
-			if (nh_reserve(t) < 0)
-				return RT_E_FULL;
-			if (old)
-				route_out(t, f, node(f, n), rrec(f, ri), old);
-			if (old_tag)
-				*old_tag = rrec(f, ri)->tag;
-			if (existed)
-				*existed = true;
-			uint32_t prev = rrec(f, ri)->nh & NH_MASK;
-			route_set(t, f, ri, r, tag);
-			nh_put(t, prev);
-			/* the direct table and IPv4 blocks hold copies of head routes */
-			if (ri == node(f, n)[N_RT])
-				dir_head_changed(f, n);
-			return RT_OK;
-		}
-	}
-	return add_new(t, f, r, tag, key, n);
+	if (ri == NIL)
+		return add_new(t, f, r, tag, key, n);
+	uint32_t nh = attr_claim(t, r);
+	if (nh == NIL)
+		return RT_E_FULL;
+	struct rrec *rr = rrec(f, ri);
+	struct winner w0 = winner_of(f, n);
+	uint32_t was = rr->nh;
+	if (old)
+		route_out(t, f, node(f, n), rr, old);
+	if (old_tag)
+		*old_tag = rr->tag;
+	if (existed)
+		*existed = true;
+	rr->nh = nh;
+	rr->tag = tag;
+	set_head(f, n, head_of(node(f, n)));
+	attr_unref(t, was);
+	/* the direct table and IPv4 blocks hold copies of winners */
+	if (!winner_same(w0, winner_of(f, n)))
+		dir_winner_changed(f, n);
+	return RT_OK;
 }
 
 int route_table_delete(struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
-                       struct rt_route *old, uint32_t *old_tag)
+                       uint32_t disc, struct rt_route *old, uint32_t *old_tag)
 {
-	uint32_t key[4];
+	uint32_t key[4], n, prev;
 
 	if (!t || !prefix_valid(dst))
 		return RT_E_INVALID;
 	struct fam *f = fam_of(t, dst->addr.family);
 	key_from_bytes(key, dst->addr.bytes, f->kw);
 	dent_prefetch(f, key, dst->len);
-	uint32_t n = find_node(f, key, dst->len);
+	uint32_t ri = locate(t, f, key, dst->len, metric, disc, &n, &prev);
 	blk_prefetch(f, key, dst->len);
-	if (n == NIL)
+	if (ri == NIL)
 		return RT_E_NOTFOUND;
-	uint32_t *link = route_link(f, n, metric);
-	if (*link == NIL || rrec(f, *link)->metric != metric)
-		return RT_E_NOTFOUND;
-	uint32_t ri = *link;
 	struct rrec *rr = rrec(f, ri);
-	bool head = link == &node(f, n)[N_RT];
+	struct winner w0 = winner_of(f, n);
 	if (old)
 		route_out(t, f, node(f, n), rr, old);
 	if (old_tag)
 		*old_tag = rr->tag;
-	*link = rr->next;
-	nh_put(t, rr->nh & NH_MASK);
+	if (prev == NIL)
+		set_head(f, n, rr->next);
+	else {
+		rrec(f, prev)->next = rr->next;
+		set_head(f, n, head_of(node(f, n)));
+	}
+	attr_unref(t, rr->nh);
 	pool_give(&f->routes, ri);
 	f->count--;
 	if (node(f, n)[N_RT] == NIL) {
 		uint32_t e = dir_top(node(f, n)), len = node(f, n)[N_LEN];
 		remove_node(f, n);
-		if (f->dir && f->kw == 1 && len >= DIR_BITS)
+		if (f->dir && f->kw == 1 && len >= DIR_BITS && w0.ri != NIL)
 			blk_lower(f, e, key[0], len);
-	} else if (head) {
-		dir_head_changed(f, n);
+	} else if (!winner_same(w0, winner_of(f, n))) {
+		dir_winner_changed(f, n);
 	}
 	if (f->count == 0)
 		fam_release(f);        /* give a flushed family's memory back */
@@ -1379,14 +1642,16 @@ int route_table_stage(struct route_table *t, const struct rt_route *r, uint32_t 
 		s->v = v;
 		s->cap = cap;
 	}
-	if (nh_reserve(t) < 0)
+	uint32_t nh = attr_claim(t, r);
+	if (nh == NIL)
 		return RT_E_FULL;
 	uint32_t *e = s->v + s->n * w;
 	key_from_bytes(e, r->dst.addr.bytes, f->kw);
-	e[f->kw] = r->dst.len;
-	e[f->kw + 1] = r->metric;
-	e[f->kw + 2] = nh_get(t, r) | (uint32_t)r->origin << NH_BITS;
-	e[f->kw + 3] = tag;
+	e[E_LEN(f->kw)] = r->dst.len;
+	e[E_METRIC(f->kw)] = r->metric;
+	e[E_DISC(f->kw)] = r->disc;
+	e[E_NH(f->kw)] = nh;
+	e[E_TAG(f->kw)] = tag;
 	s->n++;
 	return RT_OK;
 }
@@ -1396,15 +1661,15 @@ struct stg_sort {
 	uint32_t kw;
 };
 
-/* Trie pre-order: address, then length, then metric; then staging order,
- * so that of two routes with the same key the first staged is kept. */
+/* Trie pre-order: address, then length, then metric and disc; then staging
+ * order, so that of two routes with the same key the first staged is kept. */
 static int stg_cmp(const void *x, const void *y, void *ctx)
 {
 	const struct stg_sort *ss = ctx;
 	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y, w = STG_WORDS(ss->kw);
 	const uint32_t *a = ss->v + (size_t)i * w, *b = ss->v + (size_t)j * w;
 
-	for (uint32_t k = 0; k < ss->kw + 2; k++)
+	for (uint32_t k = 0; k <= E_DISC(ss->kw); k++)
 		if (a[k] != b[k])
 			return a[k] < b[k] ? -1 : 1;
 	return (i > j) - (i < j);
@@ -1413,7 +1678,7 @@ static int stg_cmp(const void *x, const void *y, void *ctx)
 /* IPv4: address, length and staging index fit one 64-bit word, so a
  * radix sort does in a few linear passes what qsort does in twenty; equal
  * (address, length) runs, nearly always of one route, are then put in
- * metric order. */
+ * (metric, disc) order. */
 #define IDX_BITS 26
 
 static uint32_t *stg_order4(const struct stage *s)
@@ -1429,8 +1694,9 @@ static uint32_t *stg_order4(const struct stage *s)
 		mem_free(ord, s->n * sizeof(uint32_t));
 		return NULL;
 	}
+	const size_t w = STG_WORDS(1);
 	for (size_t i = 0; i < s->n; i++)
-		a[i] = (uint64_t)s->v[i * 5] << 32 | (uint64_t)s->v[i * 5 + 1] << IDX_BITS | i;
+		a[i] = (uint64_t)s->v[i * w] << 32 | (uint64_t)s->v[i * w + E_LEN(1)] << IDX_BITS | i;
 	/* the index bits are in staging order already */
 	uint64_t *sorted = radix_u64(a, b, s->n, IDX_BITS, 64);
 	b = sorted == a ? b : a;
@@ -1438,9 +1704,13 @@ static uint32_t *stg_order4(const struct stage *s)
 	for (size_t i = 0; i < s->n; i++) {
 		uint32_t x = (uint32_t)(a[i] & ((1u << IDX_BITS) - 1));
 		size_t j = i;
-		/* insertion by metric within the run; stable */
-		while (j > 0 && a[j - 1] >> IDX_BITS == a[i] >> IDX_BITS &&
-		       s->v[ord[j - 1] * 5 + 2] > s->v[x * 5 + 2]) {
+		/* insertion by (metric, disc) within the run; stable */
+		const uint32_t *ex = s->v + (size_t)x * w;
+		while (j > 0 && a[j - 1] >> IDX_BITS == a[i] >> IDX_BITS) {
+			const uint32_t *ep = s->v + (size_t)ord[j - 1] * w;
+			if (ep[E_METRIC(1)] < ex[E_METRIC(1)] ||
+			    (ep[E_METRIC(1)] == ex[E_METRIC(1)] && ep[E_DISC(1)] <= ex[E_DISC(1)]))
+				break;
 			ord[j] = ord[j - 1];
 			j--;
 		}
@@ -1471,21 +1741,21 @@ static uint32_t *stg_order(const struct fam *f, const struct stage *s)
 static void stg_route(const struct route_table *t, const struct fam *f, const uint32_t *e,
                       struct rt_route *r)
 {
-	route_out_key(t, f, e, e[f->kw], e[f->kw + 1], e[f->kw + 2], r);
+	route_out_key(t, f, e, e[E_LEN(f->kw)], e[E_METRIC(f->kw)], e[E_NH(f->kw)], r);
 }
 
-/* Staged entry e is not loaded: tell the caller, drop its next-hop
+/* Staged entry e is not loaded: tell the caller, drop its attributes'
  * reference. */
 static void stg_reject(struct route_table *t, const struct fam *f, const uint32_t *e, int err,
                        route_reject_fn reject, void *ctx)
 {
-	struct rt_route r;
+	static struct rt_route r;   /* 9 KiB; the table is not thread-safe anyway */
 
 	if (reject) {
 		stg_route(t, f, e, &r);
-		reject(&r, e[f->kw + 3], err, ctx);
+		reject(&r, e[E_TAG(f->kw)], err, ctx);
 	}
-	nh_put(t, e[f->kw + 2] & NH_MASK);
+	attr_unref(t, e[E_NH(f->kw)]);
 }
 
 /* Into a family that has routes already, or without memory to sort: one
@@ -1497,13 +1767,13 @@ static void stg_add_each(struct route_table *t, struct fam *f, const struct stag
 
 	for (size_t i = 0; i < s->n; i++) {
 		const uint32_t *e = s->v + (size_t)(ord ? ord[i] : i) * w;
-		struct rt_route r;
+		static struct rt_route r;
 		stg_route(t, f, e, &r);
-		int rc = route_table_add(t, &r, e[f->kw + 3]);
+		int rc = route_table_add(t, &r, e[E_TAG(f->kw)]);
 		if (rc != RT_OK)
 			stg_reject(t, f, e, rc, reject, ctx);
 		else
-			nh_put(t, e[f->kw + 2] & NH_MASK);
+			attr_unref(t, e[E_NH(f->kw)]);
 	}
 }
 
@@ -1530,7 +1800,7 @@ static void stg_build(struct route_table *t, struct fam *f, const struct stage *
 			__builtin_prefetch(s->v + (size_t)ord[i + 16] * w);
 		uint32_t len = e[kw];
 		bool same_node = prev && memcmp(prev, e, (kw + 1) * sizeof(uint32_t)) == 0;
-		if (same_node && prev[kw + 1] == e[kw + 1]) {
+		if (same_node && prev[E_METRIC(kw)] == e[E_METRIC(kw)] && prev[E_DISC(kw)] == e[E_DISC(kw)]) {
 			stg_reject(t, f, e, RT_E_EXISTS, reject, ctx);
 			continue;
 		}
@@ -1570,17 +1840,23 @@ static void stg_build(struct route_table *t, struct fam *f, const struct stage *
 			stack[sp++] = n;
 			cur = n;
 		}
-		/* metrics ascend within a node: append */
+		/* keys ascend within a node: append */
 		uint32_t ri = pool_take(&f->routes);
 		struct rrec *rr = rrec(f, ri);
-		rr->metric = e[kw + 1];
-		rr->nh = e[kw + 2];
-		rr->tag = e[kw + 3];
+		rr->metric = e[E_METRIC(kw)];
+		rr->nh = e[E_NH(kw)];
+		rr->tag = e[E_TAG(kw)];
 		rr->next = NIL;
-		uint32_t *link = &node(f, cur)[N_RT];
-		while (*link != NIL)
-			link = &rrec(f, *link)->next;
-		*link = ri;
+		uint32_t head = head_of(node(f, cur));
+		if (head == NIL) {
+			set_head(f, cur, ri);
+		} else {
+			uint32_t last = head;
+			while (rrec(f, last)->next != NIL)
+				last = rrec(f, last)->next;
+			rrec(f, last)->next = ri;
+			set_head(f, cur, head);
+		}
 		f->count++;
 	}
 	pool_fit(&f->nodes);
@@ -1615,21 +1891,18 @@ int route_table_build(struct route_table *t, route_reject_fn reject, void *ctx)
 /* ---- public: queries ------------------------------------------------------------------ */
 
 int route_table_find(const struct route_table *t, const struct rt_prefix *dst, uint32_t metric,
-                     struct rt_route *out, uint32_t *tag)
+                     uint32_t disc, struct rt_route *out, uint32_t *tag)
 {
-	uint32_t key[4];
+	uint32_t key[4], n, prev;
 
 	if (!t || !prefix_valid(dst))
 		return RT_E_INVALID;
 	const struct fam *f = cfam_of(t, dst->addr.family);
 	key_from_bytes(key, dst->addr.bytes, f->kw);
 	dent_prefetch(f, key, dst->len);
-	uint32_t n = find_node(f, key, dst->len);
+	uint32_t ri = locate(t, f, key, dst->len, metric, disc, &n, &prev);
 	blk_prefetch(f, key, dst->len);
-	if (n == NIL)
-		return RT_E_NOTFOUND;
-	uint32_t ri = *route_link(f, n, metric);
-	if (ri == NIL || rrec(f, ri)->metric != metric)
+	if (ri == NIL)
 		return RT_E_NOTFOUND;
 	if (out)
 		route_out(t, f, node(f, n), rrec(f, ri), out);
@@ -1651,7 +1924,7 @@ static uint32_t walk4(const struct fam *f, uint32_t n, uint32_t a)
 		uint32_t len = x[N_LEN];
 		if ((uint32_t)(((uint64_t)(a ^ x[N_KEY]) << len) >> 32))
 			break;
-		if (x[N_RT] != NIL)
+		if (x[N_RT] < NOWIN)
 			best = n;
 		n = x[(((uint64_t)a << len) >> 31) & 1];
 	}
@@ -1667,7 +1940,7 @@ static uint32_t walk_any(const struct fam *f, uint32_t n, const uint32_t *a)
 		uint32_t len = x[N_LEN];
 		if (!key_match(x + N_KEY, a, len))
 			break;
-		if (x[N_RT] != NIL)
+		if (node_wins(x))
 			best = n;
 		if (len == f->width)
 			break;
@@ -1681,7 +1954,7 @@ static bool hit_of_node(const struct fam *f, uint32_t n, struct hit *h)
 	if (n == NIL)
 		return false;
 	const uint32_t *x = node(f, n);
-	const struct rrec *rr = rrec(f, x[N_RT]);
+	const struct rrec *rr = rrec(f, win_of(f, x));
 	h->len = x[N_LEN];
 	h->metric = rr->metric;
 	h->nh = rr->nh;
@@ -1758,19 +2031,16 @@ static int lookup4(const struct route_table *t, const struct rt_addr *a, struct 
 	if (h.nh == NIL)
 		return RT_E_NOTFOUND;
 	if (out) {
-		const struct nh *nh = nh_at(t, h.nh & NH_MASK);
 		uint32_t k = h.len ? x & ~(UINT32_MAX >> (h.len - 1) >> 1) : 0;
-		memset(out, 0, sizeof(*out));
+		memset(&out->dst, 0, sizeof(out->dst));
 		out->dst.addr.family = AF_INET;
 		out->dst.addr.bytes[0] = (uint8_t)(k >> 24);
 		out->dst.addr.bytes[1] = (uint8_t)(k >> 16);
 		out->dst.addr.bytes[2] = (uint8_t)(k >> 8);
 		out->dst.addr.bytes[3] = (uint8_t)k;
 		out->dst.len = (uint8_t)h.len;
-		out->gw = nh->key.gw;
-		memcpy(out->dev, nh->key.dev, sizeof(out->dev));
 		out->metric = h.metric;
-		out->origin = (uint8_t)(h.nh >> NH_BITS);
+		attr_decode(t, h.nh, out);
 	}
 	return RT_OK;
 }
@@ -1811,7 +2081,8 @@ size_t route_table_memory(const struct route_table *t)
 
 	if (!t)
 		return 0;
-	m = sizeof(*t) + pool_bytes(&t->nhs) + (size_t)t->nbuckets * sizeof(uint32_t);
+	m = sizeof(*t) + ATTR_MAX + pool_bytes(&t->attrs) + t->attr_bytes +
+	    (size_t)t->nbuckets * sizeof(uint32_t);
 	const struct fam *fams[2] = { &t->f4, &t->f6 };
 	for (size_t i = 0; i < 2; i++) {
 		m += pool_bytes(&fams[i]->nodes) + pool_bytes(&fams[i]->routes);
@@ -1832,7 +2103,7 @@ static int visit_node(const struct route_table *t, const struct fam *f, uint32_t
 	const uint32_t *x = node(f, n);
 	struct rt_route r;
 
-	for (uint32_t ri = x[N_RT]; ri != NIL; ri = rrec(f, ri)->next) {
+	for (uint32_t ri = head_of(x); ri != NIL; ri = rrec(f, ri)->next) {
 		route_out(t, f, x, rrec(f, ri), &r);
 		int rc = fn(&r, rrec(f, ri)->tag, ctx);
 		if (rc)

@@ -15,10 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Inline: recovery hashes every slot three times. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "errors.h"
 #include "store.h"
 #include "store_layout.h"
@@ -197,10 +193,13 @@ bool store_zero(const uint8_t *p, size_t n)
 void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD])
 {
 	memset(out, 0, STORE_ARP_PAYLOAD);
-	put_addr(out, &n->ip);
-	put_dev(out + 17, n->dev);
-	memcpy(out + 33, n->lladdr, 6);
-	out[39] = n->origin;
+	put_addr(out + STORE_N_FAMILY, &n->ip);
+	put_dev(out + STORE_N_DEV, n->dev);
+	memcpy(out + STORE_N_MAC, n->lladdr, 6);
+	out[STORE_N_ORIGIN] = n->origin;
+	memcpy(out + STORE_N_STATE, &n->state, 2);
+	out[STORE_N_PROTOCOL] = n->protocol;
+	out[STORE_N_FLAGS] = n->flags;
 }
 
 int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
@@ -212,7 +211,13 @@ int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 	return store_neigh_from_words(w[0], w[1], w[2], w[3], w[4], w[5], n);
 #else
 	/* rt_neigh_check()'s rules, open-coded: it formats messages. */
-	if (!store_zero(in + 40, STORE_ARP_PAYLOAD - 40) || in[39] > RT_ORIGIN_CONFIG)
+	uint16_t state;
+	uint8_t origin = in[STORE_N_ORIGIN], flags = in[STORE_N_FLAGS];
+
+	memcpy(&state, in + STORE_N_STATE, 2);
+	if (!store_zero(in + STORE_N_ZERO, STORE_ARP_PAYLOAD - STORE_N_ZERO) ||
+	    origin > RT_ORIGIN_MAX || (state & ~RT_NUD_KNOWN) || (flags & ~RT_NF_KNOWN) ||
+	    (origin <= RT_ORIGIN_CONFIG && ((state != NUD_PERMANENT && state) || flags)))
 		return -1;
 	if (in[0] == AF_INET) {
 		if (!store_zero(in + 5, 12))
@@ -220,68 +225,112 @@ int store_neigh_decode(const uint8_t in[STORE_ARP_PAYLOAD], struct rt_neigh *n)
 	} else if (in[0] != AF_INET6) {
 		return -1;
 	}
-	if (get_dev(in + 17, n->dev, false) < 0)
+	if (get_dev(in + STORE_N_DEV, n->dev, false) < 0)
 		return -1;
 	n->ip.family = in[0];
-	memcpy(n->ip.bytes, in + 1, 16);
-	memcpy(n->lladdr, in + 33, 6);
-	n->origin = in[39];
+	memcpy(n->ip.bytes, in + STORE_N_IP, 16);
+	memcpy(n->lladdr, in + STORE_N_MAC, 6);
+	n->origin = origin;
+	n->state = state;
+	n->protocol = in[STORE_N_PROTOCOL];
+	n->flags = flags;
 	return 0;
 #endif
 }
 
-void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD])
+/* The route file whose payloads are of this size. */
+static unsigned store_route_class_of_size(size_t size)
 {
-	memset(out, 0, STORE_ROUTE_PAYLOAD);
-	put_addr(out, &r->dst.addr);
-	out[17] = r->dst.len;
-	memcpy(out + 18, &r->metric, 4);
-	put_addr(out + 22, &r->gw);
-	put_dev(out + 39, r->dev);
-	out[55] = r->origin;
+	return size == STORE_ROUTE_PAYLOAD ? 0 : size == STORE_ROUTE16_PAYLOAD ? 1 : 2;
 }
 
-int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r)
+/* Bytes at the start of a route payload for n next hops. */
+static size_t route_bytes(unsigned n)
+{
+	return STORE_R_NH + (size_t)n * STORE_NH_SIZE;
+}
+
+void store_route_encode(const struct rt_route *r, uint8_t *out, size_t size)
+{
+	unsigned n = r->nh_count;
+
+	memset(out, 0, size);
+	if (route_bytes(n) > size)
+		return;         /* a caller bug: left free */
+	put_addr(out + STORE_R_FAMILY, &r->dst.addr);
+	out[STORE_R_PLEN] = r->dst.len;
+	memcpy(out + STORE_R_METRIC, &r->metric, 4);
+	out[STORE_R_TYPE] = r->type;
+	out[STORE_R_PROTOCOL] = r->protocol;
+	out[STORE_R_SCOPE] = r->scope;
+	out[STORE_R_TOS] = r->tos;
+	out[STORE_R_FLAGS] = r->origin == RT_ORIGIN_CONFIG ? STORE_RF_CONFIG : 0;
+	out[STORE_R_NH_COUNT] = (uint8_t)(n ? n - 1 : 0);
+	put_addr(out + STORE_R_SRC, &r->src);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *p = out + route_bytes(i);
+		const struct rt_nexthop *nh = &r->nh[i];
+
+		put_addr(p + STORE_NH_GW, &nh->gw);
+		put_dev(p + STORE_NH_DEV, nh->dev);
+		p[STORE_NH_WEIGHT] = (uint8_t)(nh->weight ? nh->weight - 1 : 0);
+		p[STORE_NH_FLAGS] = nh->flags;
+	}
+}
+
+/* An address field as put_addr() writes it: family 0 all zero, else a
+ * known family with zeros past it. */
+static int get_addr(const uint8_t *in, struct rt_addr *a)
+{
+	size_t n = rt_addr_bytes(in[0]);
+
+	if ((!n && in[0]) || !store_zero(in + 1 + n, 16 - n))
+		return -1;
+	a->family = in[0];
+	memcpy(a->bytes, in + 1, 16);
+	return 0;
+}
+
+int store_route_decode(const uint8_t *in, size_t size, struct rt_route *r)
 {
 	char err[RT_ERRLEN];
+	unsigned n;
 
-	memset(r, 0, sizeof(*r));
-	if (!in[0] || !store_zero(in + 56, STORE_ROUTE_PAYLOAD - 56))
+	rt_route_init(r);
+	if (!in[STORE_R_FAMILY] || size < STORE_R_NH || (in[STORE_R_FLAGS] & ~STORE_RF_CONFIG))
 		return -1;
-	r->dst.addr.family = in[0];
-	memcpy(r->dst.addr.bytes, in + 1, 16);
-	r->dst.len = in[17];
-	memcpy(&r->metric, in + 18, 4);
-	r->gw.family = in[22];
-	memcpy(r->gw.bytes, in + 23, 16);
-	if (get_dev(in + 39, r->dev, true) < 0)
+	r->type = in[STORE_R_TYPE];
+	n = r->type == RTN_UNICAST ? in[STORE_R_NH_COUNT] + 1u : 0;
+	if ((r->type != RTN_UNICAST && in[STORE_R_NH_COUNT]) || route_bytes(n) > size ||
+	    !store_zero(in + route_bytes(n), size - route_bytes(n)))
 		return -1;
-	r->origin = in[55];
-	return rt_route_check(r, err) < 0 ? -1 : 0;
-}
+	if (get_addr(in + STORE_R_FAMILY, &r->dst.addr) < 0 || get_addr(in + STORE_R_SRC, &r->src) < 0)
+		return -1;
+	r->dst.len = in[STORE_R_PLEN];
+	memcpy(&r->metric, in + STORE_R_METRIC, 4);
+	r->protocol = in[STORE_R_PROTOCOL];
+	r->scope = in[STORE_R_SCOPE];
+	r->tos = in[STORE_R_TOS];
+	r->origin = (in[STORE_R_FLAGS] & STORE_RF_CONFIG) ? RT_ORIGIN_CONFIG : RT_ORIGIN_RTCTL;
+	r->nh_count = (uint16_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = in + route_bytes(i);
+		struct rt_nexthop *nh = &r->nh[i];
 
-/* The IP index hashes the family byte and the address bytes of that
- * family (5 or 17: payload bytes 0..4 or 0..16); the MAC index the 6 MAC
- * bytes.  IPv4 keys are short on purpose: XXH3 of up to 8 bytes is a
- * fraction of the cost of 17, and readers hash on every look-up. */
-uint64_t store_hash_ip(const struct rt_addr *ip)
-{
-	uint8_t key[STORE_ARP_IPLEN] = { 0 };
-	size_t n = rt_addr_bytes(ip->family);
-
-	put_addr(key, ip);
-	return XXH3_64bits(key, 1 + n);
-}
-
-uint64_t store_hash_mac(const uint8_t mac[6])
-{
-	return XXH3_64bits(mac, 6);
+		if (get_addr(p + STORE_NH_GW, &nh->gw) < 0 || get_dev(p + STORE_NH_DEV, nh->dev, true) < 0)
+			return -1;
+		nh->weight = (uint16_t)(p[STORE_NH_WEIGHT] + 1u);
+		nh->flags = p[STORE_NH_FLAGS];
+	}
+	/* what the encoder writes of a valid route: itself, in its class */
+	if (rt_route_check(r, err) < 0 || store_route_class(n) != store_route_class_of_size(size))
+		return -1;
+	return 0;
 }
 
 static uint64_t arp_hash(const uint8_t *payload, unsigned i)
 {
-	return i == 0 ? XXH3_64bits(payload, 1 + rt_addr_bytes(payload[0]))
-	              : XXH3_64bits(payload + STORE_ARP_MAC_OFF, 6);
+	return i == 0 ? store_hash_ip_bytes(payload) : store_hash_mac(payload + STORE_N_MAC);
 }
 
 static int arp_valid(const uint8_t *payload)
@@ -291,11 +340,24 @@ static int arp_valid(const uint8_t *payload)
 	return store_neigh_decode(payload, &n);
 }
 
+/* Recovery validates every slot of a route file: 9 KiB a route is too
+ * much for a stack frame per call, and recovery runs on one thread per
+ * store. */
+static _Thread_local struct rt_route valid_scratch;
+
 static int route_valid(const uint8_t *payload)
 {
-	struct rt_route r;
+	return store_route_decode(payload, STORE_ROUTE_PAYLOAD, &valid_scratch);
+}
 
-	return store_route_decode(payload, &r);
+static int route16_valid(const uint8_t *payload)
+{
+	return store_route_decode(payload, STORE_ROUTE16_PAYLOAD, &valid_scratch);
+}
+
+static int route256_valid(const uint8_t *payload)
+{
+	return store_route_decode(payload, STORE_ROUTE256_PAYLOAD, &valid_scratch);
 }
 
 const struct store_ops store_arp_ops = {
@@ -310,17 +372,41 @@ const struct store_ops store_arp_ops = {
 	.valid = arp_valid,
 };
 
-const struct store_ops store_route_ops = {
-	.kind = STORE_KIND_ROUTE,
-	.what = "route store",
-	.slot_size = STORE_SLOT_HEAD + STORE_ROUTE_PAYLOAD,
-	.payload_size = STORE_ROUTE_PAYLOAD,
-	.keylen = STORE_ROUTE_KEYLEN,
-	.nindex = 0,
-	.in_place = true,
-	.write_behind = true,
-	.hash = NULL,
-	.valid = route_valid,
+/* The multipath files are rare and small: written through the mapping,
+ * as write-behind stages thousands of slots, which at 9 KiB a slot would
+ * cost more memory than their routes. */
+const struct store_ops store_route_ops[3] = {
+	{
+		.kind = STORE_KIND_ROUTE,
+		.what = "route store",
+		.slot_size = STORE_SLOT_HEAD + STORE_ROUTE_PAYLOAD,
+		.payload_size = STORE_ROUTE_PAYLOAD,
+		.keylen = STORE_ROUTE_KEYLEN,
+		.nindex = 0,
+		.in_place = true,
+		.write_behind = true,
+		.valid = route_valid,
+	},
+	{
+		.kind = STORE_KIND_ROUTE16,
+		.what = "route store (up to 16 next hops)",
+		.slot_size = STORE_SLOT_HEAD + STORE_ROUTE16_PAYLOAD,
+		.payload_size = STORE_ROUTE16_PAYLOAD,
+		.keylen = STORE_ROUTE_KEYLEN,
+		.nindex = 0,
+		.in_place = true,
+		.valid = route16_valid,
+	},
+	{
+		.kind = STORE_KIND_ROUTE256,
+		.what = "route store (up to 256 next hops)",
+		.slot_size = STORE_SLOT_HEAD + STORE_ROUTE256_PAYLOAD,
+		.payload_size = STORE_ROUTE256_PAYLOAD,
+		.keylen = STORE_ROUTE_KEYLEN,
+		.nindex = 0,
+		.in_place = true,
+		.valid = route256_valid,
+	},
 };
 
 /* ---- Layout and validation --------------------------------------------- */
@@ -416,8 +502,9 @@ int store_map_fd(int fd, const char *path, const struct store_ops *ops, bool wri
 		    STORE_VERSION);
 	if (h.kind != (uint32_t)ops->kind)
 		BAD("holds a %s, not a %s",
-		    h.kind == STORE_KIND_ARP ? "arp store" :
-		    h.kind == STORE_KIND_ROUTE ? "route store" : "store of unknown kind", ops->what);
+		    h.kind == STORE_KIND_ARP ? store_arp_ops.what :
+		    h.kind >= STORE_KIND_ROUTE && h.kind <= STORE_KIND_ROUTE256 ?
+		    store_route_ops[h.kind - STORE_KIND_ROUTE].what : "store of unknown kind", ops->what);
 	if (h.slot_size != ops->slot_size || h.payload_size != ops->payload_size)
 		BAD("entry size %" PRIu32 ", expected %" PRIu32, h.slot_size, ops->slot_size);
 	if (h.hdr_crc != store_hdr_crc(&h))
@@ -551,7 +638,7 @@ enum store_slot_state store_slot_read(const struct store_map *m, uint32_t slot,
                                       uint8_t *payload, uint64_t *version,
                                       const struct store_ops *ops, uint64_t *retries)
 {
-	uint64_t w[STORE_PAYLOAD_MAX / 8] = { 0 };
+	uint64_t w[STORE_PAYLOAD_MAX / 8];
 	size_t nw = m->payload_size / 8;
 	uint32_t s1, s2, crc = 0;
 	uint64_t ver = 0;

@@ -20,10 +20,16 @@
 #include <string.h>
 #include <sys/types.h>
 
+/* Inline: readers hash on every look-up, recovery on every slot. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "addr.h"
 
+_Static_assert(offsetof(struct rt_addr, bytes) == 1, "rt_addr: the family, then the bytes");
+
 #define STORE_MAGIC "RTMDSTOR"
-#define STORE_VERSION 2
+#define STORE_VERSION 3
 #define STORE_HDR_SIZE 4096
 #define STORE_SLOT_HEAD 16          /* seq u32, crc u32, version u64 */
 #define STORE_MAX_INDEX 2
@@ -31,7 +37,11 @@
  * in a uint32 with two reserved values. */
 #define STORE_MAX_CAPACITY (1u << 30)
 
-enum store_kind { STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2 };
+/* The route store is three files of one format: routes of at most 1, 16
+ * and 256 next hops (a slot holds one route). */
+enum store_kind {
+	STORE_KIND_ARP = 1, STORE_KIND_ROUTE = 2, STORE_KIND_ROUTE16 = 3, STORE_KIND_ROUTE256 = 4,
+};
 
 /* Header flags.  RETIRED is set on a file that has been replaced by a
  * newer one at the same path: readers reopen the path. */
@@ -61,22 +71,86 @@ uint32_t store_crc32c(uint32_t crc, const void *p, size_t n);
 uint32_t store_crc32c_sw(uint32_t crc, const void *p, size_t n);
 
 /* Payloads (little-endian host order, canonical: unused bytes are zero, so
- * that byte equality of the key prefix is key equality).
- *   ARP   (48 bytes): family u8, ip[16], dev[16]   <- key (33 bytes)
- *                     lladdr[6], origin u8, zero padding
- *   route (80 bytes): family u8, dst[16], plen u8, metric u32 <- key (22)
- *                     gw family u8, gw[16], dev[16], origin u8, padding
- * family 0 marks a free slot. */
-#define STORE_ARP_PAYLOAD 48
-#define STORE_ARP_KEYLEN 33
-#define STORE_ARP_IPLEN 17          /* family + address: the IP index key */
-#define STORE_ARP_MAC_OFF 33
-#define STORE_ROUTE_PAYLOAD 80
-#define STORE_ROUTE_KEYLEN 22
-#define STORE_PAYLOAD_MAX 80
+ * that byte equality of the key prefix is key equality); family 0 marks a
+ * free slot.  doc/STORE.md has the same tables.
+ *
+ * ARP (48 bytes), key = the IP and the dev.  One layout, read three ways:
+ * as bytes (the offsets below), as the six 64-bit words the reader loads
+ * (byte o is word STORE_W(o) at bit STORE_B(o), little-endian), and as the
+ * reader's key words; the asserts tie the three together. */
+enum {
+	STORE_N_FAMILY = 0,         /* u8 */
+	STORE_N_IP = 1,             /* 16: the address, network order */
+	STORE_N_DEV = 17,           /* 16: interface name, NUL-padded */
+	STORE_N_MAC = 33,           /* 6 */
+	STORE_N_ORIGIN = 39,        /* u8: enum rt_origin */
+	STORE_N_STATE = 40,         /* u16: NUD_* */
+	STORE_N_PROTOCOL = 42,      /* u8 */
+	STORE_N_FLAGS = 43,         /* u8: NTF_ROUTER, NTF_PROXY */
+	STORE_N_ZERO = 44,          /* 4 zero bytes */
+	STORE_ARP_PAYLOAD = 48,
+	STORE_ARP_KEYLEN = STORE_N_MAC,     /* family, IP, dev */
+	STORE_ARP_IPLEN = STORE_N_DEV,      /* family + address: the IP index key */
+	STORE_ARP_MAC_OFF = STORE_N_MAC,
+};
+#define STORE_W(o) ((o) / 8)
+#define STORE_B(o) (8 * ((o) % 8))
+
+/* The words the inline decoder below takes each field from (the shifts
+ * are written out there for speed, so the layout must not move under
+ * them). */
+_Static_assert(STORE_W(STORE_N_DEV) == 2 && STORE_B(STORE_N_DEV) == 8, "dev: words 2..4 at bit 8");
+_Static_assert(STORE_W(STORE_N_MAC) == 4 && STORE_B(STORE_N_MAC) == 8, "mac: word 4 at bit 8");
+_Static_assert(STORE_W(STORE_N_ORIGIN) == 4 && STORE_B(STORE_N_ORIGIN) == 56, "origin: word 4 top");
+_Static_assert(STORE_W(STORE_N_STATE) == 5 && STORE_B(STORE_N_STATE) == 0 &&
+               STORE_B(STORE_N_PROTOCOL) == 16 && STORE_B(STORE_N_FLAGS) == 24 &&
+               STORE_B(STORE_N_ZERO) == 32, "state, protocol, flags: word 5");
+_Static_assert(STORE_N_IP == 1 && STORE_ARP_IPLEN == 17,
+               "a payload starts as an rt_addr: family, then the address");
+
+/* Route payloads (only routes rtmd owns are stored), key = bytes 0..21:
+ * family, dst[16], plen, metric u32; then type, protocol, scope, tos,
+ * flags (bit 0: origin config), the next-hop count (unicast: count - 1,
+ * blackhole & co: 0), the source (family + 16), then the next hops of
+ * 35 bytes: gateway (family + 16), dev[16], weight - 1, flags. */
+enum {
+	STORE_R_FAMILY = 0, STORE_R_DST = 1, STORE_R_PLEN = 17, STORE_R_METRIC = 18,
+	STORE_ROUTE_KEYLEN = 22,
+	STORE_R_TYPE = 22, STORE_R_PROTOCOL = 23, STORE_R_SCOPE = 24, STORE_R_TOS = 25,
+	STORE_R_FLAGS = 26, STORE_R_NH_COUNT = 27, STORE_R_SRC = 28, STORE_R_NH = 45,
+	STORE_NH_GW = 0, STORE_NH_DEV = 17, STORE_NH_WEIGHT = 33, STORE_NH_FLAGS = 34,
+	STORE_NH_SIZE = 35,
+};
+#define STORE_RF_CONFIG 0x01u
+#define STORE_ROUTE_PAYLOAD_FOR(n) (((STORE_R_NH + (n) * STORE_NH_SIZE) + 7) & ~7u)
+#define STORE_ROUTE_PAYLOAD STORE_ROUTE_PAYLOAD_FOR(1)          /* 80 */
+#define STORE_ROUTE16_PAYLOAD STORE_ROUTE_PAYLOAD_FOR(16)       /* 608 */
+#define STORE_ROUTE256_PAYLOAD STORE_ROUTE_PAYLOAD_FOR(256)     /* 9008 */
+#define STORE_PAYLOAD_MAX STORE_ROUTE256_PAYLOAD
+_Static_assert(STORE_ROUTE_PAYLOAD == 80, "a route of one next hop fits 80 bytes");
 /* The kernel's values, which the file stores (no <sys/socket.h> here). */
 #define STORE_AF_INET 2
 #define STORE_AF_INET6 10
+
+/* The index hashes, one definition for the writer, recovery and readers:
+ * the IP index hashes the family byte and that family's address bytes
+ * (5 or 17 bytes; short IPv4 keys hash in a fraction of the time, and
+ * readers hash on every look-up), which start both a payload and a struct
+ * rt_addr; the MAC index the 6 MAC bytes. */
+static inline __attribute__((always_inline)) uint64_t store_hash_ip_bytes(const uint8_t *p)
+{
+	return p[0] == STORE_AF_INET ? XXH3_64bits(p, 1 + 4) : XXH3_64bits(p, STORE_ARP_IPLEN);
+}
+
+static inline __attribute__((always_inline)) uint64_t store_hash_ip(const struct rt_addr *ip)
+{
+	return store_hash_ip_bytes((const uint8_t *)ip);
+}
+
+static inline __attribute__((always_inline)) uint64_t store_hash_mac(const uint8_t mac[6])
+{
+	return XXH3_64bits(mac, 6);
+}
 
 void store_neigh_encode(const struct rt_neigh *n, uint8_t out[STORE_ARP_PAYLOAD]);
 /* 0, or -1 if the payload is not a valid neighbour (free, or bad fields).
@@ -113,20 +187,23 @@ static inline __attribute__((always_inline)) bool store_dev_ok(uint64_t d0, uint
 	return !(b[0] | b[1]) & suffix & !dots;
 }
 
-/* Payload bytes: family 0, address 1..16, dev 17..32, MAC 33..38,
- * origin 39, zero 40..47.  Writes n from registers only (see above).
- * ip_ok, dev_ok (constants): the caller has proven those fields valid
- * already, e.g. a look-up whose key, checked once, equals them; the
- * checks are then left out. */
+/* The payload words, decoded as the byte layout above says (see the
+ * asserts there) and validated as rt_neigh_check() would.  Writes n from
+ * registers only (see above).  ip_ok, dev_ok (constants): the caller has
+ * proven those fields valid already, e.g. a look-up whose key, checked
+ * once, equals them; the checks are then left out. */
 static inline __attribute__((always_inline))
 int store_neigh_from_words_known(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
                                  uint64_t w5, bool ip_ok, bool dev_ok, struct rt_neigh *n)
 {
-	uint8_t family = (uint8_t)w0;
+	uint8_t family = (uint8_t)w0, origin = (uint8_t)(w4 >> 56), flags = (uint8_t)(w5 >> 24);
 	uint64_t d0 = w2 >> 8 | w3 << 56, d1 = w3 >> 8 | w4 << 56, mac = w4 >> 8;
-	bool v4 = family == STORE_AF_INET;
+	uint16_t state = (uint16_t)w5;
+	bool v4 = family == STORE_AF_INET, owned = origin <= RT_ORIGIN_CONFIG;
 
-	if (w5 || (w4 >> 56) > RT_ORIGIN_CONFIG ||
+	/* zero tail, state bits, flags; an owned entry is permanent, flagless */
+	if ((w5 >> 32) | (state & ~RT_NUD_KNOWN) | (flags & ~RT_NF_KNOWN) || origin > RT_ORIGIN_MAX ||
+	    (owned && ((state != NUD_PERMANENT && state != 0) || flags)) ||
 	    (!ip_ok && ((!v4 && family != STORE_AF_INET6) ||
 	                (v4 && ((w0 >> 40) | w1 | (w2 & 0xff))))) ||
 	    (!dev_ok && !store_dev_ok(d0, d1)))
@@ -138,7 +215,10 @@ int store_neigh_from_words_known(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t
 	memcpy(n->dev, &d0, 8);
 	memcpy(n->dev + 8, &d1, 8);
 	memcpy(n->lladdr, &mac, 6);
-	n->origin = (uint8_t)(w4 >> 56);
+	n->origin = origin;
+	n->protocol = (uint8_t)(w5 >> 16);
+	n->flags = flags;
+	n->state = state;
 	return 0;
 }
 
@@ -150,11 +230,16 @@ int store_neigh_from_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, u
 }
 #endif
 
-void store_route_encode(const struct rt_route *r, uint8_t out[STORE_ROUTE_PAYLOAD]);
-int store_route_decode(const uint8_t in[STORE_ROUTE_PAYLOAD], struct rt_route *r);
-/* Index hashes of an ARP payload or of the key parts. */
-uint64_t store_hash_ip(const struct rt_addr *ip);
-uint64_t store_hash_mac(const uint8_t mac[6]);
+/* A route in the payload of size n (STORE_ROUTE*_PAYLOAD): its next hops
+ * must fit.  Decode: 0, or -1 if the payload is not a valid route rtmd owns
+ * (rt_route_check()), with the padding zero. */
+void store_route_encode(const struct rt_route *r, uint8_t *out, size_t n);
+int store_route_decode(const uint8_t *in, size_t n, struct rt_route *r);
+/* The route file (0, 1, 2) for a route of nh_count next hops. */
+static inline unsigned store_route_class(unsigned nh_count)
+{
+	return nh_count <= 1 ? 0 : nh_count <= 16 ? 1 : 2;
+}
 
 /* What differs between the store kinds. */
 struct store_ops {
@@ -180,7 +265,9 @@ struct store_ops {
 	int (*valid)(const uint8_t *payload);
 };
 
-extern const struct store_ops store_arp_ops, store_route_ops;
+extern const struct store_ops store_arp_ops;
+/* By route file (store_route_class()). */
+extern const struct store_ops store_route_ops[3];
 
 /* A mapped store file; layout values are private copies checked against
  * the mapping length once, never re-read from the (possibly hostile) file. */
@@ -237,6 +324,16 @@ bool store_slot_wait(unsigned *tries, long long *deadline, uint64_t *retries);
 static inline const uint8_t *store_slot_addr(const struct store_map *m, uint32_t slot)
 {
 	return m->base + m->slots_off + (size_t)slot * m->slot_size;
+}
+
+/* The write version of a slot as the mapping holds it (slot head: seq u32,
+ * crc u32, version u64). */
+static inline uint64_t store_slot_version(const struct store_map *m, uint32_t slot)
+{
+	uint64_t v;
+
+	memcpy(&v, store_slot_addr(m, slot) + 8, sizeof(v));
+	return v;
 }
 
 static inline const uint64_t *store_buckets(const struct store_map *m, unsigned index)

@@ -1,7 +1,10 @@
 /* json.h - JSON forms of table entries (json-c), shared by rtctl and rtwatch.
  *
- * Keys follow ip(8)'s -json output: dst, gateway, dev, metric for routes;
- * dst, dev, lladdr for neighbours; both carry proto ("config" or "rtctl").
+ * Keys, their order and their types are ip -j's for the same entry (a key
+ * appears exactly when ip -j prints it: no type for unicast, no metric 0,
+ * flags always an array, a neighbour's state an array), with protocol
+ * "rtctl" or "config" for the entries rtmd owns and, for a pending route,
+ * the flag "pending" and its pending_reason.
  */
 #ifndef RTMD_JSON_H
 #define RTMD_JSON_H

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "proto.h"
 #include "rtctl_parse.h"
+#include "rtnames.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 #define WINDOW 32            /* batch messages in flight */
@@ -49,22 +50,24 @@ static const char *prog = "rtctl";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtctl [OPTIONS] [route] add|replace PREFIX [via GATEWAY] [dev IFNAME] [metric N]\n"
-	"       rtctl [OPTIONS] [route] delete PREFIX [metric N]\n"
+	"Usage: rtctl [OPTIONS] [route] add|replace [TYPE] PREFIX [via GATEWAY] [dev IFNAME]\n"
+	"                 [src ADDR] [scope S] [onlink] [metric N] [nexthop via GW [dev IF] [weight W]]...\n"
+	"       rtctl [OPTIONS] [route] delete [TYPE] PREFIX [metric N]\n"
 	"       rtctl [OPTIONS] [route] list [[root|match|exact] PREFIX]\n"
 	"       rtctl [OPTIONS] [route] get ADDRESS\n"
-	"       rtctl [OPTIONS] arp add|replace IP lladdr MAC dev IFNAME\n"
-	"       rtctl [OPTIONS] arp delete IP dev IFNAME\n"
-	"       rtctl [OPTIONS] arp list\n"
-	"       rtctl [OPTIONS] arp get IP|MAC\n"
-	"       rtctl [OPTIONS] flush route|arp\n"
+	"       rtctl [OPTIONS] neigh add|replace IP lladdr MAC dev IFNAME [nud permanent]\n"
+	"       rtctl [OPTIONS] neigh delete IP dev IFNAME\n"
+	"       rtctl [OPTIONS] neigh list\n"
+	"       rtctl [OPTIONS] neigh get IP|MAC\n"
+	"       rtctl [OPTIONS] flush route|neigh\n"
 	"       rtctl [OPTIONS] status\n"
 	"       rtctl [OPTIONS] -b FILE|-\n"
 	"Options:\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          print JSON\n"
 	"  -b, --batch FILE    run the commands in FILE ('-' = stdin), one a line\n"
-	"  -f, --force         in a batch, go on past failing lines\n"
+	"  -f, --force         change or remove config entries; in a batch, go on past\n"
+	"                      failing lines\n"
 	"  -q, --quiet         print nothing on success\n"
 	"      --timeout SEC   wait at most SEC seconds for each reply (default %d;\n"
 	"                      0: no limit); past it, exit 3 (a change may still apply)\n"
@@ -135,7 +138,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 static void print_route(const struct opts *o, struct request *q, const struct rt_route *r)
 {
-	char buf[RT_ROUTESTRLEN];
+	static char buf[RT_ROUTESTRMAX];
 
 	if (o->json) {
 		if (q->cmd == CMD_ROUTE_GET)
@@ -149,26 +152,101 @@ static void print_route(const struct opts *o, struct request *q, const struct rt
 	q->shown++;
 }
 
+static void add_int(struct json_object *j, const char *key, uint64_t v)
+{
+	json_object_object_add(j, key, json_object_new_int64((int64_t)v));
+}
+
+static void add_str(struct json_object *j, const char *key, const char *v)
+{
+	json_object_object_add(j, key, json_object_new_string(v));
+}
+
+/* Kernel sync and FPM, as objects that later work only fills in. */
+static void status_parts_json(struct json_object *j, const struct rt_status *st)
+{
+	struct json_object *k = json_object_new_object(), *f = json_object_new_object();
+	char proto[RT_NAMELEN];
+
+	json_object_object_add(k, "enabled", json_object_new_boolean(st->kernel_sync));
+	add_int(k, "table", st->kernel_table);
+	add_str(k, "protocol", rt_proto_name(st->kernel_protocol, proto));
+	add_int(k, "installed_routes", st->kernel_installed_routes);
+	add_int(k, "installed_neighs", st->kernel_installed_neighs);
+	add_int(k, "pending_routes", st->kernel_pending_routes);
+	add_int(k, "pending_neighs", st->kernel_pending_neighs);
+	add_int(k, "imported_routes", st->kernel_imported_routes);
+	add_int(k, "imported_neighs", st->kernel_imported_neighs);
+	add_int(k, "resyncs", st->kernel_resyncs);
+	add_int(k, "unmapped_neighs", st->kernel_unmapped_neighs);
+	add_str(k, "last_error", st->kernel_last_error);
+	json_object_object_add(j, "kernel", k);
+	json_object_object_add(f, "enabled", json_object_new_boolean(st->fpm_listen[0] != 0));
+	add_str(f, "listen", st->fpm_listen);
+	add_str(f, "peer", st->fpm_peer);
+	json_object_object_add(f, "connected", json_object_new_boolean(st->fpm_connected));
+	add_int(f, "routes", st->fpm_routes);
+	add_int(f, "replays", st->fpm_replays);
+	add_int(f, "ignored_other_tables", st->fpm_ignored);
+	add_str(f, "last_error", st->fpm_last_error);
+	json_object_object_add(j, "fpm", f);
+}
+
+static void status_parts_text(const struct rt_status *st)
+{
+	char proto[RT_NAMELEN];
+
+	if (!st->kernel_sync) {
+		printf("kernel sync: off\n");
+	} else {
+		printf("kernel sync: table %u, proto %s; installed %llu routes, %llu neighbours; "
+		       "pending %llu, %llu; imported %llu, %llu; resyncs %llu; unmapped neighbours %llu\n",
+		       st->kernel_table, rt_proto_name(st->kernel_protocol, proto),
+		       (unsigned long long)st->kernel_installed_routes,
+		       (unsigned long long)st->kernel_installed_neighs,
+		       (unsigned long long)st->kernel_pending_routes,
+		       (unsigned long long)st->kernel_pending_neighs,
+		       (unsigned long long)st->kernel_imported_routes,
+		       (unsigned long long)st->kernel_imported_neighs,
+		       (unsigned long long)st->kernel_resyncs,
+		       (unsigned long long)st->kernel_unmapped_neighs);
+		if (st->kernel_last_error[0])
+			printf("kernel error: %s\n", st->kernel_last_error);
+	}
+	if (!st->fpm_listen[0]) {
+		printf("fpm:         off\n");
+	} else {
+		printf("fpm:         listening on %s, %s%s; %llu routes, %llu replays, "
+		       "%llu routes of other tables ignored\n", st->fpm_listen,
+		       st->fpm_connected ? "connected to " : "not connected",
+		       st->fpm_connected ? st->fpm_peer : "", (unsigned long long)st->fpm_routes,
+		       (unsigned long long)st->fpm_replays, (unsigned long long)st->fpm_ignored);
+		if (st->fpm_last_error[0])
+			printf("fpm error:   %s\n", st->fpm_last_error);
+	}
+}
+
 static void print_status(const struct opts *o, const struct rt_status *st)
 {
 	if (o->json) {
 		struct json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "version", json_object_new_string(st->version));
-		json_object_object_add(j, "uptime_s", json_object_new_int64((int64_t)(st->uptime_ms / 1000)));
-		json_object_object_add(j, "routes", json_object_new_int64((int64_t)st->routes));
-		json_object_object_add(j, "routes4", json_object_new_int64((int64_t)st->routes4));
-		json_object_object_add(j, "routes6", json_object_new_int64((int64_t)st->routes6));
-		json_object_object_add(j, "arp", json_object_new_int64((int64_t)st->neighs));
-		json_object_object_add(j, "clients", json_object_new_int64(st->clients));
-		json_object_object_add(j, "subscribers", json_object_new_int64(st->subscribers));
-		json_object_object_add(j, "event_seq", json_object_new_int64((int64_t)st->event_seq));
-		json_object_object_add(j, "sync", json_object_new_string(st->sync_always ? "always" : "interval"));
-		json_object_object_add(j, "sync_interval_ms", json_object_new_int64(st->sync_interval_ms));
-		json_object_object_add(j, "route_capacity", json_object_new_int64((int64_t)st->route_capacity));
-		json_object_object_add(j, "arp_capacity", json_object_new_int64((int64_t)st->arp_capacity));
-		json_object_object_add(j, "route_store", json_object_new_string(st->route_store));
-		json_object_object_add(j, "arp_store", json_object_new_string(st->arp_store));
+		add_str(j, "version", st->version);
+		add_int(j, "uptime_s", st->uptime_ms / 1000);
+		add_int(j, "routes", st->routes);
+		add_int(j, "routes4", st->routes4);
+		add_int(j, "routes6", st->routes6);
+		add_int(j, "arp", st->neighs);
+		add_int(j, "clients", st->clients);
+		add_int(j, "subscribers", st->subscribers);
+		add_int(j, "event_seq", st->event_seq);
+		add_str(j, "sync", st->sync_always ? "always" : "interval");
+		add_int(j, "sync_interval_ms", st->sync_interval_ms);
+		add_int(j, "route_capacity", st->route_capacity);
+		add_int(j, "arp_capacity", st->arp_capacity);
+		add_str(j, "route_store", st->route_store);
+		add_str(j, "arp_store", st->arp_store);
+		status_parts_json(j, st);
 		json_print_line(stdout, j);
 		return;
 	}
@@ -188,6 +266,7 @@ static void print_status(const struct opts *o, const struct rt_status *st)
 	else
 		printf("sync:        interval (within %u ms)\n", st->sync_interval_ms);
 	printf("route store: %s\narp store:   %s\n", st->route_store, st->arp_store);
+	status_parts_text(st);
 }
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -211,6 +290,8 @@ static void report_error(struct run *rn, struct request *q, const struct rt_erro
 		         q->lines[e->index < q->count ? e->index : 0]);
 	if (e->code == RT_E_PERM)
 		fprintf(stderr, "%s: %s%s: permission denied (%s)\n", prog, where, what, e->text);
+	else if (e->code == RT_E_OWNED)         /* the text names the entry and its owner */
+		fprintf(stderr, "%s: %s%s %s\n", prog, where, what, e->text);
 	else if (e->text[0])
 		fprintf(stderr, "%s: %s%s %s: %s\n", prog, where, what, e->text, rt_err_str((int)e->code));
 	else
@@ -243,6 +324,21 @@ static int handle_reply(struct run *rn, struct request *q, const struct rt_hdr *
 		report_error(rn, q, &e);
 		return more ? 0 : 1;
 	}
+	case RT_MSG_NOTICE: {
+		struct rt_notice no;
+		char where[300] = "";
+
+		if (rt_msg_get_notice(h, msg, &no, why))
+			goto bad;
+		if (rn->src)
+			snprintf(where, sizeof(where), "%s:%u: ", rn->src,
+			         q->lines[no.index < q->count ? no.index : 0]);
+		if (!o->quiet)
+			fprintf(stderr, "%s: %s%s%s%s\n", prog, where,
+			        no.code == RT_NOTE_PENDING ? "warning: pending (" : "", no.text,
+			        no.code == RT_NOTE_PENDING ? ")" : "");
+		return more ? 0 : 1;
+	}
 	case RT_MSG_ACK: {
 		struct rt_ack a;
 
@@ -252,32 +348,37 @@ static int handle_reply(struct run *rn, struct request *q, const struct rt_hdr *
 			printf("flushed %u entries\n", a.applied);
 		return 1;
 	}
-	case RT_MSG_ROUTES:
+	case RT_MSG_ROUTES: {
+		static struct rt_route r;       /* 9 KiB, one at a time */
+		struct rt_reader rd;
+
 		if (o->json && q->cmd == CMD_ROUTE_LIST && !q->started)
 			json_array_begin(&q->ja, stdout);
 		q->started = true;
+		rt_msg_reader(&rd, h, msg);
 		for (uint32_t i = 0; i < h->count; i++) {
-			struct rt_route r;
-
-			if (rt_msg_get_route(h, msg, i, &r, why))
+			if (rt_msg_read_route(&rd, &r, why))
 				goto bad;
 			print_route(o, q, &r);
 		}
 		if (!more && o->json && q->cmd == CMD_ROUTE_LIST)
 			json_array_end(&q->ja);
 		return more ? 0 : 1;
+	}
 	case RT_MSG_NEIGHS: {
 		/* arp get prints an object for one match and an array for several:
 		 * buffer until the last message to know which. */
 		static struct json_object *acc;
+		struct rt_reader rd;
 
 		if (o->json && !acc)
 			acc = json_object_new_array();
+		rt_msg_reader(&rd, h, msg);
 		for (uint32_t i = 0; i < h->count; i++) {
 			struct rt_neigh n;
 			char buf[RT_ROUTESTRLEN];
 
-			if (rt_msg_get_neigh(h, msg, i, &n, why))
+			if (rt_msg_read_neigh(&rd, &n, why))
 				goto bad;
 			if (o->json && q->cmd == CMD_ARP_LIST) {
 				if (!q->started)
@@ -484,7 +585,8 @@ static int run_single(const struct opts *o, int argc, char **argv)
 	q.seq = c.next_seq++;
 	q.cmd = r.cmd;
 	q.lines = &line;
-	rt_msg_begin(&mb, r.msg_type, q.seq, r.flags);
+	rt_msg_begin(&mb, r.msg_type, q.seq,
+	             r.flags | (o->force && rtctl_is_change(r.cmd) ? RT_F_TAKE_CONFIG : 0));
 	if (r.nrec)
 		add_record(&mb, &r);
 	if (finish_request(&q, &mb) < 0) {
@@ -580,7 +682,7 @@ static int run_batch(const struct opts *o)
 	char *line = NULL;
 	size_t linecap = 0, lines_cap = 0;
 	uint32_t lineno = 0, seq = 1;
-	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE : 0);
+	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE | RT_F_TAKE_CONFIG : 0);
 	int rc = EXIT_OK;
 
 	if (!f) {

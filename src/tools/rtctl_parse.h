@@ -19,8 +19,8 @@ struct rtctl_req {
 	uint16_t msg_type;      /* enum rt_msg_type of the request */
 	uint32_t flags;         /* RT_F_* header flags (filters, table, by-MAC) */
 	int nrec;               /* 0 or 1 record */
-	struct rt_route route;  /* route commands */
 	struct rt_neigh neigh;  /* arp commands */
+	struct rt_route route;  /* route commands; last, as it is long */
 };
 
 /* Parse words (without "rtctl" and options).  0, or -1 with a message in

@@ -38,7 +38,7 @@ struct mon {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtwatch [OPTIONS] [route|arp|all]\n"
+	"Usage: rtwatch [OPTIONS] [route|neigh|all]   (arp = neigh)\n"
 	"Print rtmd's tables as \"add\" events, then \"sync\", then every change.\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          one JSON object a line\n"
@@ -96,7 +96,7 @@ static void parse_args(int argc, char **argv, struct mon *m)
 		else if (strcmp(w, "arp") == 0 || strcmp(w, "neigh") == 0)
 			m->tables = RT_F_TABLE_ARP;
 		else if (strcmp(w, "all") != 0) {
-			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, arp or all)\n", w);
+			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, neigh or all)\n", w);
 			exit(EXIT_USAGE);
 		}
 		if (optind + 1 < argc) {
@@ -149,15 +149,16 @@ static void read_mapping(struct mon *m, struct rt_event *ev)
 	if (!m->reader || ev->kind == RT_EV_DEL)
 		return;
 	if (arp_reader_slot(m->reader, ev->slot, &cur, NULL) == 1 &&
-	    rt_addr_equal(&cur.ip, &ev->u.neigh.ip) && strcmp(cur.dev, ev->u.neigh.dev) == 0)
-		ev->u.neigh = cur;
+	    rt_addr_equal(&cur.ip, &ev->neigh.ip) && strcmp(cur.dev, ev->neigh.dev) == 0)
+		ev->neigh = cur;
 }
 
 static void print_event(struct mon *m, struct rt_event *ev)
 {
 	static const char *const kinds[] = { [RT_EV_ADD] = "add", [RT_EV_CHANGE] = "change", [RT_EV_DEL] = "del" };
-	const char *table = ev->table == RT_TABLE_ROUTE ? "route" : "arp";
-	char ts[64], buf[RT_ROUTESTRLEN];
+	const char *table = ev->table == RT_TABLE_ROUTE ? "route" : "neigh";
+	static char buf[RT_ROUTESTRMAX];
+	char ts[64];
 
 	if (ev->table == RT_TABLE_ARP)
 		read_mapping(m, ev);
@@ -172,18 +173,18 @@ static void print_event(struct mon *m, struct rt_event *ev)
 			json_object_object_add(o, "seq", json_object_new_int64((int64_t)ev->seq));
 		if (m->timestamp)
 			json_object_object_add(o, "time", json_object_new_string(ts));
-		e = ev->table == RT_TABLE_ROUTE ? rt_route_to_json(&ev->u.route) : rt_neigh_to_json(&ev->u.neigh);
+		e = ev->table == RT_TABLE_ROUTE ? rt_route_to_json(ev->route) : rt_neigh_to_json(&ev->neigh);
 		json_object_object_foreach(e, k, v)
 			json_object_object_add(o, k, json_object_get(v));
 		json_object_put(e);
 		json_print_line(stdout, o);
 	} else {
 		if (ev->table == RT_TABLE_ROUTE && ev->kind == RT_EV_DEL)
-			rt_route_key_format(&ev->u.route, buf, sizeof(buf));
+			rt_route_key_format(ev->route, buf, sizeof(buf));
 		else if (ev->table == RT_TABLE_ROUTE)
-			rt_route_format(&ev->u.route, buf, sizeof(buf));
+			rt_route_format(ev->route, buf, sizeof(buf));
 		else
-			rt_neigh_format(&ev->u.neigh, buf, sizeof(buf));
+			rt_neigh_format(&ev->neigh, buf, sizeof(buf));
 		printf("%s%s%s %s %s\n", m->timestamp ? ts : "", m->timestamp ? " " : "",
 		       kinds[ev->kind], table, buf);
 	}
@@ -245,11 +246,16 @@ static int subscribe(struct mon *m, struct rt_client *c, bool first)
 			m->synced = true;
 			print_marker(m, "sync");
 			break;
-		case RT_MSG_EVENTS:
+		case RT_MSG_EVENTS: {
+			/* a route is 9 KiB: one buffer for every event */
+			static struct rt_route route;
+			struct rt_reader rd;
+
+			rt_msg_reader(&rd, &h, msg);
 			for (uint32_t i = 0; i < h.count; i++) {
 				struct rt_event ev;
 
-				if (rt_msg_get_event(&h, msg, i, &ev, why))
+				if (rt_msg_read_event(&rd, &ev, &route, why))
 					goto bad;
 				if (!m->synced) {
 					ev.seq = 0;     /* dump entries are state, not events */
@@ -267,6 +273,7 @@ static int subscribe(struct mon *m, struct rt_client *c, bool first)
 				}
 			}
 			break;
+		}
 		case RT_MSG_ERROR: {
 			struct rt_error e;
 

@@ -201,14 +201,16 @@ void data_free(struct dataset *ds)
 
 void v4_route(const struct v4pfx *p, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = (uint8_t)(p->addr >> 24);
 	r->dst.addr.bytes[1] = (uint8_t)(p->addr >> 16);
 	r->dst.addr.bytes[2] = (uint8_t)(p->addr >> 8);
 	r->dst.addr.bytes[3] = (uint8_t)p->addr;
 	r->dst.len = p->len;
-	snprintf(r->dev, sizeof(r->dev), "d0");
+	snprintf(r->nh[0].dev, sizeof(r->nh[0].dev), "d0");
 }
 
 void arp_neigh(const struct arpent *a, struct rt_neigh *n)

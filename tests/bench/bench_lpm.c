@@ -154,7 +154,9 @@ static struct pk *gen_prefixes(size_t n, bool v6)
 
 static void pk_to_route(const struct pk *p, bool v6, uint32_t i, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = v6 ? AF_INET6 : AF_INET;
 	r->dst.len = p->len;
 	for (int b = 0; b < 8; b++) {
@@ -165,18 +167,18 @@ static void pk_to_route(const struct pk *p, bool v6, uint32_t i, struct rt_route
 	if (!v6)
 		memset(r->dst.addr.bytes + 4, 0, 12);
 	unsigned nh = i % 64;
-	r->gw.family = r->dst.addr.family;
+	r->nh[0].gw.family = r->dst.addr.family;
 	if (v6) {
-		r->gw.bytes[0] = 0xfe;
-		r->gw.bytes[1] = 0x80;
-		r->gw.bytes[15] = (uint8_t)(nh + 1);
+		r->nh[0].gw.bytes[0] = 0xfe;
+		r->nh[0].gw.bytes[1] = 0x80;
+		r->nh[0].gw.bytes[15] = (uint8_t)(nh + 1);
 	} else {
-		r->gw.bytes[0] = 100;
-		r->gw.bytes[1] = 64;
-		r->gw.bytes[2] = (uint8_t)nh;
-		r->gw.bytes[3] = 1;
+		r->nh[0].gw.bytes[0] = 100;
+		r->nh[0].gw.bytes[1] = 64;
+		r->nh[0].gw.bytes[2] = (uint8_t)nh;
+		r->nh[0].gw.bytes[3] = 1;
 	}
-	snprintf(r->dev, sizeof(r->dev), "eth%u", nh % 8);
+	snprintf(r->nh[0].dev, sizeof(r->nh[0].dev), "eth%u", nh % 8);
 	r->metric = 100;
 }
 
@@ -296,7 +298,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	t0 = now();
 	for (size_t i = 0; i < nroutes; i++) {
 		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
-		int rc = route_table_delete(t, &r.dst, r.metric, NULL, NULL);
+		int rc = route_table_delete(t, &r.dst, r.metric, 0, NULL, NULL);
 		if (rc != RT_OK) {
 			fprintf(stderr, "bench_lpm: route_table_delete #%zu failed: %d\n", i, rc);
 			exit(1);
@@ -334,7 +336,7 @@ static void run(struct route_table *t, size_t nroutes, bool v6, size_t nlookups)
 	lookups(t, v6, rand_a, hit_a, nlookups, "/bulk");
 	for (size_t i = 0; i < nroutes; i++) {
 		pk_to_route(&pfx[i], v6, (uint32_t)i, &r);
-		if (route_table_delete(t, &r.dst, r.metric, NULL, NULL) != RT_OK) {
+		if (route_table_delete(t, &r.dst, r.metric, 0, NULL, NULL) != RT_OK) {
 			fprintf(stderr, "bench_lpm: route_table_delete #%zu after bulk failed\n", i);
 			exit(1);
 		}

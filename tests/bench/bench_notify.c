@@ -60,18 +60,20 @@ static uint64_t events_for(int n)
 
 static void route_n(uint32_t id, uint32_t round, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = 10;
 	r->dst.addr.bytes[1] = 250;
 	r->dst.addr.bytes[2] = (uint8_t)(id >> 8);
 	r->dst.addr.bytes[3] = (uint8_t)id;
 	r->dst.len = 32;
-	r->gw.family = AF_INET;
-	r->gw.bytes[0] = 192;
-	r->gw.bytes[2] = 2;
-	r->gw.bytes[3] = (uint8_t)(1 + round % 2);
-	snprintf(r->dev, sizeof(r->dev), "d0");
+	r->nh[0].gw.family = AF_INET;
+	r->nh[0].gw.bytes[0] = 192;
+	r->nh[0].gw.bytes[2] = 2;
+	r->nh[0].gw.bytes[3] = (uint8_t)(1 + round % 2);
+	snprintf(r->nh[0].dev, sizeof(r->nh[0].dev), "d0");
 }
 
 static int ack(struct rt_client *c)
@@ -207,9 +209,11 @@ static void floor_msg(struct rt_msgbuf *mb, uint64_t seq0, uint32_t count)
 {
 	rt_msg_begin(mb, RT_MSG_EVENTS, 0, 0);
 	for (uint32_t i = 0; i < count; i++) {
-		struct rt_event ev = { .seq = seq0 + i, .kind = RT_EV_CHANGE, .table = RT_TABLE_ROUTE };
+		static struct rt_route r;
+		struct rt_event ev = { .seq = seq0 + i, .kind = RT_EV_CHANGE, .table = RT_TABLE_ROUTE,
+		                       .route = &r };
 
-		route_n((uint32_t)(seq0 + i) % PER_MSG, (uint32_t)(seq0 + i), &ev.u.route);
+		route_n((uint32_t)(seq0 + i) % PER_MSG, (uint32_t)(seq0 + i), &r);
 		rt_msg_put_event(mb, &ev);
 	}
 }

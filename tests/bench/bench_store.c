@@ -449,18 +449,20 @@ static void bench_read(const char *path, uint32_t total)
 /* Route k: 10.0.0.0 + k as a host route via one of 64 gateways. */
 static void route_of(uint32_t k, struct rt_route *rt)
 {
-	memset(rt, 0, sizeof(*rt));
+	rt_route_init(rt);
+	rt->nh_count = 1;
+	rt->nh[0].weight = 1;
 	rt->dst.addr.family = AF_INET;
 	rt->dst.addr.bytes[0] = (uint8_t)(10 + (k >> 24));
 	rt->dst.addr.bytes[1] = (uint8_t)(k >> 16);
 	rt->dst.addr.bytes[2] = (uint8_t)(k >> 8);
 	rt->dst.addr.bytes[3] = (uint8_t)k;
 	rt->dst.len = 32;
-	rt->gw.family = AF_INET;
-	rt->gw.bytes[0] = 192;
-	rt->gw.bytes[1] = 0;
-	rt->gw.bytes[2] = 2;
-	rt->gw.bytes[3] = (uint8_t)(1 + k % 64);
+	rt->nh[0].gw.family = AF_INET;
+	rt->nh[0].gw.bytes[0] = 192;
+	rt->nh[0].gw.bytes[1] = 0;
+	rt->nh[0].gw.bytes[2] = 2;
+	rt->nh[0].gw.bytes[3] = (uint8_t)(1 + k % 64);
 	rt->metric = k % 3;
 }
 

@@ -119,10 +119,14 @@ static __attribute__((noreturn)) void child(struct shared *sh, int i, int n, int
 			wake(wpipe);
 			_exit(1);
 		}
+		static struct rt_route route;
+		struct rt_reader rd;
+
+		rt_msg_reader(&rd, &h, buf);
 		for (uint32_t k = 0; k < h.count; k++) {
 			struct rt_event ev;
 
-			if (rt_msg_get_event(&h, buf, k, &ev, why) != 0) {
+			if (rt_msg_read_event(&rd, &ev, &route, why) != 0) {
 				atomic_fetch_add(&sh->failed, 1);
 				wake(wpipe);
 				_exit(1);

@@ -41,8 +41,11 @@ static void text_parsers(const char *s)
 			abort();   /* the parser let through what the validator refuses */
 		rt_prefix_str(&p, buf);
 		check_terminated(buf, RT_PREFIXSTRLEN);
+		/* "default" is ip's word for both families: its family comes
+		 * from the context (a gateway, a source, ip's "pref") */
 		if (rt_prefix_parse(buf, &p2, err) != 0 || p2.len != p.len ||
-		    !rt_addr_equal(&p.addr, &p2.addr))
+		    (p.len && !rt_addr_equal(&p.addr, &p2.addr)) ||
+		    (!p.len && strcmp(buf, "default") != 0))
 			abort();
 		rt_prefix_str(&p2, buf2);
 		if (strcmp(buf, buf2) != 0)
@@ -72,12 +75,16 @@ static void text_parsers(const char *s)
 static void raw_structs(const uint8_t *data, size_t size)
 {
 	char err[RT_ERRLEN], buf[RT_ROUTESTRLEN];
-	struct rt_route r;
+	static struct rt_route r;
 	struct rt_neigh n;
 	struct rt_prefix p;
 
-	if (size >= sizeof(r)) {
-		memcpy(&r, data, sizeof(r));
+	/* the head and up to three next hops from the input, zeros beyond it */
+	if (size >= rt_route_size(0)) {
+		memset(&r, 0, rt_route_size(3));
+		memcpy(&r, data, size < rt_route_size(3) ? size : rt_route_size(3));
+		if (r.nh_count > 3)
+			r.nh_count = 3;
 		if (rt_route_check(&r, err) == 0) {
 			rt_route_format(&r, buf, sizeof(buf));
 			check_terminated(buf, sizeof(buf));

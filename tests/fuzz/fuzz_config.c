@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* What the loader accepts, rtmd uses as is: it must be valid. */
 		for (size_t i = 0; i < c.n_routes; i++)
-			if (rt_route_check(&c.routes[i], why) != 0)
+			if (rt_route_check(c.routes[i], why) != 0)
 				abort();
 		for (size_t i = 0; i < c.n_neighs; i++)
 			if (rt_neigh_check(&c.neighs[i], why) != 0)

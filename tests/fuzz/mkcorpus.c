@@ -40,14 +40,32 @@ static void sample_route(int i, struct rt_route *r)
 {
 	char err[RT_ERRLEN];
 
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	rt_prefix_parse(i % 2 ? "2001:db8:1::/48" : "10.0.0.0/24", &r->dst, err);
 	r->dst.addr.bytes[i % 2 ? 5 : 2] = (uint8_t)i;
-	rt_addr_parse(i % 2 ? "fe80::1" : "192.0.2.1", &r->gw, err);
-	if (i % 3)
-		strcpy(r->dev, "eth0");
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
+	rt_addr_parse(i % 2 ? "fe80::1" : "192.0.2.1", &r->nh[0].gw, err);
+	if (i % 3 || i % 2)
+		strcpy(r->nh[0].dev, "eth0");
 	r->metric = (uint32_t)i * 10;
 	r->origin = (uint8_t)(i % 2);
+	if (i == 2) {
+		/* multipath with a weight, onlink and a source */
+		r->nh_count = 2;
+		r->nh[1] = r->nh[0];
+		r->nh[1].gw.bytes[3] = 9;
+		r->nh[1].weight = 3;
+		r->nh[1].flags = RT_NHF_ONLINK;
+		strcpy(r->nh[1].dev, "eth1");
+		rt_addr_parse("10.0.2.1", &r->src, err);
+	}
+	if (i == 3) {
+		r->type = RTN_BLACKHOLE;
+		r->nh_count = 0;
+		r->flags = RT_RF_PENDING;
+		strcpy(r->reason, "key held by bgp");
+	}
 }
 
 static void sample_neigh(int i, struct rt_neigh *n)
@@ -60,12 +78,13 @@ static void sample_neigh(int i, struct rt_neigh *n)
 	uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)i };
 	memcpy(n->lladdr, mac, 6);
 	strcpy(n->dev, i % 3 ? "eth1" : "eth0");
+	n->state = NUD_PERMANENT;
 }
 
 static void proto(void)
 {
 	struct rt_msgbuf mb;
-	struct rt_route r;
+	static struct rt_route r, er;
 	struct rt_neigh n;
 	char name[32];
 
@@ -75,12 +94,12 @@ static void proto(void)
 
 		rt_msg_begin(&mb, t, t, flags);
 		for (int i = 0; i < 3; i++) {
-			if (rt_msg_record_size(t) == RT_WIRE_ROUTE) {
+			if (rt_msg_desc(t)->kind == RT_REC_ROUTE) {
 				sample_route(i, &r);
 				if (t == RT_MSG_ROUTE_GET)
 					r.dst.len = r.dst.addr.family == 2 ? 32 : 128;
 				rt_msg_put_route(&mb, &r);
-			} else if (rt_msg_record_size(t) == RT_WIRE_NEIGH) {
+			} else if (rt_msg_desc(t)->kind == RT_REC_NEIGH) {
 				sample_neigh(i, &n);
 				rt_msg_put_neigh(&mb, &n);
 			}
@@ -97,7 +116,8 @@ static void proto(void)
 		                        .sync_always = 1, .sync_interval_ms = 10 };
 		struct rt_hello h = { .event_seq = 42, .tables = RT_F_TABLE_ALL };
 		struct rt_sync sy = { .event_seq = 42 };
-		struct rt_event ev = { .seq = 43, .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE };
+		struct rt_event ev = { .seq = 43, .kind = RT_EV_ADD, .table = RT_TABLE_ROUTE, .route = &er };
+		struct rt_notice no = { .code = RT_NOTE_TAKEN_OVER };
 
 		strcpy(e.text, "10.0.0.0/24 via 192.0.2.1 metric 0");
 		strcpy(st.version, "0.1.0");
@@ -110,6 +130,13 @@ static void proto(void)
 		rt_msg_begin(&mb, RT_MSG_ERROR, 1, RT_F_MORE);
 		rt_msg_put_error(&mb, &e);
 		put("proto", "error", mb.data, mb.len);
+		strcpy(no.text, "10.0.0.0/24: a config entry, now an rtctl entry");
+		rt_msg_begin(&mb, RT_MSG_NOTICE, 1, RT_F_MORE);
+		rt_msg_put_notice(&mb, &no);
+		put("proto", "notice", mb.data, mb.len);
+		st.kernel_sync = 1;
+		strcpy(st.kernel_last_error, "Nexthop device is not up");
+		strcpy(st.fpm_listen, "127.0.0.1:2620");
 		rt_msg_begin(&mb, RT_MSG_STATUS_REPLY, 1, 0);
 		rt_msg_put_status(&mb, &st);
 		put("proto", "status", mb.data, mb.len);
@@ -120,13 +147,13 @@ static void proto(void)
 		rt_msg_put_sync(&mb, &sy);
 		put("proto", "sync", mb.data, mb.len);
 		rt_msg_begin(&mb, RT_MSG_EVENTS, 0, RT_F_MORE);
-		sample_route(1, &ev.u.route);
+		sample_route(2, &er);
 		rt_msg_put_event(&mb, &ev);
 		ev.seq++;
 		ev.kind = RT_EV_DEL;
 		ev.table = RT_TABLE_ARP;
 		ev.slot = 3;
-		sample_neigh(2, &ev.u.neigh);
+		sample_neigh(2, &ev.neigh);
 		rt_msg_put_event(&mb, &ev);
 		put("proto", "events", mb.data, mb.len);
 		rt_msg_begin(&mb, RT_MSG_ROUTES, 1, RT_F_MORE);
@@ -168,8 +195,13 @@ static void config(void)
 		"routes = (\n"
 		"  { dst = \"10.0.0.0/24\"; via = \"192.0.2.1\"; dev = \"eth0\"; metric = 100; },\n"
 		"  { dst = \"default\"; via = \"192.0.2.254\"; },\n"
-		"  { dst = \"2001:db8::/32\"; dev = \"eth1\"; metric = 0x10; }\n"
+		"  { dst = \"2001:db8::/32\"; dev = \"eth1\"; metric = 0x10; },\n"
+		"  { dst = \"10.9.0.0/16\"; type = \"blackhole\"; },\n"
+		"  { dst = \"10.8.0.0/16\"; src = \"192.0.2.5\"; scope = \"link\";\n"
+		"    nexthops = ( { via = \"192.0.2.1\"; dev = \"eth0\"; weight = 2; onlink = true; },\n"
+		"                 { via = \"inet6 fe80::1\"; dev = \"eth1\"; } ); }\n"
 		");\n"
+		"neighbours = ( { ip = \"192.0.2.8\"; lladdr = \"02:00:00:00:00:08\"; dev = \"eth0\"; } );\n"
 		"arp = (\n"
 		"  { ip = \"192.0.2.7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; },\n"
 		"  { ip = \"2001:db8::7\"; lladdr = \"02:00:00:00:00:07\"; dev = \"eth0\"; }\n"
@@ -183,31 +215,52 @@ static void config(void)
 	put("config", "empty", "", 0);
 }
 
-/* A store file prefixed with the target's selector byte. */
-static void put_store(const char *name, const char *path, uint8_t selector)
+static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf;
 	long n;
 
-	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
-		perror(path);
-		exit(1);
-	}
-	buf = malloc((size_t)n + 1);
-	buf[0] = selector;
-	if (fread(buf + 1, 1, (size_t)n, f) != (size_t)n) {
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		perror(path);
 		exit(1);
 	}
 	fclose(f);
-	put("store", name, buf, (size_t)n + 1);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Store files as fuzz_store reads them: its selector byte, then the file
+ * (or, for two route files, a 4-byte split point and both). */
+static void put_store(const char *name, uint8_t selector, const char *path, const char *path2)
+{
+	size_t n, n2 = 0, off = 1;
+	uint8_t *a = slurp(path, &n), *b = path2 ? slurp(path2, &n2) : NULL;
+	uint8_t *buf = malloc(1 + 4 + n + n2);
+	uint32_t split = (uint32_t)n;
+
+	if (!buf) {
+		perror("malloc");
+		exit(1);
+	}
+	buf[0] = selector;
+	if (b) {
+		memcpy(buf + off, &split, 4);
+		off += 4;
+	}
+	memcpy(buf + off, a, n);
+	if (b)
+		memcpy(buf + off + n, b, n2);
+	put("store", name, buf, off + n + n2);
+	free(a);
+	free(b);
 	free(buf);
 }
 
 static void store(void)
 {
-	char dir[] = "/tmp/mkcorpus.XXXXXX", path[64], err[1024];
+	char dir[] = "/tmp/mkcorpus.XXXXXX", path[64], path16[64], err[1024];
 	struct arp_store *as;
 	struct route_store *rs;
 	uint32_t dropped, slot;
@@ -221,7 +274,7 @@ static void store(void)
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
-	put_store("arp-empty", path, 0);
+	put_store("arp-empty", 0, path, NULL);
 	for (int i = 0; i < 6; i++) {
 		struct rt_neigh n;
 
@@ -229,22 +282,33 @@ static void store(void)
 		arp_store_add(as, &n, &slot);
 	}
 	arp_store_close(as);
-	put_store("arp-6", path, 0);
+	put_store("arp-6", 0, path, NULL);
+	put_store("arp-6-upgrade", 8, path, NULL);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/routes.store", dir);
-	if (route_store_open(path, 16, &rs, &dropped, err, sizeof(err)) < 0) {
+	if (route_store_open(dir, 16, &rs, &dropped, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
 	for (int i = 0; i < 6; i++) {
-		struct rt_route r;
+		static struct rt_route r;
 
 		sample_route(i, &r);
-		route_store_put(rs, &r, &slot);
+		r.flags = 0;            /* pending is never stored */
+		r.reason[0] = '\0';
+		if (route_store_put(rs, &r, &slot) != 0) {
+			fprintf(stderr, "mkcorpus: route_store_put failed\n");
+			exit(1);
+		}
 	}
 	route_store_close(rs);
-	put_store("route-6", path, 1);
+	snprintf(path, sizeof(path), "%s/routes.store", dir);
+	snprintf(path16, sizeof(path16), "%s/routes16.store", dir);
+	put_store("route-6", 1, path, NULL);
+	put_store("route-multi", 1 | 1 << 1, path16, NULL);
+	put_store("route-both", 1 | 3 << 1, path, path16);
+	put_store("route-both-upgrade", 1 | 3 << 1 | 8, path, path16);
 	unlink(path);
+	unlink(path16);
 	rmdir(dir);
 }
 

@@ -33,7 +33,7 @@ contains "the idle exit is logged" "$(cat "$T/rtmd.log")" "idle for 1 s"
 # Started again (as systemd would on the next connection): nothing lost.
 printf '' > "$CONF"
 start_rtmd
-same "the route survived the idle exit" "$(rtctl list)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 0"
-same "the ARP entry survived" "$(rtctl arp get 192.0.2.7)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+same "the route survived the idle exit" "$(rtctl list)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl"
+same "the ARP entry survived" "$(rtctl arp get 192.0.2.7)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl"
 stop_rtmd
 finish

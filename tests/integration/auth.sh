@@ -42,7 +42,7 @@ BEFORE_A=$(rtctl arp list)
 expect 0 "user: list" -- urtctl list
 same "user sees the table" "$OUT" "$BEFORE_R"
 expect 0 "user: get" -- urtctl get 10.1.2.3
-same "user's get" "$OUT" "10.1.0.0/16 via 192.0.2.1 dev eth0 metric 7"
+same "user's get" "$OUT" "10.1.0.0/16 via 192.0.2.1 dev eth0 proto rtctl metric 7"
 expect 0 "user: arp list" -- urtctl arp list
 expect 0 "user: arp get by MAC" -- urtctl arp get 02:00:00:00:00:07
 expect 0 "user: status" -- urtctl status
@@ -52,9 +52,9 @@ for _ in $(seq 1 100); do grep -q '^sync$' "$T/rtwatch.out" 2>/dev/null && break
 expect 0 "root changes while the user's rtwatch watches" -- rtctl add 10.2.0.0/16 dev eth1
 wait "$MON"; rc=$?
 same "user's rtwatch exits 0 after one event" "$rc" 0
-same "user's rtwatch output" "$(cat "$T/rtwatch.out")" "add route 10.1.0.0/16 via 192.0.2.1 dev eth0 metric 7
+same "user's rtwatch output" "$(cat "$T/rtwatch.out")" "add route 10.1.0.0/16 via 192.0.2.1 dev eth0 proto rtctl metric 7
 sync
-add route 10.2.0.0/16 dev eth1 metric 0"
+add route 10.2.0.0/16 dev eth1 proto rtctl scope link"
 expect 0 "root removes it again" -- rtctl delete 10.2.0.0/16
 
 # Changing is not.
@@ -93,9 +93,9 @@ expect 0 "writer-group member: add" -- urtctl add 10.9.0.0/16 via 192.0.2.1 dev 
 expect 0 "writer-group member: replace" -- urtctl replace 10.1.0.0/16 via 192.0.2.9 dev eth0 metric 7
 expect 0 "writer-group member: arp add" -- urtctl arp add 192.0.2.8 lladdr 02:00:00:00:00:08 dev eth0
 expect 0 "writer-group member: batch" -- urtctl -b "$T/batch"
-same "member's changes applied" "$(rtctl list)" "10.9.0.0/16 via 192.0.2.1 dev eth0 metric 0
-10.10.0.0/16 dev eth0 metric 0
-10.11.0.0/16 dev eth0 metric 0"
+same "member's changes applied" "$(rtctl list)" "10.9.0.0/16 via 192.0.2.1 dev eth0 proto rtctl
+10.10.0.0/16 dev eth0 proto rtctl scope link
+10.11.0.0/16 dev eth0 proto rtctl scope link"
 expect 0 "writer-group member: flush route" -- urtctl flush route
 same "flush applied" "$(rtctl list)" ""
 # The writer group as the primary group counts too.
@@ -107,8 +107,8 @@ stop_rtmd
 
 # max-reply-memory: a reader that asks for a list and does not read it
 # holds memory in rtmd; past the limit other readers' lists are "busy",
-# while root's are not limited.  30,000 routes list to ~1.7 MiB.
-printf 'writer-group = "%s";\nmax-reply-memory = 2;\n' "$TG" > "$CONF"
+# while root's are not limited.  30,000 routes list to ~3.0 MiB.
+printf 'writer-group = "%s";\nmax-reply-memory = 4;\n' "$TG" > "$CONF"
 start_rtmd
 awk 'BEGIN { for (i = 0; i < 30000; i++) printf "add 10.%d.%d.0/24 dev eth0\n", int(i / 256), i % 256 }' > "$T/many"
 rtctl flush route >/dev/null

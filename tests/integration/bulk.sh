@@ -14,8 +14,9 @@ expect 0 "rtctl -b loads $n routes in one run" -- rtctl -b "$T/bulk"
 same "rtctl list | wc -l says $n" "$(rtctl list | wc -l)" "$n"
 same "status agrees" "$(rtctl -j status | jq .routes)" "$n"
 # The route written at line n/2, as the generator above makes it.
-mid=$(awk -v i="$((n / 2))" 'BEGIN { printf "%d.%d.%d.%d via 192.0.2.%d dev eth%d metric %d",
-	10 + int(i / 16777216), int(i / 65536) % 256, int(i / 256) % 256, i % 256, i % 4 + 1, i % 2, i % 3 }')
+mid=$(awk -v i="$((n / 2))" 'BEGIN { printf "%d.%d.%d.%d via 192.0.2.%d dev eth%d proto rtctl%s",
+	10 + int(i / 16777216), int(i / 65536) % 256, int(i / 256) % 256, i % 256, i % 4 + 1, i % 2,
+	i % 3 ? " metric " i % 3 : "" }')
 expect 0 "a route from the middle" -- rtctl get "${mid%% *}"
 same "get finds it" "$OUT" "$mid"
 stop_rtmd

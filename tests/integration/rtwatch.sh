@@ -26,12 +26,12 @@ rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
 rtctl delete 10.0.0.0/24 metric 100
 rtctl arp del 192.0.2.7 dev eth0
 wait_lines "$T/mon1" 6
-same "text dump, sync and events" "$(cat "$T/mon1")" "add route 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 100
-add arp 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07
+same "text dump, sync and events" "$(cat "$T/mon1")" "add route 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 100
+add neigh 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
 sync
-change route 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
-del route 10.0.0.0/24 metric 100
-del arp 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+change route 10.0.0.0/24 via 192.0.2.9 dev eth0 proto rtctl metric 100
+del route 10.0.0.0/24 proto rtctl metric 100
+del neigh 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl"
 
 "$RTWATCH" -s "$SOCK" --json --count 2 arp > "$T/mon2" &
 MON2=$!
@@ -41,17 +41,17 @@ rtctl arp add 192.0.2.8 lladdr 02:00:00:00:00:08 dev eth0
 rtctl arp replace 192.0.2.8 lladdr 02:00:00:00:00:09 dev eth0
 wait "$MON2"; rc=$?
 same "--count 2 exits 0 after two events" "$rc" "0"
-same "JSON, arp only, sync first" "$(jq -c 'del(.seq)' "$T/mon2")" '{"event":"sync"}
-{"event":"add","table":"arp","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:08","proto":"rtctl"}
-{"event":"change","table":"arp","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:09","proto":"rtctl"}'
+same "JSON, neighbours only ('arp' is neigh), sync first" "$(jq -c 'del(.seq)' "$T/mon2")" '{"event":"sync"}
+{"event":"add","table":"neigh","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:08","state":["PERMANENT"],"protocol":"rtctl"}
+{"event":"change","table":"neigh","dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:09","state":["PERMANENT"],"protocol":"rtctl"}'
 same "JSON events carry consecutive sequence numbers" \
 	"$(jq -r 'select(.seq) | .seq' "$T/mon2" | awk 'NR>1 && $1!=p+1 {print "gap"} {p=$1}')" ""
 
 expect 0 "--no-dump prints sync first" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait"
 same "--no-dump output" "$(cat "$T/mon3")" "sync
-add route 10.2.0.0/16 dev eth2 metric 0"
+add route 10.2.0.0/16 dev eth2 proto rtctl scope link"
 expect 0 "--timestamp" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
-contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 metric 0"
+contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 proto rtctl scope link"
 expect 2 "rtwatch: bad table word" -- "$RTWATCH" -s "$SOCK" bogus
 expect 2 "rtwatch: bad count" -- "$RTWATCH" -s "$SOCK" -n 0
 expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
@@ -62,7 +62,7 @@ crash_rtmd
 start_rtmd
 wait_lines "$T/mon1" $((lines + 5))
 contains "resync after kill -9 and restart" "$(tail -n +$((lines + 1)) "$T/mon1")" "resync
-add route 10.1.0.0/16 dev eth1 metric 0"
+add route 10.1.0.0/16 dev eth1 proto rtctl scope link"
 
 # A stopped subscriber is dropped (queue of 64 events), then resyncs.
 "$RTWATCH" -s "$SOCK" --json route > "$T/slow" &
@@ -80,9 +80,9 @@ rtctl add 10.99.0.0/16 dev eth0   # marks the end
 for _ in $(seq 1 100); do grep -q '10.99.0.0/16' "$T/slow" && break; sleep 0.1; done
 # Rebuild the slow subscriber's table from its output (after its last resync).
 table=$(awk '/"event":"resync"/ {n=NR} {l[NR]=$0} END {for (i=n+1; i<=NR; i++) print l[i]}' "$T/slow" |
-	jq -r 'select(.table=="route") | [.event, .dst, .metric] | @tsv' |
+	jq -r 'select(.table=="route") | [.event, .dst, .metric // 0] | @tsv' |
 	awk -F'\t' '$1=="del" {delete t[$2" "$3]; next} {t[$2" "$3]=1} END {for (k in t) print k}' | sort)
-same "resynced subscriber ends with rtmd's table" "$table" "$(rtctl -j list | jq -r '.[] | "\(.dst) \(.metric)"' | sort)"
+same "resynced subscriber ends with rtmd's table" "$table" "$(rtctl -j list | jq -r '.[] | "\(.dst) \(.metric // 0)"' | sort)"
 kill "$MON1" "$SLOW" 2>/dev/null
 stop_rtmd
 finish

@@ -52,14 +52,16 @@ static enum op_kind op_kind(uint32_t i)
 
 static void route_of(uint32_t i, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = 10;
 	r->dst.addr.bytes[1] = (uint8_t)(i >> 16);
 	r->dst.addr.bytes[2] = (uint8_t)(i >> 8);
 	r->dst.addr.bytes[3] = (uint8_t)i;
 	r->dst.len = 32;
-	strcpy(r->dev, "eth0");
+	strcpy(r->nh[0].dev, "eth0");
 }
 
 static void neigh_of(uint32_t i, struct rt_neigh *n)
@@ -167,7 +169,7 @@ static int take_listed(const struct rt_hdr *h, const uint8_t *msg, void *ctx)
 			}
 			uint32_t i = (uint32_t)r.dst.addr.bytes[1] << 16 |
 			             (uint32_t)r.dst.addr.bytes[2] << 8 | r.dst.addr.bytes[3];
-			if (i >= MAX_OPS || r.dst.len != 32 || strcmp(r.dev, "eth0")) {
+			if (i >= MAX_OPS || r.dst.len != 32 || strcmp(r.nh[0].dev, "eth0")) {
 				s->bad++;
 				continue;
 			}

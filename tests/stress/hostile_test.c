@@ -90,20 +90,45 @@ static long rtmd_rss_kb(void)
 	return kb;
 }
 
+/* The wire size of route_of()'s routes (one next hop, no pending reason). */
+#define RT_WIRE_ROUTE (RT_WIRE_ROUTE_HEAD + RT_WIRE_NH)
+
+/* Size of one record of a message type, taking routes of one next hop. */
+static size_t record_size(uint16_t type)
+{
+	const struct rt_msg_desc *d = rt_msg_desc(type);
+
+	if (!d)
+		return 0;
+	switch (d->kind) {
+	case RT_REC_ROUTE: return RT_WIRE_ROUTE;
+	case RT_REC_NEIGH: return RT_WIRE_NEIGH;
+	case RT_REC_EVENT: return RT_WIRE_EVENT_HEAD + RT_WIRE_NEIGH;
+	case RT_REC_ACK: case RT_REC_SYNC: return 8;
+	case RT_REC_ERROR: return RT_WIRE_ERROR;
+	case RT_REC_NOTICE: return RT_WIRE_NOTICE;
+	case RT_REC_STATUS: return RT_WIRE_STATUS;
+	case RT_REC_HELLO: return RT_WIRE_HELLO;
+	default: return 0;
+	}
+}
+
 static void route_of(uint8_t a, uint32_t i, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = a;
 	r->dst.addr.bytes[1] = (uint8_t)(i >> 16);
 	r->dst.addr.bytes[2] = (uint8_t)(i >> 8);
 	r->dst.addr.bytes[3] = (uint8_t)i;
 	r->dst.len = 32;
-	r->gw.family = AF_INET;
-	r->gw.bytes[0] = 192;
-	r->gw.bytes[2] = 2;
-	r->gw.bytes[3] = 1;
-	strcpy(r->dev, "eth0");
+	r->nh[0].gw.family = AF_INET;
+	r->nh[0].gw.bytes[0] = 192;
+	r->nh[0].gw.bytes[2] = 2;
+	r->nh[0].gw.bytes[3] = 1;
+	strcpy(r->nh[0].dev, "eth0");
 	r->metric = i % 7;
 }
 
@@ -456,7 +481,7 @@ static void class_magic_version(void)
 {
 	uint8_t b[RT_HDR_SIZE + RT_WIRE_ROUTE];
 	uint32_t magic = 0x52544d44;   /* byte-swapped */
-	uint16_t versions[] = { 0, 2, 0x100, 0xffff };
+	uint16_t versions[] = { 0, 1, 3, 0x100, 0xffff };
 
 	valid_add(b, 1);
 	memcpy(b, &magic, 4);
@@ -471,8 +496,8 @@ static void class_magic_version(void)
 
 static void class_types(void)
 {
-	static const uint16_t unknown[] = { 0, 14, 15, 63, 72, 100, 0x7fff, 0xffff };
-	uint8_t b[RT_HDR_SIZE + 1024];
+	static const uint16_t unknown[] = { 0, 14, 15, 63, 73, 100, 0x7fff, 0xffff };
+	uint8_t b[RT_HDR_SIZE + 2048];
 
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, unknown[i], RT_HDR_SIZE, 1, 0, 0);
@@ -480,9 +505,12 @@ static void class_types(void)
 	}
 	/* Reply types, each with a body of the right size (zeros or a
 	 * plausible record), sent as requests. */
-	for (uint16_t t = RT_MSG_ACK; t <= RT_MSG_HELLO; t++) {
-		size_t rs = rt_msg_record_size(t);
+	for (uint16_t t = RT_MSG_ACK; t <= RT_MSG_TYPE_MAX; t++) {
+		size_t rs = record_size(t);
 		uint32_t len = (uint32_t)(RT_HDR_SIZE + rs);
+
+		if (rs > sizeof(b) - RT_HDR_SIZE)
+			fail("record of type %u (%zu bytes) does not fit the test buffer", t, rs);
 
 		memset(b, 0, sizeof(b));
 		put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, t, len, 1, rs ? 1 : 0, 0);
@@ -547,7 +575,7 @@ static void class_garbage_records(void)
 
 	for (int k = 0; k < 300; k++) {
 		uint16_t t = types[k % (sizeof(types) / sizeof(types[0]))];
-		size_t rs = rt_msg_record_size(t);
+		size_t rs = record_size(t);
 		uint32_t n = (t == RT_MSG_ROUTE_LIST || t == RT_MSG_ROUTE_GET || t == RT_MSG_ARP_GET)
 		             ? 1 : 1 + rnd() % 64;
 		size_t len = RT_HDR_SIZE + n * rs;
@@ -555,9 +583,9 @@ static void class_garbage_records(void)
 		put_hdr(b, RT_PROTO_MAGIC, RT_PROTO_VERSION, t, (uint32_t)len, 1, n, 0);
 		for (size_t i = RT_HDR_SIZE; i < len; i++)
 			b[i] = (uint8_t)rnd();
-		/* Make the first record certainly invalid (a reserved flag bit
-		 * for routes, a non-zero pad for neighs), so nothing applies. */
-		b[RT_HDR_SIZE + 2] |= 0x80;
+		/* Make the first record certainly invalid (an unknown family,
+		 * at byte 2 of a route and 0 of a neigh), so nothing applies. */
+		b[RT_HDR_SIZE + (rs == RT_WIRE_ROUTE ? 2 : 0)] = 0x80;
 		if (k % 3 == 0) {
 			/* ... or only subtly: a valid record with one bad byte. */
 			struct rt_route r;
@@ -565,7 +593,8 @@ static void class_garbage_records(void)
 			route_of(10, 201u << 16 | (uint32_t)k, &r);
 			if (rs == RT_WIRE_ROUTE) {
 				rt_route_encode(&r, b + RT_HDR_SIZE);
-				b[RT_HDR_SIZE + 50 + k % 6] = 'x';   /* bytes after the dev's NUL */
+				/* bytes after the next hop's dev's NUL */
+				b[RT_HDR_SIZE + RT_WIRE_ROUTE_HEAD + 20 + 5 + k % 6] = 'x';
 			}
 		}
 		if (hostile_one(b, len, 0, "garbage records", false) == 0)

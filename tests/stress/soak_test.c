@@ -46,14 +46,16 @@ static void on_term(int sig)
 
 static void route_key(int w, int k, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
+	r->nh_count = 1;
+	r->nh[0].weight = 1;
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = 10;
 	r->dst.addr.bytes[1] = (uint8_t)(100 + w);
 	r->dst.addr.bytes[2] = (uint8_t)(k >> 8);
 	r->dst.addr.bytes[3] = (uint8_t)k;
 	r->dst.len = 32;
-	strcpy(r->dev, "eth0");
+	strcpy(r->nh[0].dev, "eth0");
 }
 
 static void neigh_key(int w, int k, struct rt_neigh *n)
@@ -221,10 +223,14 @@ static void subscribers(int n)
 			} else if (h.type == RT_MSG_SYNC) {
 				s->synced = true;
 			} else if (h.type == RT_MSG_EVENTS && s->synced) {
+				static struct rt_route route;
+				struct rt_reader rd;
+
+				rt_msg_reader(&rd, &h, msg);
 				for (uint32_t e = 0; e < h.count; e++) {
 					struct rt_event ev;
 
-					if (rt_msg_get_event(&h, msg, e, &ev, why) != 0)
+					if (rt_msg_read_event(&rd, &ev, &route, why) != 0)
 						continue;
 					gaps += ev.seq != s->last_seq + 1;
 					s->last_seq = ev.seq;

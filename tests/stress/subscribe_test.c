@@ -38,7 +38,7 @@ static struct testenv env;
 
 static void route_of(uint32_t id, uint8_t gw, struct rt_route *r)
 {
-	memset(r, 0, sizeof(*r));
+	rt_route_init(r);
 	r->dst.addr.family = AF_INET;
 	r->dst.addr.bytes[0] = 10;
 	r->dst.addr.bytes[1] = 7;
@@ -46,10 +46,12 @@ static void route_of(uint32_t id, uint8_t gw, struct rt_route *r)
 	r->dst.addr.bytes[3] = (uint8_t)id;
 	r->dst.len = 32;
 	if (gw) {
-		r->gw.family = AF_INET;
-		r->gw.bytes[0] = 192;
-		r->gw.bytes[2] = 2;
-		r->gw.bytes[3] = gw;
+		r->nh_count = 1;
+		r->nh[0].weight = 1;
+		r->nh[0].gw.family = AF_INET;
+		r->nh[0].gw.bytes[0] = 192;
+		r->nh[0].gw.bytes[2] = 2;
+		r->nh[0].gw.bytes[3] = gw;
 	}
 }
 
@@ -147,11 +149,15 @@ static int pump(struct sub *s)
 	} else if (h.type == RT_MSG_SYNC) {
 		s->synced = true;
 	} else if (h.type == RT_MSG_EVENTS) {
+		static struct rt_route route;
+		struct rt_reader rd;
+
+		rt_msg_reader(&rd, &h, msg);
 		for (uint32_t i = 0; i < h.count; i++) {
 			struct rt_event ev;
 			int id;
 
-			if (rt_msg_get_event(&h, msg, i, &ev, why) != 0 || (id = id_of(&ev.u.route)) < 0) {
+			if (rt_msg_read_event(&rd, &ev, &route, why) != 0 || (id = id_of(ev.route)) < 0) {
 				fprintf(stderr, "subscriber: bad event: %s\n", why);
 				return -1;
 			}
@@ -161,7 +167,7 @@ static int pump(struct sub *s)
 				s->last_seq = ev.seq;
 				s->events++;
 			}
-			s->gw[id] = ev.kind == RT_EV_DEL ? 0 : ev.u.route.gw.bytes[3];
+			s->gw[id] = ev.kind == RT_EV_DEL ? 0 : ev.route->nh[0].gw.bytes[3];
 		}
 	} else {
 		fprintf(stderr, "subscriber: unexpected message type %u\n", h.type);
@@ -189,7 +195,7 @@ static int take_answer(const struct rt_hdr *h, const uint8_t *msg, void *ctx)
 
 		if (rt_msg_get_route(h, msg, i, &r, err) != 0 || (id = id_of(&r)) < 0)
 			return -1;
-		a->table[id] = r.gw.bytes[3];
+		a->table[id] = r.nh_count ? r.nh[0].gw.bytes[3] : 0;
 	}
 	return h->type == RT_MSG_STATUS_REPLY || h->type == RT_MSG_ROUTES ? 0 : -1;
 }
