@@ -50,7 +50,8 @@ struct store {
 	bool nospace;               /* it found the disk full (logged once) */
 };
 
-/* Open or create (mode 0644) and recover; see arp_store_open(). */
+/* Open or create (mode 0644) and recover; see arp_store_open().  When the
+ * creation fails, st->fail_errno says why (ENOSPC: the disk is full). */
 int store_open(struct store *st, const struct store_ops *ops, const char *path,
                uint32_t initial_capacity, uint32_t *dropped, char *err, size_t errlen);
 /* Sync (twice, so that deferred frees land too) and release. */

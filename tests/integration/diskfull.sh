@@ -1,8 +1,8 @@
 #!/bin/sh
 # A full disk: rtmd's state directory on a 16 MB ext4 image the test fills.
 # A change that needs a store to grow is refused with "disk full" (exit 1)
-# before anything changes, for routes (growth in place) and neighbours
-# (rewrite); changes that fit still go through; reads and subscriptions
+# before anything changes, for routes (growth in place), neighbours
+# (rewrite) and a multipath route whose file does not exist yet; changes that fit still go through; reads and subscriptions
 # keep working; once space is free the refused changes are accepted; a
 # restart finds every acknowledged change.  Needs root (a loop device and
 # a mount, in a mount namespace of its own); skips with 77 otherwise.
@@ -57,6 +57,10 @@ contains "... with disk full" "$ERR" "disk full"
 expect 1 "a neighbour that needs the store to grow is refused" -- \
 	rtctl neigh add 192.0.2.200 lladdr 02:00:00:00:00:c8 dev eth0
 contains "... with disk full" "$ERR" "disk full"
+expect 1 "a multipath route that needs a new file is refused" -- \
+	rtctl add 10.2.0.0/16 nexthop via 192.0.2.1 dev eth0 nexthop via 192.0.2.2 dev eth0
+contains "... with disk full" "$ERR" "disk full"
+same "... and leaves no file behind" "$(ls "$STATE" | grep -c routes16)" 0
 expect 1 "a replace that needs a free slot is refused too" -- rtctl replace 10.0.1.0/24 via 192.0.2.1 dev eth0
 expect 0 "rtmd still answers reads" -- rtctl list
 same "... with the 64 routes as they were" "$(echo "$OUT" | wc -l) $(echo "$OUT" | grep -c via)" "64 0"
@@ -69,17 +73,21 @@ expect 0 "a change that fits in the store's free slot is accepted" -- \
 wait "$W"; rc=$?
 # (63 entries dumped, then the new one: "add neigh", or "add arp" as rtwatch said it first)
 same "a subscriber still gets the dump and the event" "$rc $(grep -cE '^add (neigh|arp) ' "$T/watch")" "0 64"
-same "the log says the disk is full once a store, not once a refusal" "$(grep -c 'disk full' "$T/rtmd.log")" 2
+same "the log says the disk is full once a store, not once a refusal" "$(grep -c 'disk full' "$T/rtmd.log")" 3
 
 rm -r "$MNT/filler"
 sync -f "$MNT"
 expect 0 "with space again, the refused route is accepted" -- rtctl add 10.1.0.0/16 dev eth0
 expect 0 "... and the refused neighbour" -- rtctl neigh add 192.0.2.200 lladdr 02:00:00:00:00:c8 dev eth0
 expect 0 "... and the replace" -- rtctl replace 10.0.1.0/24 via 192.0.2.1 dev eth0
+expect 0 "... and the multipath route" -- \
+	rtctl add 10.2.0.0/16 nexthop via 192.0.2.1 dev eth0 nexthop via 192.0.2.2 dev eth0
 contains "the log says so" "$(cat "$T/rtmd.log")" "there is space again"
 stop_rtmd
 start_rtmd
-same "after a restart: every acknowledged route" "$(rtctl list | wc -l) $(rtctl list | grep -c via)" "65 1"
+same "after a restart: every acknowledged route" "$(rtctl list | wc -l) $(rtctl list | grep -c via)" "66 2"
+contains "... the multipath one too" "$(rtctl list)" \
+	"10.2.0.0/16 proto rtctl nexthop via 192.0.2.1 dev eth0 weight 1 nexthop via 192.0.2.2 dev eth0 weight 1"
 same "... and neighbour" "$(rtctl neigh list | wc -l)" 65
 stop_rtmd
 finish
