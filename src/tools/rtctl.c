@@ -670,6 +670,10 @@ static int batch_seal(struct batch *b, struct rt_msgbuf *mb, struct request *cur
 	return arena_put(b, mb, &cur->off);
 }
 
+/* The words of the longest line: a route of RT_NH_MAX next hops, each
+ * "nexthop via GW dev IF weight W onlink", after its own attributes. */
+#define BATCH_WORDS_MAX (32 + 8 * RT_NH_MAX)
+
 static int run_batch(const struct opts *o)
 {
 	FILE *f = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
@@ -679,7 +683,7 @@ static int run_batch(const struct opts *o)
 	struct request *cur = NULL;
 	struct rt_client c;
 	struct run rn = { .o = o, .src = src };
-	char *line = NULL;
+	char *line = NULL, **words = NULL;
 	size_t linecap = 0, lines_cap = 0;
 	uint32_t lineno = 0, seq = 1;
 	uint32_t flags = RT_F_BATCH | RT_F_BATCH_START | (o->force ? RT_F_FORCE | RT_F_TAKE_CONFIG : 0);
@@ -689,18 +693,19 @@ static int run_batch(const struct opts *o)
 		fprintf(stderr, "%s: cannot open batch file %s: %s\n", prog, o->batch, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0)
+	if (rt_msgbuf_init(&mb, BATCH_MSG_MAX) < 0 ||
+	    !(words = malloc(BATCH_WORDS_MAX * sizeof(*words))))
 		goto oom;
 	while (getline(&line, &linecap, f) >= 0) {
-		char *words[64], err[RT_ERRLEN + 64];
+		char err[RT_ERRLEN + 64];
 		struct rtctl_req r;
 		int nw;
 
 		lineno++;
-		nw = rtctl_split(line, words, 64);
+		nw = rtctl_split(line, words, BATCH_WORDS_MAX);
 		if (nw == 0)
 			continue;
-		if (nw > 64) {
+		if (nw > BATCH_WORDS_MAX) {
 			fprintf(stderr, "%s: %s:%u: too many words\n", prog, src, lineno);
 			rc = EXIT_USAGE;
 			goto out;
@@ -775,6 +780,7 @@ oom:
 	rc = EXIT_UNREACHABLE;
 out:
 	free(line);
+	free(words);
 	if (f != stdin)
 		fclose(f);
 	rt_msgbuf_free(&mb);
