@@ -433,6 +433,7 @@ static void pause_end(void)
 static void model_reset(void)
 {
 	nops = nbats = 0;
+	next_val = 1;           /* a route's value has 24 bits; an epoch stays below */
 	for (size_t k = 0; k < NKEYS; k++) {
 		last_op[k] = NONE;
 		intended[k] = false;
@@ -478,6 +479,43 @@ static void key_text(uint32_t key, char *buf, size_t len)
 		snprintf(buf, len, "172.%d.%u.%u", 16 + l, k >> 8, k & 255);
 }
 
+/* A route's value v is its whole attribute set, so that a slot torn or
+ * mixed from two writes shows as a value no change wrote: next hop j
+ * (of route_hops(v)) is via (100+j).v>>16.v>>8.v with weight
+ * 1 + (v+j)%4, and src and onlink come and go with bits of v.  The hop
+ * counts put routes in each of rtmd's route files (1, up to 16, more),
+ * and a replace moves a route from one to another. */
+static unsigned route_hops(uint32_t v)
+{
+	return v % 3 == 0 ? 2 + (v / 3) % 15 : v % 17 == 0 ? 17 + (v / 17) % 8 : 1;
+}
+
+static bool route_src(uint32_t v)
+{
+	return (v >> 1) % 2;
+}
+
+static bool route_onlink(uint32_t v)
+{
+	return route_hops(v) == 1 && v % 5 == 1;
+}
+
+static void route_print(FILE *f, const char *kt, uint32_t v)
+{
+	unsigned n = route_hops(v);
+
+	fprintf(f, "route replace %s/32", kt);
+	if (route_src(v))
+		fprintf(f, " src 198.51.100.%u", 1 + v % 250);
+	if (n == 1)
+		fprintf(f, " via 100.%u.%u.%u dev eth0%s", (v >> 16) & 255, (v >> 8) & 255, v & 255,
+		        route_onlink(v) ? " onlink" : "");
+	for (unsigned j = 0; n > 1 && j < n; j++)
+		fprintf(f, " nexthop via %u.%u.%u.%u dev eth0 weight %u", 100 + j, (v >> 16) & 255,
+		        (v >> 8) & 255, v & 255, 1 + (v + j) % 4);
+	fputc('\n', f);
+}
+
 /* ---- lanes: one rtctl batch at a time ------------------------------------------ */
 
 static void lane_spawn(int l)
@@ -507,8 +545,7 @@ static void lane_spawn(int l)
 		if (!intended[k] || ln->big || cur_kind == EPOCH_CHURN || rnd(10) < 7) {
 			val = next_val++;
 			if (lane_table[l] == T_ROUTE)
-				fprintf(f, "route replace %s/32 via 100.%u.%u.%u dev eth0\n", kt,
-				        (val >> 16) & 255, (val >> 8) & 255, val & 255);
+				route_print(f, kt, val);
 			else
 				fprintf(f, "neigh replace %s lladdr 02:00:%02x:%02x:%02x:%02x dev eth0\n",
 				        kt, val >> 24, (val >> 16) & 255, (val >> 8) & 255, val & 255);
@@ -755,11 +792,60 @@ static void start_main(void)
 
 struct tally {
 	size_t cuts, acked, required, lost, foreign, startfail;
+	size_t routes[3];       /* served by the copies, by route file: 1, <= 16, more hops */
+	size_t window_lost;     /* interval: acknowledged within its window, taken back */
+	double window_age;      /* the oldest of those, in rtmd's running time */
 } tot;
 
 /* The value the copy serves for each key (ABSENT if none); false if a line
  * is not one of ours. */
 static uint32_t *found;
+
+/* A listed route's value, checked against every attribute route_print()
+ * derives from it; ABSENT if any differs (a torn or mixed slot). */
+static uint32_t route_parse(char **tok, int nt)
+{
+	unsigned hops = 0, devs = 0, src = 0, a[4], w, want_w[32];
+	bool onlink = false, src_seen = false;
+	uint32_t v = ABSENT, gw[32];
+
+	for (int i = 1; i < nt; i++) {
+		const char *arg = i + 1 < nt ? tok[i + 1] : "";
+
+		if (strcmp(tok[i], "via") == 0) {
+			if (hops == 32 || sscanf(arg, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4)
+				return ABSENT;
+			gw[hops] = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+			want_w[hops++] = 1;
+			i++;
+		} else if (strcmp(tok[i], "weight") == 0) {
+			if (!hops || sscanf(arg, "%u", &w) != 1)
+				return ABSENT;
+			want_w[hops - 1] = w;
+			i++;
+		} else if (strcmp(tok[i], "dev") == 0) {
+			if (strcmp(arg, "eth0") != 0)
+				return ABSENT;
+			devs++;
+			i++;
+		} else if (strcmp(tok[i], "src") == 0) {
+			if (sscanf(arg, "198.51.100.%u", &src) != 1)
+				return ABSENT;
+			src_seen = true;
+			i++;
+		} else if (strcmp(tok[i], "onlink") == 0) {
+			onlink = true;
+		}
+	}
+	if (hops == 0 || (gw[0] >> 24) != 100 || (v = gw[0] & 0xffffff) == ABSENT ||
+	    route_hops(v) != hops || devs != hops || route_src(v) != src_seen ||
+	    (src_seen && src != 1 + v % 250) || route_onlink(v) != onlink)
+		return ABSENT;
+	for (unsigned j = 0; j < hops; j++)
+		if (gw[j] != ((100 + j) << 24 | v) || want_w[j] != (hops > 1 ? 1 + (v + j) % 4 : 1))
+			return ABSENT;
+	return v;
+}
 
 static int parse_listing(const char *text, int table)
 {
@@ -768,12 +854,12 @@ static int parse_listing(const char *text, int table)
 	for (const char *p = text; p && *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char line[512], *tok[64], *save = NULL;
+		char line[4096], *tok[256], *save = NULL;
 		int nt = 0;
 
 		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
 		p = eol ? eol + 1 : NULL;
-		for (char *t = strtok_r(line, " ", &save); t && nt < 64; t = strtok_r(NULL, " ", &save))
+		for (char *t = strtok_r(line, " ", &save); t && nt < 256; t = strtok_r(NULL, " ", &save))
 			tok[nt++] = t;
 		if (nt == 0)
 			continue;
@@ -795,13 +881,17 @@ static int parse_listing(const char *text, int table)
 			goto bad;
 		if (lane_table[l] != table || k >= KEYS_PER_LANE)
 			goto bad;
+		if (table == T_ROUTE) {
+			if ((val = route_parse(tok, nt)) == ABSENT)
+				goto bad;
+			tot.routes[route_hops(val) == 1 ? 0 : route_hops(val) <= 16 ? 1 : 2]++;
+			found[l * KEYS_PER_LANE + k] = val;
+			continue;
+		}
 		for (int i = 1; i + 1 < nt; i++) {
 			if (strcmp(tok[i], "dev") == 0)
 				dev_ok = strcmp(tok[i + 1], "eth0") == 0;
-			else if (table == T_ROUTE && strcmp(tok[i], "via") == 0 &&
-			         sscanf(tok[i + 1], "100.%u.%u.%u", &v[0], &v[1], &v[2]) == 3)
-				val = v[0] << 16 | v[1] << 8 | v[2];
-			else if (table == T_NEIGH && strcmp(tok[i], "lladdr") == 0 &&
+			else if (strcmp(tok[i], "lladdr") == 0 &&
 			         sscanf(tok[i + 1], "02:00:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3]) == 4)
 				val = v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3];
 		}
@@ -821,15 +911,15 @@ bad:
 static void check_copy(double t_cut, double t_end, double r_cut, const char *why)
 {
 	double window = (opt.interval_ms + opt.grace_ms) / 1000.0;
-	size_t required = 0, lost = 0, foreign = 0, acked = 0;
+	size_t required = 0, lost = 0, foreign = 0, acked = 0, window_lost = 0;
 
 	for (size_t b = 0; b < nbats; b++)
 		if (bats[b].state == B_ACKED && bats[b].t_done < t_cut)
 			acked += bats[b].n;
 	for (uint32_t key = 0; key < NKEYS; key++) {
 		uint32_t have = found[key];
-		bool ok = false, req = false, ever = false;
-		double req_t = 0;
+		bool ok = false, req = false, ever = false, ok_acked = false, acked_seen = false;
+		double req_t = 0, acked_r = 0;
 
 		/* Newest to oldest: any change started before the copy ended
 		 * may be what the copy holds, down to the newest one that had
@@ -840,6 +930,13 @@ static void check_copy(double t_cut, double t_end, double r_cut, const char *why
 			if (b->t_spawn >= t_end)
 				continue;
 			ever |= ops[i].val == have;
+			/* The same with every acknowledged change required: what
+			 * "interval" may lose within its window, counted. */
+			if (!acked_seen) {
+				ok_acked |= ops[i].val == have;
+				acked_seen = b->state == B_ACKED && b->t_done < t_cut;
+				acked_r = b->r_done;
+			}
 			if (req)
 				continue;
 			if (ops[i].val == have)
@@ -854,6 +951,13 @@ static void check_copy(double t_cut, double t_end, double r_cut, const char *why
 		}
 		if (!req && have == ABSENT)
 			ok = true;      /* nothing had to be there yet */
+		if (!acked_seen && have == ABSENT)
+			ok_acked = true;
+		if (ok && !ok_acked) {
+			window_lost++;
+			if (r_cut - acked_r > tot.window_age)
+				tot.window_age = r_cut - acked_r;
+		}
 		if (ok)
 			continue;
 		char kt[32];
@@ -883,6 +987,7 @@ static void check_copy(double t_cut, double t_end, double r_cut, const char *why
 	tot.required += required;
 	tot.lost += lost;
 	tot.foreign += foreign;
+	tot.window_lost += window_lost;
 	if (opt.verbose || lost || foreign)
 		say("cut %zu (%s, %s): %zu acknowledged changes before it, %zu keys with a required "
 		    "value, %zu lost, %zu never written\n", tot.cuts, why,
@@ -973,7 +1078,7 @@ static void power_cut(const char *why)
 	loop_detach(loop_cut);
 	if (opt.keep && (tot.lost || failures)) {
 		/* Keep the evidence: the copy in the XFS image, rtmd's log. */
-		char cmd[3000];
+		char cmd[4096];
 
 		snprintf(cmd, sizeof(cmd), "mv '%s' '%s.lost'; mv '%s.orig' '%s.lost-orig'; "
 		         "cp '%s' '%s.lost'; cp '%s' '%s.lost'", cut_img, cut_img, cut_img, cut_img,
@@ -1232,6 +1337,12 @@ int main(int argc, char **argv)
 	    "before the cuts, %zu required values checked, %zu lost, %zu never-written entries "
 	    "served, %zu failed starts, %.0f s\n", tot.cuts, e, stop_point, tot.acked, tot.required,
 	    tot.lost, tot.foreign, tot.startfail, now_s() - t0);
+	if (opt.policy != POL_ALWAYS)
+		say("under interval, %zu key(s) lost a value acknowledged within its window "
+		    "(sync-interval-ms %d + %d ms), as allowed; the oldest %.0f ms before the cut\n",
+		    tot.window_lost, opt.interval_ms, opt.grace_ms, tot.window_age * 1000);
+	say("routes the copies served, by file: %zu of one next hop, %zu of 2-16, %zu of 17-24\n",
+	    tot.routes[0], tot.routes[1], tot.routes[2]);
 	if (opt.fault) {
 		if (tot.lost == 0) {
 			say("negative control %s: FAILED, no loss seen: the test cannot see this fault\n",
