@@ -14,7 +14,8 @@
  *                       (the first N times; always without N)
  *   stop@POINT          raise SIGSTOP at POINT (fault_point() names), each time
  * The power-cut test uses the skips as negative controls, the stops to cut
- * at exact steps of a growth.
+ * at exact steps of a growth.  (Allocation failures on the change path are
+ * another hook's, src/lib/fault.h, set by unit tests inside one process.)
  */
 #ifndef RTMD_FAULTS_H
 #define RTMD_FAULTS_H
