@@ -544,6 +544,45 @@ START_TEST(test_neigh_format)
 }
 END_TEST
 
+/* Gateways the kernel refuses for the routes rtmd owns (issue 14):
+ * refused before anything is sent, with the reason. */
+START_TEST(test_route_check_gateways)
+{
+	static const struct { const char *dst, *gw, *dev, *why; } bad[] = {
+		{ "10.0.0.0/24", "0.0.0.0", NULL, "0.0.0.0" },
+		{ "2001:db8::/32", "fe80::1", NULL, "link-local" },
+		{ "10.0.0.0/24", "224.0.0.1", "eth0", "multicast" },
+		{ "2001:db8::/32", "ff02::1", "eth0", "multicast" },
+		{ "10.0.0.0/24", "255.255.255.255", "eth0", "broadcast" },
+		{ "2001:db8::/32", "::ffff:192.0.2.1", "eth0", "IPv4-mapped" },
+		{ "2001:db8::/32", "::", "eth0", "unspecified" },
+	};
+	struct rt_route r;
+	char err[RT_ERRLEN];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = route(bad[i].dst, bad[i].gw, bad[i].dev, 0, 0);
+		rt_route_normalise(&r, true);
+		err[0] = 0;
+		ck_assert_msg(rt_route_check(&r, err) == -1, "accepted via %s", bad[i].gw);
+		ck_assert_msg(strstr(err, bad[i].why), "via %s: \"%s\" does not say %s", bad[i].gw, err,
+		              bad[i].why);
+	}
+	/* 0.0.0.0 with a device is a device route; link-local with one is fine */
+	r = route("10.0.0.0/24", "0.0.0.0", "eth0", 0, 0);
+	rt_route_normalise(&r, true);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	ck_assert_int_eq(r.nh[0].gw.family, 0);
+	r = route("2001:db8::/32", "fe80::1", "eth0", 0, 0);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	/* an imported route is what the kernel holds */
+	r = route("2001:db8::/32", "fe80::1", NULL, 0, 0);
+	r.origin = RT_ORIGIN_KERNEL;
+	r.disc = RT_DISC_KERNEL;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+}
+END_TEST
+
 START_TEST(test_route_check)
 {
 	struct rt_route r;
@@ -737,6 +776,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, test_route_format);
 	tcase_add_test(tc, test_neigh_format);
 	tcase_add_test(tc, test_route_check);
+	tcase_add_test(tc, test_route_check_gateways);
 	tcase_add_test(tc, test_route_helpers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arp_store.h"
@@ -70,6 +71,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		exit(2);
 	}
+	/* readers started elsewhere find the mapping by this path */
+	if (o->state_dir && o->state_dir[0] != '/') {
+		fprintf(stderr, "rtmd: --state-dir \"%s\": a relative path is refused (give an absolute "
+		        "one, such as %s)\n", o->state_dir, RTMD_DEFAULT_STATE_DIR);
+		exit(2);
+	}
 }
 
 /* Command line beats the file; systemd's StateDirectory= beats the
@@ -82,7 +89,7 @@ static void apply_overrides(const struct options *o, struct rtmd_config *cfg)
 		snprintf(cfg->socket, sizeof(cfg->socket), "%s", o->socket);
 	if (o->state_dir)
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
-	else if (!cfg->has_state_dir && env && *env)
+	else if (!cfg->has_state_dir && env && *env == '/')
 		/* $STATE_DIRECTORY may list several directories; ours is the first. */
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%.*s", (int)strcspn(env, ":"), env);
 	if (o->debug)
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 	struct tables *t;
 	struct server s;
 	size_t added, changed, removed, failed;
-	char err[1024];
+	char err[8192];
 	bool created, activated;
 	int fd, lock_fd, rc;
 
@@ -104,8 +111,15 @@ int main(int argc, char **argv)
 	rt_log_init("rtmd", o.debug ? LOG_DEBUG : LOG_INFO);
 	faults_init();
 	if (config_load(o.config ? o.config : RTMD_DEFAULT_CONFIG, o.config == NULL, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "rtmd: %s\n", err);
+		/* every error of the file, one a line */
+		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(stderr, "rtmd: %s\n", line);
 		return 1;
+	}
+	if (o.check_config && !o.config && access(RTMD_DEFAULT_CONFIG, F_OK) < 0) {
+		printf("%s: not found, defaults apply\n", RTMD_DEFAULT_CONFIG);
+		config_free(&cfg);
+		return 0;
 	}
 	if (o.check_config) {
 		printf("%s: OK (%zu static routes, %zu static ARP entries)\n",

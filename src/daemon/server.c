@@ -315,10 +315,13 @@ static void look_ahead(struct server *s, const struct rt_hdr *h, uint32_t i, str
 /* The entry's text (what), and the owner for a refusal of RT_E_OWNED. */
 static void name_entry(char *what, size_t whatlen, int rc, const struct tables_result *res)
 {
+	/* what is only written on failure */
+	if (rc != RT_E_OWNED)
+		return;
 	size_t n = strlen(what);
 
 	/* cut like any message: the owner's name is short, the entry may not be */
-	if (rc == RT_E_OWNED && n < whatlen &&
+	if (n < whatlen &&
 	    snprintf(what + n, whatlen - n, ": %s", res->text) >= (int)(whatlen - n))
 		what[whatlen - 1] = '\0';
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -97,14 +98,21 @@ int rt_client_connect_timeout(struct rt_client *c, const char *path, int timeout
 		}
 	}
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		struct stat st;
+
 		saved = errno;
+		/* connect() says "Connection refused" for a plain file */
+		if (saved == ECONNREFUSED && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			saved = ENOTSOCK;
 		if (saved == EAGAIN && timeout_ms >= 0) {
 			saved = ETIMEDOUT;
 			snprintf(err, errlen, "rtmd at %s did not accept the connection within %s",
 			         path, rt_client_timeout_str(timeout_ms, tbuf, sizeof(tbuf)));
 		} else {
-			snprintf(err, errlen, "cannot reach rtmd at %s: %s (is rtmd.socket started?)",
-			         path, strerror(saved));
+			/* the hint helps only where systemd would have made the socket */
+			snprintf(err, errlen, "cannot reach rtmd at %s: %s%s", path,
+			         saved == ENOTSOCK ? "not a socket" : strerror(saved),
+			         strcmp(path, RT_DEFAULT_SOCKET) == 0 ? " (is rtmd.socket started?)" : "");
 		}
 		close(c->fd);
 		c->fd = -1;

@@ -117,8 +117,11 @@ static void timestamp(char *buf, size_t cap)
 
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
+	char z[8];
+
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, cap, "%s.%06ld", t, (long)tv.tv_usec);
+	strftime(z, sizeof(z), "%z", &tm);      /* +0100: ISO 8601 writes +01:00 */
+	snprintf(buf, cap, "%s.%06ld%.3s:%.2s", t, (long)tv.tv_usec, z, z + 3);
 }
 
 /* A line with no entry: sync, resync. */
@@ -323,6 +326,8 @@ int main(int argc, char **argv)
 		first = false;
 		if (rc <= 0)
 			break;
+		/* an outage is said, once: the resync line follows the reconnect */
+		fprintf(stderr, "rtwatch: lost rtmd at %s; reconnecting\n", m.socket);
 	}
 	if (m.reader)
 		arp_reader_close(m.reader);

@@ -19,7 +19,7 @@ wait_lines() {
 	return 1
 }
 
-"$RTWATCH" -s "$SOCK" > "$T/mon1" &
+"$RTWATCH" -s "$SOCK" > "$T/mon1" 2> "$T/mon1.err" &
 MON1=$!
 wait_lines "$T/mon1" 3
 rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
@@ -52,6 +52,8 @@ same "--no-dump output" "$(cat "$T/mon3")" "sync
 add route 10.2.0.0/16 dev eth2 proto rtctl scope link"
 expect 0 "--timestamp" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
 contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 proto rtctl scope link"
+tail -1 "$T/mon4" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2} add ' &&
+	ok "-t is ISO 8601 with the UTC offset" || bad "-t is not ISO 8601 with an offset: $(tail -1 "$T/mon4")"
 expect 2 "rtwatch: bad table word" -- "$RTWATCH" -s "$SOCK" bogus
 expect 2 "rtwatch: bad count" -- "$RTWATCH" -s "$SOCK" -n 0
 expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
@@ -63,6 +65,7 @@ start_rtmd
 wait_lines "$T/mon1" $((lines + 5))
 contains "resync after kill -9 and restart" "$(tail -n +$((lines + 1)) "$T/mon1")" "resync
 add route 10.1.0.0/16 dev eth1 proto rtctl scope link"
+contains "the outage is said on stderr" "$(cat "$T/mon1.err")" "rtwatch: lost rtmd at $SOCK"
 
 # A stopped subscriber is dropped (queue of 64 events), then resyncs.
 "$RTWATCH" -s "$SOCK" --json route > "$T/slow" &
@@ -76,6 +79,9 @@ kill -CONT "$SLOW"
 for _ in $(seq 1 100); do grep -q '"event":"resync"' "$T/slow" && break; sleep 0.1; done
 contains "dropped subscriber resynced" "$(cat "$T/slow")" '{"event":"resync"}'
 contains "rtmd logged the drop" "$(cat "$T/rtmd.log")" "dropping subscriber"
+case "$(grep 'dropping subscriber' "$T/rtmd.log")" in
+*": 0 events queued"*) bad "the drop's log line gives the real queued count";;
+*) ok "the drop's log line gives the real queued count";; esac
 rtctl add 10.99.0.0/16 dev eth0   # marks the end
 for _ in $(seq 1 100); do grep -q '10.99.0.0/16' "$T/slow" && break; sleep 0.1; done
 # Rebuild the slow subscriber's table from its output (after its last resync).

@@ -45,8 +45,8 @@ contains "... with the entries" "$OUT" "192.0.2.1 dev eth0"
 same "the lock file holds the pid" "$(cat "$STATE/rtmd.lock")" "$RTMD_PID"
 stop_rtmd
 
-expect 1 "a relative state directory is refused" -- timeout 20 "$RTMD" -s "$T/other.sock" -S rel/state -c "$CONF"
-contains "... saying why" "$ERR" "not an absolute path"
+expect 2 "a relative state directory is refused (a usage error)" -- timeout 20 "$RTMD" -s "$T/other.sock" -S rel/state -c "$CONF"
+contains "... saying why" "$ERR" "a relative path is refused"
 
 if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
 	mkdir "$T/fresh"
