@@ -1624,11 +1624,16 @@ static int run_batch(const struct opts *o)
 		rt_client_close(&c);
 	}
 	say_before(&rn, UINT32_MAX);
+	/* rtmd lost or silent (3) wins over the first failure: what was sent
+	 * is not known to be applied, which an exit 1 would say (under -f: the
+	 * other lines were) */
+	bool unknown = rc == EXIT_UNREACHABLE;
+
 	/* the invalid line that ended the batch, if nothing failed before it */
 	if (stop_err[0] && rn.first_line == UINT32_MAX) {
 		fprintf(stderr, "%s: %s:%u: %s\n", prog, src, stop_line, stop_err);
-		rc = EXIT_USAGE;
-	} else if (rn.first_line != UINT32_MAX) {
+		rc = unknown ? rc : EXIT_USAGE;
+	} else if (rn.first_line != UINT32_MAX && !unknown) {
 		rc = rn.status;
 	}
 	goto out;

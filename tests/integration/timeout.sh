@@ -1,8 +1,9 @@
 #!/bin/sh
 # A stopped rtmd (SIGSTOP) never hangs a client: rtctl --timeout SEC exits
 # 3 saying the change may still be applied, for single commands, queries
-# and batches; the timeout bounds each wait for a reply, not the whole
-# batch; a bad --timeout is a usage error (exit 2).  Every rtctl here runs
+# and batches (also after lines refused under -f); the timeout bounds each
+# wait for a reply, not the whole batch; a bad --timeout is a usage error
+# (exit 2).  Every rtctl here runs
 # under timeout(1), so that the test fails instead of hanging if rtctl does.
 . "$(dirname "$0")/lib.sh"
 
@@ -48,5 +49,19 @@ wait "$B"; rc=$?
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 same "a batch with rtmd stopped $stops times for 0.8 s (${elapsed} ms in all) succeeds" "$rc" 0
 [ "$elapsed" -gt 2000 ] || echo "# the batch took ${elapsed} ms, not over --timeout: the bound per wait was not exercised"
+
+# With -f a batch whose lines were refused exits 1, which says the other
+# lines were applied; if rtmd then stops answering, they are not known to
+# be, and the exit is 3 whatever failed before.
+{ echo "delete 10.250.0.0/16"; sed 's/dev eth0/dev eth1/' "$T/big"; } > "$T/mixed"
+timeout 120 "$RTCTL" -s "$SOCK" --timeout 1 -f -b "$T/mixed" 2>"$T/mixed.err" &
+B=$!
+for _ in $(seq 1 1000); do grep -q "not found" "$T/mixed.err" && break; sleep 0.01; done
+kill -STOP "$RTMD_PID"
+wait "$B"; rc=$?
+kill -CONT "$RTMD_PID"
+same "a refused line, then rtmd stops answering: exit 3, not 1" "$rc" 3
+contains "... the refusal said" "$(cat "$T/mixed.err")" "mixed:1: route delete 10.250.0.0/16: not found"
+contains "... and the timeout" "$(cat "$T/mixed.err")" "may still be applied"
 stop_rtmd
 finish
