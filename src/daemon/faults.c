@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "faults.h"
 #include "log.h"
@@ -104,7 +105,13 @@ bool fault_on(enum fault f)
 void fault_point(enum fault_point p)
 {
 	if (stops[p]) {
-		log_notice("fault injection: stopping at %s", point_names[p]);
+		struct timespec ts;
+
+		/* The time, so that the test counts the stop from when it began,
+		 * not from when it noticed it (rtmd's running time). */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		log_notice("fault injection: stopping at %s (monotonic %lld.%09ld)", point_names[p],
+		           (long long)ts.tv_sec, ts.tv_nsec);
 		raise(SIGSTOP);
 	}
 }

@@ -422,6 +422,14 @@ static void pause_begin(void)
 		paused_since = now_s();
 }
 
+/* rtmd stopped itself at t (its log says when), which may be well before
+ * the test noticed: during a cut, say. */
+static void pause_began_at(double t)
+{
+	if (paused_since < 0)
+		paused_since = t > 0 && t < now_s() ? t : now_s();
+}
+
 static void pause_end(void)
 {
 	if (paused_since >= 0) {
@@ -590,20 +598,21 @@ static void lane_spawn(int l)
 }
 
 /* A batch under --force exits 1 when some lines were refused: only deletes
- * of keys that turned out absent may be (the state the delete wanted). */
-static bool refusals_harmless(const char *errf)
+ * of keys that turned out absent may be (the state the delete wanted).
+ * The others are shown (say: a few). */
+static bool refusals_harmless(const char *errf, bool say)
 {
 	char line[1024];
 	FILE *f = fopen(errf, "r");
-	bool ok = true;
+	int bad = 0;
 
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
-		if (!strstr(line, "delete") || !strstr(line, "not found"))
-			ok = false;
+		if ((!strstr(line, "delete") || !strstr(line, "not found")) && bad++ < 5 && say)
+			fprintf(stderr, "  %s", line);
 	fclose(f);
-	return ok;
+	return bad == 0;
 }
 
 static int failures;
@@ -617,17 +626,13 @@ static void lane_reaped(int l, int status)
 	ln->pid = -1;
 	b->t_done = now_s();
 	b->r_done = run_now();
-	if (rc == 0 || (rc == 1 && refusals_harmless(ln->err))) {
+	if (rc == 0 || (rc == 1 && refusals_harmless(ln->err, false))) {
 		b->state = B_ACKED;
 	} else if (rc == 3 || rc >= 128) {
 		b->state = B_UNKNOWN;   /* rtmd killed or gone: applied or not */
 	} else {
-		char cmd[600];
-
 		fprintf(stderr, "powercut: rtctl exited %d on %s:\n", rc, ln->file);
-		snprintf(cmd, sizeof(cmd), "head -5 '%s' >&2", ln->err);
-		if (system(cmd) != 0)
-			fprintf(stderr, "(cannot show %s)\n", ln->err);
+		refusals_harmless(ln->err, true);
 		b->state = B_UNKNOWN;
 		failures++;
 	}
@@ -1102,18 +1107,20 @@ static void power_cut(const char *why)
 static int stop_point;      /* rtmd stopped at a step of a growth: how many so far */
 static double cut_due = -1; /* churn: a cut scheduled after a rewrite */
 
-/* The step rtmd stopped at, from its log. */
-static void stopped_at(char *buf, size_t len)
+/* The step rtmd stopped at and when (CLOCK_MONOTONIC, 0 if unknown),
+ * from its log. */
+static double stopped_at(char *buf, size_t len)
 {
-	char cmd[600], *out = NULL;
+	char cmd[600], *out = NULL, step[128];
+	double t = 0;
 
 	snprintf(buf, len, "a growth step");
 	snprintf(cmd, sizeof(cmd), "grep 'stopping at' '%s' | tail -1 | sed 's/.*stopping at //'", rlog);
-	if (RUN(NULL, &out, "sh", "-c", cmd) == 0 && out && *out) {
-		out[strcspn(out, "\n")] = '\0';
-		snprintf(buf, len, "%s", out);
-	}
+	if (RUN(NULL, &out, "sh", "-c", cmd) == 0 && out && *out &&
+	    sscanf(out, "%127s (monotonic %lf)", step, &t) >= 1)
+		snprintf(buf, len, "%s", step);
 	free(out);
+	return t;
 }
 
 /* Run the lanes for ms; handle rtmd's stops (cut at some of them). */
@@ -1135,9 +1142,8 @@ static void run_for(int ms, int *cuts_left)
 		if (r == rtmd_pid && WIFSTOPPED(st)) {
 			char step[128], why[160];
 
-			pause_begin();
+			pause_began_at(stopped_at(step, sizeof(step)));
 			stop_point++;
-			stopped_at(step, sizeof(step));
 			if (cur_kind == EPOCH_CHURN) {
 				/* The loss of a rename shows in the changes made on the
 				 * new file, before anything commits the journal. */
