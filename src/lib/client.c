@@ -185,7 +185,10 @@ int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **msg,
 			n = recv(c->fd, c->rbuf, c->rbuf_cap, MSG_PEEK | MSG_TRUNC);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			snprintf(err, errlen, "cannot read from rtmd at %s: %s", c->path, strerror(errno));
+			int e = errno;
+
+			snprintf(err, errlen, "cannot read from rtmd at %s: %s", c->path, strerror(e));
+			errno = e;      /* EAGAIN on a non-blocking socket: nothing yet */
 			return -1;
 		}
 		if (n == 0) {
@@ -200,6 +203,7 @@ int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **msg,
 		uint8_t *nb = realloc(c->rbuf, (size_t)n);
 		if (!nb) {
 			snprintf(err, errlen, "out of memory for a %zd-byte message", n);
+			errno = ENOMEM;
 			return -1;
 		}
 		c->rbuf = nb;
@@ -209,11 +213,15 @@ int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **msg,
 		n = recv(c->fd, c->rbuf, c->rbuf_cap, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		snprintf(err, errlen, "cannot read from rtmd at %s: %s", c->path, strerror(errno));
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read from rtmd at %s: %s", c->path, strerror(e));
+		errno = e;
 		return -1;
 	}
 	if (rt_msg_decode(c->rbuf, (size_t)n, hdr, why) != 0) {
 		snprintf(err, errlen, "malformed reply from rtmd at %s: %s", c->path, why);
+		errno = EBADMSG;
 		return -1;
 	}
 	*msg = c->rbuf;

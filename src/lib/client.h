@@ -41,8 +41,9 @@ void rt_client_close(struct rt_client *c);
 int rt_client_send(struct rt_client *c, const struct rt_msgbuf *mb);
 /* Receive and decode one message.  Returns 1 with *hdr and *msg (the whole
  * message, header included, in the client buffer, valid until the next
- * call), 0 on orderly EOF, -1 on error with a message in err and errno set
- * (ETIMEDOUT: nothing within the timeout). */
+ * call), 0 on orderly EOF, -1 on error with a message in err and errno
+ * set (EBADMSG: malformed; EAGAIN: nothing yet on a non-blocking socket;
+ * ETIMEDOUT: nothing within the timeout). */
 int rt_client_recv(struct rt_client *c, struct rt_hdr *hdr, const uint8_t **msg,
                    char *err, size_t errlen);
 

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
 #include "testlib.h"
@@ -70,26 +71,14 @@ static unsigned hops_of(uint32_t val)
  * (100+j).val, weight 1 + (val+j) % 4 when there are several. */
 static void route_of(uint32_t key, uint32_t val, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = (uint16_t)hops_of(val);
-	for (unsigned j = 0; j < r->nh_count; j++) {
-		struct rt_nexthop *nh = &r->nh[j];
+	char gw[32];
 
-		memset(nh, 0, sizeof(*nh));
-		nh->weight = r->nh_count > 1 ? (uint16_t)(1 + (val + j) % 4) : 1;
-		nh->gw.family = AF_INET;
-		nh->gw.bytes[0] = (uint8_t)(100 + j);
-		nh->gw.bytes[1] = (uint8_t)(val >> 16);
-		nh->gw.bytes[2] = (uint8_t)(val >> 8);
-		nh->gw.bytes[3] = (uint8_t)val;
-		strcpy(nh->dev, "eth0");
+	test_route_host(r, 0x0a000000u, key, 0, NULL, 0);
+	for (unsigned j = 0, n = hops_of(val); j < n; j++) {
+		snprintf(gw, sizeof(gw), "%u.%u.%u.%u", 100 + j, (val >> 16) & 255, (val >> 8) & 255,
+		         val & 255);
+		test_route_nh(r, gw, "eth0", n > 1 ? (uint16_t)(1 + (val + j) % 4) : 1);
 	}
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = (uint8_t)(key >> 16);
-	r->dst.addr.bytes[2] = (uint8_t)(key >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)key;
-	r->dst.len = 32;
 }
 
 /* The op whose value a listed route has, or -1 if no op wrote it. */

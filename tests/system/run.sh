@@ -3,10 +3,12 @@
 # systemd-nspawn --boot on an overlay of the host's root (booted to
 # basic.target, which holds sockets.target: the host's other services stay
 # down), install the
-# package there, and prove what an administrator relies on: the socket is
+# packages there (rtmd, librtmd0, librtmd-dev), and prove what an
+# administrator and a library user rely on: the socket is
 # enabled and listening, the first rtctl starts rtmd by socket activation,
 # restart keeps the tables, reload works, stop is clean, the journal has
-# rtmd's logs, and an unprivileged user may read but not change.
+# rtmd's logs, an unprivileged user may read but not change, and a program
+# built with pkg-config from librtmd-dev works against the packaged rtmd.
 # Everything is torn down afterwards.  Exit 77 (skip) where this cannot run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,11 +59,16 @@ if ! (cd "$W/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b >"$W
 	bad "dpkg-buildpackage"
 	echo "$PASS passed, $FAIL failed"; exit 1
 fi
-deb=$(ls "$W"/rtmd_*.deb | head -1)
-ok "package built: $(basename "$deb")"
+debs=
+for p in rtmd librtmd0 librtmd-dev; do
+	d=$(ls "$W"/${p}_*.deb 2>/dev/null | head -1)
+	[ -n "$d" ] && ok "package built: $(basename "$d")" || bad "no package $p"
+	debs="$debs $d"
+done
 if command -v lintian >/dev/null; then
-	lint=$(lintian --fail-on error,warning "$deb" 2>&1); rc=$?
-	[ "$rc" = 0 ] && ok "lintian: no errors or warnings" || { bad "lintian"; echo "$lint" | sed 's/^/    /'; }
+	lint=$(lintian --fail-on error,warning $debs 2>&1); rc=$?
+	[ "$rc" = 0 ] && ok "lintian: no errors or warnings on the three packages" ||
+		{ bad "lintian"; echo "$lint" | sed 's/^/    /'; }
 fi
 
 echo "# booting systemd in a container"
@@ -74,7 +81,8 @@ rm -f "$W/root/etc/machine-id"; : > "$W/root/etc/machine-id"
 # Container images often carry Docker's policy-rc.d (exit 101), which stops
 # maintainer scripts from starting services; a real host has none.
 rm -f "$W/root/usr/sbin/policy-rc.d"
-cp "$deb" "$W/root/root/rtmd.deb"
+mkdir -p "$W/root/root/debs"
+cp $debs "$W/root/root/debs/"
 systemd-nspawn -q -D "$W/root" --boot --machine "rtmdtest$$" --register=no --keep-unit \
 	--link-journal=no --console=pipe systemd.unit=basic.target >"$W/console.log" 2>&1 &
 NSPID=$!
@@ -100,33 +108,47 @@ degraded) ok "systemd booted in the container (degraded: $(in_ct systemctl --fai
 esac
 
 echo "# installing and using the package"
-check "dpkg -i installs the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg -i /root/rtmd.deb
+check "dpkg -i installs rtmd, librtmd0 and librtmd-dev" 0 -- sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /root/debs/*.deb' 
 check "rtmd.socket is enabled" 0 -- systemctl is-enabled rtmd.socket
 check "rtmd.socket is listening" 0 -- systemctl is-active rtmd.socket
 check "the rtmd group exists" 0 -- getent group rtmd
 check "rtmd.service is not started before first use" 3 -- systemctl is-active rtmd.service
 check "rtctl add activates rtmd through the socket" 0 -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
 check "rtmd.service is active" 0 -- systemctl is-active rtmd.service
-same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 check "rtctl arp add" 0 -- rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
 check "the store is in /var/lib/rtmd" 0 -- test -s /var/lib/rtmd/arp.store
 check "systemctl restart rtmd" 0 -- systemctl restart rtmd.service
-same "the route survived the restart" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
-same "the ARP entry survived the restart" "$(in_ct rtctl arp get 02:00:00:00:00:07 2>&1)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07"
+same "the route survived the restart" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
+same "the ARP entry survived the restart" "$(in_ct rtctl arp get 02:00:00:00:00:07 2>&1)" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl"
 check "systemctl reload rtmd (SIGHUP)" 0 -- systemctl reload rtmd.service
 check "still active after reload" 0 -- systemctl is-active rtmd.service
 check "rtmd --check-config on the shipped config" 0 -- rtmd --check-config
 check "an unprivileged user may list" 0 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl list
 check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl add 10.9.0.0/16 dev eth0
 check "rtctl status" 0 -- rtctl status
-check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 metric 0" /tmp/mon'
+check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 proto rtctl scope link" /tmp/mon'
 check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
+check "man 3 rtmd_sub_new finds librtmd's page" 0 -- sh -c 'man -w 3 rtmd_sub_new | grep -q "man3/rtmd_subscribe.3"'
+# librtmd-dev as a third party uses it: the README's program, built with
+# pkg-config from the installed package, against the packaged rtmd.
+check "quickstart.c builds with pkg-config --cflags --libs rtmd" 0 -- sh -c \
+	'cc /usr/share/doc/librtmd-dev/examples/quickstart.c $(pkg-config --cflags --libs rtmd) -o /tmp/quickstart'
+check "quickstart: LPM on the replica, look-up by MAC, then a change" 0 -- sh -c '
+	/tmp/quickstart 10.0.0.9 02:00:00:00:00:07 >/tmp/q.out 2>&1 & q=$!
+	for i in $(seq 1 50); do grep -q "^02:00" /tmp/q.out && break; sleep 0.1; done
+	rtctl add 10.5.0.0/16 dev eth0
+	for i in $(seq 1 50); do grep -q "^add 10.5.0.0/16" /tmp/q.out && break; sleep 0.1; done
+	kill $q; cat /tmp/q.out
+	grep -qx "route to 10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5" /tmp/q.out &&
+	grep -qx "02:00:00:00:00:07 is 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl" /tmp/q.out &&
+	grep -qx "add 10.5.0.0/16 dev eth0 proto rtctl scope link" /tmp/q.out'
 # idle-timeout: rtmd stops by itself when idle; the socket starts it again.
 check "set idle-timeout = 2" 0 -- sh -c 'echo "idle-timeout = 2;" >> /etc/rtmd/rtmd.conf'
 check "restart with the idle timeout" 0 -- systemctl restart rtmd.service
 check "rtmd exits by itself when idle" 0 -- sh -c 'for i in $(seq 1 50); do systemctl is-active -q rtmd.service || exit 0; sleep 0.2; done; exit 1'
 same "the idle exit was clean" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
-same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5"
+same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 check "remove idle-timeout" 0 -- sed -i '/^idle-timeout = 2;$/d' /etc/rtmd/rtmd.conf
 check "restart without it" 0 -- systemctl restart rtmd.service
 check "systemctl stop rtmd" 0 -- systemctl stop rtmd.service
@@ -137,7 +159,7 @@ case $journal in *"ready on /run/rtmd/rtmd.sock (socket-activated)"*) ok "journa
 	*) bad "journal lacks rtmd's start message"; echo "$journal" | tail -20 | sed 's/^/    /' ;; esac
 check "systemctl stop rtmd.socket rtmd.service" 0 -- systemctl stop rtmd.socket rtmd.service
 check "socket gone after stop" 1 -- test -S /run/rtmd/rtmd.sock
-check "dpkg --purge removes the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg --purge rtmd
+check "dpkg --purge removes the packages" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg --purge librtmd-dev rtmd librtmd0
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
