@@ -1108,6 +1108,7 @@ START_TEST(test_err_str)
 	ck_assert_str_eq(rt_err_str(RT_E_TOOBIG), "message too big");
 	ck_assert_str_eq(rt_err_str(RT_E_INTERNAL), "internal error");
 	ck_assert_str_eq(rt_err_str(RT_E_BUSY), "busy, try again");
+	ck_assert_str_eq(rt_err_str(RT_E_NOSPACE), "disk full");
 	ck_assert_ptr_nonnull(rt_err_str(RT_E_MAX));
 	ck_assert_ptr_nonnull(rt_err_str(-1));
 }

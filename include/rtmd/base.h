@@ -36,6 +36,8 @@ enum rtmd_error {
 	RTMD_E_OWNED = -1011,     /* the entry is another protocol's (the kernel's,
 	                             FRR's) or, without RTMD_CLIENT_TAKE_CONFIG,
 	                             rtmd.conf's: rtmd_errmsg() says whose */
+	RTMD_E_NOSPACE = -1012,   /* rtmd's store must grow and its disk is full:
+	                             nothing changed; try again once there is space */
 };
 
 /* Text of a code returned by any librtmd function: "exists", "not found",

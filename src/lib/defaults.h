@@ -17,5 +17,7 @@
 #define RT_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
 /* The neighbour mapping, in the state directory. */
 #define RT_ARP_STORE_FILE "arp.store"
+/* How long a client waits for each reply (rtctl --timeout). */
+#define RT_DEFAULT_TIMEOUT_MS 30000
 
 #endif

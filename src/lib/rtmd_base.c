@@ -18,7 +18,8 @@ _Static_assert(RTMD_ADDRSTRLEN == RT_ADDRSTRLEN && RTMD_MACSTRLEN == RT_MACSTRLE
 _Static_assert(RTMD_PREFIXSTRLEN == RT_PREFIXSTRLEN, "text sizes");
 _Static_assert(RTMD_E_EXISTS == -(RTMD_E_BASE + RT_E_EXISTS) &&
                RTMD_E_BUSY == -(RTMD_E_BASE + RT_E_BUSY) &&
-               RTMD_E_OWNED == -(RTMD_E_BASE + RT_E_OWNED) && RT_E_OWNED + 1 == RT_E_MAX,
+               RTMD_E_OWNED == -(RTMD_E_BASE + RT_E_OWNED) &&
+               RTMD_E_NOSPACE == -(RTMD_E_BASE + RT_E_NOSPACE) && RT_E_NOSPACE + 1 == RT_E_MAX,
                "the public codes are rtmd's, and name every one");
 
 /* Large enough for rtmd's detail texts and a socket path. */

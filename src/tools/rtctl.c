@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "client.h"
 #include "json.h"
@@ -30,6 +31,7 @@ struct opts {
 	const char *socket, *batch;
 	bool json, force, quiet;
 	uint8_t family;          /* -4, -6 */
+	int timeout_ms;          /* each wait for rtmd; -1: none */
 	char **words;            /* the command's words, options taken out */
 	int nwords;
 };
@@ -89,11 +91,31 @@ static void usage(FILE *f)
 	"SELECTOR := [[root | match | exact] PREFIX] [dev IFNAME] [via GW] [proto P]\n"
 	"            [type TYPE] [scope SCOPE] [src ADDR] [metric N]\n"
 	"OPTIONS := { -s | --socket } PATH | -j | --json | -4 | -6 | -f | --force | -q | --quiet\n"
-	"           | -h | --help | -V | --version\n"
+	"           | --timeout SEC | -h | --help | -V | --version\n"
 	"Words may be cut short as ip(8) allows (r a, ro del, n); neigh, neighbor,\n"
 	"neighbour and arp name one table; route may be left out.  Default socket:\n"
-	"$RTMD_SOCKET or %s.  Exit: 0 ok, 1 refused by rtmd, 2 invalid input,\n"
-	"3 rtmd unreachable.  See rtctl(8).\n", RT_DEFAULT_SOCKET);
+	"$RTMD_SOCKET or %s.  --timeout bounds each wait for rtmd (default %d s;\n"
+	"0: none).  Exit: 0 ok, 1 refused by rtmd, 2 invalid input, 3 rtmd\n"
+	"unreachable or no answer in time (a change may still apply).  See rtctl(8).\n",
+	RT_DEFAULT_SOCKET, RT_DEFAULT_TIMEOUT_MS / 1000);
+}
+
+/* Seconds, decimals allowed, up to a day; 0: no limit. */
+static int parse_timeout(const char *arg)
+{
+	char *end;
+	double sec;
+
+	errno = 0;
+	sec = strtod(arg, &end);
+	if (errno || end == arg || *end || !(sec >= 0 && sec <= 86400)) {
+		fprintf(stderr, "%s: --timeout \"%s\": seconds from 0 (no limit) to 86400 expected\n",
+		        prog, arg);
+		exit(EXIT_USAGE);
+	}
+	if (sec == 0)
+		return -1;
+	return sec * 1000 < 1 ? 1 : (int)(sec * 1000);
 }
 
 static void bad_option(void)
@@ -121,6 +143,9 @@ static int late_option(struct opts *o, int argc, char **argv, int i)
 	else if ((!strcmp(w, "-s") || !strcmp(w, "--socket")) && i + 1 < argc) {
 		o->socket = argv[i + 1];
 		return 2;
+	} else if (!strcmp(w, "--timeout") && i + 1 < argc) {
+		o->timeout_ms = parse_timeout(argv[i + 1]);
+		return 2;
 	} else
 		return 0;
 	return 1;
@@ -134,12 +159,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, n = 0;
 
+	o->timeout_ms = RT_DEFAULT_TIMEOUT_MS;
 	/* '+': options end at the first word of the command, as in ip(8) */
 	while ((ch = getopt_long(argc, argv, "+s:jb:fqhV46", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -148,6 +175,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'b': o->batch = optarg; break;
 		case 'f': o->force = true; break;
 		case 'q': o->quiet = true; break;
+		case 'T': o->timeout_ms = parse_timeout(optarg); break;
 		case '4': o->family = AF_INET; break;
 		case '6': o->family = AF_INET6; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
@@ -620,11 +648,11 @@ static void step_free(struct step *st)
 
 /* ---- talking to rtmd ------------------------------------------------------------ */
 
-static int connect_or_exit(struct rt_client *c, const char *path)
+static int connect_or_exit(struct rt_client *c, const char *path, int timeout_ms)
 {
 	char err[512];
 
-	if (rt_client_connect(c, path, err, sizeof(err)) < 0) {
+	if (rt_client_connect_timeout(c, path, timeout_ms, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		exit(EXIT_UNREACHABLE);
 	}
@@ -1077,12 +1105,42 @@ out:
 	return rc;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* No reply within --timeout: rtmd is stopped or stuck.  What was sent may
+ * still be applied when it resumes, and the message says so. */
+static int timed_out(const struct rt_client *c, struct run *rn, const struct request *q)
+{
+	char tbuf[32], at[300];
+
+	rt_client_timeout_str(rn->o->timeout_ms, tbuf, sizeof(tbuf));
+	where(rn, q->lines[0], at, sizeof(at));
+	if (!rtctl_is_change(q->cmd))
+		fprintf(stderr, "%s: %srtmd at %s did not answer within %s\n", prog, at, c->path, tbuf);
+	else if (rn->src)
+		fprintf(stderr, "%s: %srtmd at %s did not answer within %s; the changes sent from "
+		        "this line on may still be applied\n", prog, at, c->path, tbuf);
+	else
+		fprintf(stderr, "%s: rtmd at %s did not answer within %s; the change may still be "
+		        "applied\n", prog, c->path, tbuf);
+	return EXIT_UNREACHABLE;
+}
+
 /* Send requests q[0..n) keeping up to WINDOW in flight; read replies as
  * they come so neither side can block the other.  A step runs when every
- * request before it is answered, so it sees what they did. */
+ * request before it is answered, so it sees what they did.  --timeout
+ * bounds each wait for a reply (the time since the last one came), not
+ * the batch. */
 static int exchange(struct rt_client *c, struct run *rn, struct request *q, size_t n)
 {
 	size_t sent = 0, done = 0;
+	uint64_t since = now_ms();
 
 	while (done < n) {
 		if (!rn->stop && sent < n && sent == done && q[sent].step && !q[sent].msg &&
@@ -1098,6 +1156,7 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 			rc = run_delete_group(c, rn, &q[sent], &m);
 			if (rc < 0)
 				return EXIT_UNREACHABLE;
+			since = now_ms();
 			sent = done = sent + (rc ? m - 1 : m);
 			continue;
 		}
@@ -1106,6 +1165,7 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 
 			if (rc < 0)
 				return EXIT_UNREACHABLE;
+			since = now_ms();
 			if (rc == 0) {
 				sent++;
 				done++;
@@ -1118,12 +1178,20 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 
 		if (sent == done && !can_send)
 			break;
-		if (poll(&p, 1, -1) < 0) {
+		int wait = -1, ready;
+
+		if (rn->o->timeout_ms >= 0) {
+			uint64_t t = now_ms(), end = since + (uint64_t)rn->o->timeout_ms;
+			wait = t >= end ? 0 : (int)(end - t);
+		}
+		if ((ready = poll(&p, 1, wait)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
 			return EXIT_UNREACHABLE;
 		}
+		if (ready == 0)
+			return timed_out(c, rn, &q[done < n ? done : n - 1]);
 		if (can_send && (p.revents & POLLOUT)) {
 			ssize_t k = send(c->fd, q[sent].msg, q[sent].len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -1149,6 +1217,7 @@ static int exchange(struct rt_client *c, struct run *rn, struct request *q, size
 				fprintf(stderr, "%s: unexpected message from rtmd (type %u)\n", prog, h.type);
 				return EXIT_UNREACHABLE;
 			}
+			since = now_ms();
 			rc = handle_reply(rn, &q[done], &h, msg);
 			if (rc < 0)
 				return EXIT_UNREACHABLE;
@@ -1225,7 +1294,7 @@ static int run_single(const struct opts *o, int argc, char **argv)
 		return EXIT_UNREACHABLE;
 	}
 	rn.text = text;
-	connect_or_exit(&c, o->socket);
+	connect_or_exit(&c, o->socket, o->timeout_ms);
 	q.seq = c.next_seq++;
 	q.lines = &line;
 	rc = make_request(o, &r, &q, &mb, o->force && rtctl_is_change(r.cmd) ? RT_F_TAKE_CONFIG : 0,
@@ -1544,7 +1613,7 @@ static int run_batch(const struct opts *o)
 				b.q[i].msg = b.arena + b.q[i].off;
 		char cerr[512];
 
-		if (rt_client_connect(&c, o->socket, cerr, sizeof(cerr)) < 0) {
+		if (rt_client_connect_timeout(&c, o->socket, o->timeout_ms, cerr, sizeof(cerr)) < 0) {
 			say_before(&rn, UINT32_MAX);
 			fprintf(stderr, "%s: %s\n", prog, cerr);
 			rc = EXIT_UNREACHABLE;
@@ -1555,11 +1624,16 @@ static int run_batch(const struct opts *o)
 		rt_client_close(&c);
 	}
 	say_before(&rn, UINT32_MAX);
+	/* rtmd lost or silent (3) wins over the first failure: what was sent
+	 * is not known to be applied, which an exit 1 would say (under -f: the
+	 * other lines were) */
+	bool unknown = rc == EXIT_UNREACHABLE;
+
 	/* the invalid line that ended the batch, if nothing failed before it */
 	if (stop_err[0] && rn.first_line == UINT32_MAX) {
 		fprintf(stderr, "%s: %s:%u: %s\n", prog, src, stop_line, stop_err);
-		rc = EXIT_USAGE;
-	} else if (rn.first_line != UINT32_MAX) {
+		rc = unknown ? rc : EXIT_USAGE;
+	} else if (rn.first_line != UINT32_MAX && !unknown) {
 		rc = rn.status;
 	}
 	goto out;

@@ -124,6 +124,12 @@ printf 'add 10.9.0.0/16 dev eth0\nadd 10.9.0.1/16 dev eth0\n' > "$T/bad"
 expect 2 "batch with invalid input" -- rtctl -b "$T/bad"
 contains "batch invalid line named" "$ERR" "bad:2:"
 same "the lines before the invalid one were applied" "$(rtctl list 10.9.0.0/16)" "10.9.0.0/16 dev eth0 proto rtctl scope link"
+# A listed route of 256 next hops is one line, and a batch takes it back.
+awk 'BEGIN { printf "add 10.7.0.0/16"; for (i = 0; i < 256; i++) printf " nexthop via 198.18.%d.%d dev eth0 weight %d onlink", i / 250, i % 250 + 1, i % 7 + 1; print "" }' > "$T/wide"
+expect 0 "a batch line of a 256-hop route" -- rtctl -b "$T/wide"
+rtctl list 10.7.0.0/16 | sed 's/^/replace /' > "$T/wide2"
+same "... listed with its 256 next hops" "$(grep -o nexthop "$T/wide2" | wc -l)" 256
+expect 0 "... and its listed line given back in a batch" -- rtctl -b "$T/wide2"
 printf 'add 10.8.0.0/16 dev eth0\nlist 10.8.0.0/16\n' | rtctl -b - >"$T/o" 2>&1
 same "batch from stdin, with a query" "$(cat "$T/o")" "10.8.0.0/16 dev eth0 proto rtctl scope link"
 expect 0 "flush route" -- rtctl flush route
