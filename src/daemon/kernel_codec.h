@@ -39,6 +39,8 @@ size_t kc_neigh_room(void);
  * delete carries the key and the protocol only, so the kernel removes
  * rtmd's route of that key and nothing else, whatever its next hops; an
  * IPv4 delete also leaves the scope open (RT_SCOPE_NOWHERE), as ip(8).
+ * Of the next hops' flags only onlink is sent: the others (dead, linkdown,
+ * offload, trap) are the kernel's to report, and it refuses some of them.
  * 0, or a negative errno with the reason in why: -ENODEV for an interface
  * the kernel does not have (the entry then waits, pending), -EMSGSIZE. */
 int kc_route_encode(struct nlmsghdr *h, size_t limit, const struct rt_route *r, uint32_t table,

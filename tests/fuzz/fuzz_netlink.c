@@ -40,6 +40,10 @@ static void reencode_route(uint32_t table)
 	if (kc_route_encode(h, nl_msg_limit(kc_route_room(R)), R, table, R->protocol, L, why,
 	                    sizeof(why)) < 0)
 		return;
+	/* Of the next hops' flags a request carries onlink alone: dead,
+	 * linkdown, offload and trap are the kernel's to report. */
+	for (unsigned i = 0; i < R->nh_count; i++)
+		R->nh[i].flags &= RT_NHF_ONLINK;
 	if (kc_route_decode(h, L, false, R2, &table2, &nh_id, why, sizeof(why)) != KC_OK ||
 	    table2 != table || !rt_route_equal(R, R2))
 		abort();
