@@ -1,10 +1,9 @@
 /* fpm_nhg.c - zebra's next-hop groups by id (fpm_nhg.h).
  *
- * An open-addressing table with linear probing and backward-shift
- * deletion: ids are the kernel's (never 0, so 0 marks an empty slot), a
- * BGP table of a million routes has a few thousand groups, and look-ups
- * happen once per route, so this stays small and flat.  A second table of
- * the same kind maps a member id to the groups that hold it, so a next
+ * A flat map by id (idmap.h): ids are the kernel's (never 0), a BGP table
+ * of a million routes has a few thousand groups, and look-ups happen once
+ * per route, so this stays small and flat.  A second map of the same kind
+ * maps a member id to the groups that hold it, so a next
  * hop that goes leaves its groups in O(its groups' members), not in a
  * scan of every group (BGP churn deletes next hops all the time).
  */
@@ -17,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "fpm_nhg.h"
+#include "idmap.h"
 
 enum { NH_SINGLE = 1, NH_BLACKHOLE, NH_GROUP };
 
@@ -26,7 +26,7 @@ struct member {
 };
 
 struct entry {
-	uint32_t id;            /* 0: empty */
+	uint64_t id;            /* idmap's key */
 	uint8_t kind;
 	uint16_t n;             /* NH_GROUP: members */
 	struct fpm_nh nh;       /* NH_SINGLE */
@@ -37,16 +37,14 @@ struct entry {
  * whether id itself is known or not: a group may name a member before
  * it is sent. */
 struct users {
-	uint32_t id;            /* 0: empty */
+	uint64_t id;            /* idmap's key */
 	uint32_t n, cap;
 	uint32_t *g;
 };
 
 struct fpm_nhg {
-	struct entry *v;
-	size_t cap, count;      /* cap a power of two */
-	struct users *u;
-	size_t ucap, ucount;
+	struct idmap v;         /* struct entry by id */
+	struct idmap u;         /* struct users by member id */
 };
 
 /* What one NEWNEXTHOP/DELNEXTHOP says, checked. */
@@ -58,25 +56,15 @@ struct parsed {
 	uint16_t n;
 };
 
-static size_t slot_of(uint32_t id, size_t cap)
-{
-	/* Fibonacci hashing: zebra's ids are small and dense. */
-	return (size_t)((id * 2654435769u) & (cap - 1));
-}
-
 struct fpm_nhg *fpm_nhg_new(void)
 {
 	struct fpm_nhg *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->cap = t->ucap = 64;
-	t->v = calloc(t->cap, sizeof(*t->v));
-	t->u = calloc(t->ucap, sizeof(*t->u));
-	if (!t->v || !t->u) {
-		free(t->v);
-		free(t->u);
-		free(t);
+	if (idmap_init(&t->v, sizeof(struct entry), 64) < 0 ||
+	    idmap_init(&t->u, sizeof(struct users), 64) < 0) {
+		fpm_nhg_free(t);
 		return NULL;
 	}
 	return t;
@@ -84,39 +72,41 @@ struct fpm_nhg *fpm_nhg_new(void)
 
 void fpm_nhg_clear(struct fpm_nhg *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->v[i].m);
-	memset(t->v, 0, t->cap * sizeof(*t->v));
-	t->count = 0;
-	for (size_t i = 0; i < t->ucap; i++)
-		free(t->u[i].g);
-	memset(t->u, 0, t->ucap * sizeof(*t->u));
-	t->ucount = 0;
+	for (size_t i = 0; i < t->v.cap; i++) {
+		struct entry *e = idmap_at(&t->v, i);
+
+		if (e)
+			free(e->m);
+	}
+	idmap_clear(&t->v);
+	for (size_t i = 0; i < t->u.cap; i++) {
+		struct users *x = idmap_at(&t->u, i);
+
+		if (x)
+			free(x->g);
+	}
+	idmap_clear(&t->u);
 }
 
 void fpm_nhg_free(struct fpm_nhg *t)
 {
 	if (!t)
 		return;
-	fpm_nhg_clear(t);
-	free(t->v);
-	free(t->u);
+	if (t->v.v && t->u.v)
+		fpm_nhg_clear(t);
+	idmap_free(&t->v);
+	idmap_free(&t->u);
 	free(t);
 }
 
 size_t fpm_nhg_count(const struct fpm_nhg *t)
 {
-	return t->count;
+	return t->v.count;
 }
 
 static struct entry *find(const struct fpm_nhg *t, uint32_t id)
 {
-	for (size_t i = slot_of(id, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->v[i].id == id)
-			return &t->v[i];
-		if (t->v[i].id == 0)
-			return NULL;
-	}
+	return idmap_find(&t->v, id);
 }
 
 bool fpm_nhg_has(const struct fpm_nhg *t, uint32_t id)
@@ -124,50 +114,10 @@ bool fpm_nhg_has(const struct fpm_nhg *t, uint32_t id)
 	return id && find(t, id) != NULL;
 }
 
-static int grow(struct fpm_nhg *t)
-{
-	size_t cap = t->cap * 2;
-	struct entry *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->v[i].id)
-			continue;
-		for (j = slot_of(t->v[i].id, cap); v[j].id; j = (j + 1) & (cap - 1))
-			;
-		v[j] = t->v[i];
-	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
-	return 0;
-}
-
 static void remove_entry(struct fpm_nhg *t, struct entry *e)
 {
-	size_t i = (size_t)(e - t->v), j = i;
-
 	free(e->m);
-	memset(e, 0, sizeof(*e));
-	t->count--;
-	/* Backward shift: move up every later entry of the probe run whose
-	 * home slot is not between the hole and it. */
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (t->cap - 1);
-		if (!t->v[j].id)
-			return;
-		home = slot_of(t->v[j].id, t->cap);
-		if (((j - home) & (t->cap - 1)) >= ((j - i) & (t->cap - 1))) {
-			t->v[i] = t->v[j];
-			memset(&t->v[j], 0, sizeof(t->v[j]));
-			i = j;
-		}
-	}
+	idmap_del(&t->v, e);
 }
 
 /* The attributes after struct nhmsg, each bounds-checked; unknown types
@@ -311,75 +261,23 @@ int fpm_nhg_check(const struct fpm_nhg *t, const struct nlmsghdr *h, uint32_t *i
 
 static struct users *users_find(const struct fpm_nhg *t, uint32_t id)
 {
-	for (size_t i = slot_of(id, t->ucap);; i = (i + 1) & (t->ucap - 1)) {
-		if (t->u[i].id == id)
-			return &t->u[i];
-		if (t->u[i].id == 0)
-			return NULL;
-	}
-}
-
-static int users_grow(struct fpm_nhg *t)
-{
-	size_t cap = t->ucap * 2;
-	struct users *u = calloc(cap, sizeof(*u));
-
-	if (!u)
-		return -1;
-	for (size_t i = 0; i < t->ucap; i++) {
-		size_t j;
-
-		if (!t->u[i].id)
-			continue;
-		for (j = slot_of(t->u[i].id, cap); u[j].id; j = (j + 1) & (cap - 1))
-			;
-		u[j] = t->u[i];
-	}
-	free(t->u);
-	t->u = u;
-	t->ucap = cap;
-	return 0;
+	return idmap_find(&t->u, id);
 }
 
 /* Remove the record of member id; its array goes with it unless kept. */
 static void users_remove(struct fpm_nhg *t, struct users *x, bool keep_array)
 {
-	size_t i = (size_t)(x - t->u), j = i;
-
 	if (!keep_array)
 		free(x->g);
-	memset(x, 0, sizeof(*x));
-	t->ucount--;
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (t->ucap - 1);
-		if (!t->u[j].id)
-			return;
-		home = slot_of(t->u[j].id, t->ucap);
-		if (((j - home) & (t->ucap - 1)) >= ((j - i) & (t->ucap - 1))) {
-			t->u[i] = t->u[j];
-			memset(&t->u[j], 0, sizeof(t->u[j]));
-			i = j;
-		}
-	}
+	idmap_del(&t->u, x);
 }
 
 static int link_member(struct fpm_nhg *t, uint32_t member, uint32_t group)
 {
-	struct users *x = users_find(t, member);
+	struct users *x = idmap_put(&t->u, member);
 
-	if (!x) {
-		size_t i;
-
-		if ((t->ucount + 1) * 4 > t->ucap * 3 && users_grow(t) < 0)
-			return -1;
-		for (i = slot_of(member, t->ucap); t->u[i].id; i = (i + 1) & (t->ucap - 1))
-			;
-		x = &t->u[i];
-		x->id = member;
-		t->ucount++;
-	}
+	if (!x)
+		return -1;
 	if (x->n == x->cap) {
 		uint32_t cap = x->cap ? x->cap * 2 : 4;
 		uint32_t *g = realloc(x->g, cap * sizeof(*g));
@@ -483,22 +381,13 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 			m[i].weight = (uint16_t)(g.weight + 1);
 		}
 	}
-	if (!e) {
-		if ((t->count + 1) * 4 > t->cap * 3 && grow(t) < 0) {
-			free(m);
-			return -1;
-		}
-		for (size_t i = slot_of(p.id, t->cap);; i = (i + 1) & (t->cap - 1))
-			if (!t->v[i].id) {
-				e = &t->v[i];
-				break;
-			}
-		t->count++;
-	} else {
+	if (e) {
 		unlink_group(t, e);
 		free(e->m);
+	} else if (!(e = idmap_put(&t->v, p.id))) {
+		free(m);
+		return -1;
 	}
-	e->id = p.id;
 	e->kind = p.kind;
 	e->n = p.n;
 	e->nh = p.nh;

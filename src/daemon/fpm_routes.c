@@ -3,7 +3,7 @@
  * The tables hold the routes; this file keeps, per FPM route, only what
  * the table has no field for: the next-hop group it came with (to resolve
  * it again when the group changes) and the connection that last sent it
- * (the mark of mark and sweep).  That is an open-addressing map from a
+ * (the mark of mark and sweep).  That is a flat map (idmap.h) from a
  * 64-bit hash of the route's key to 8 bytes, 16 bytes a route, so a
  * million BGP routes cost 16-32 MB here.  Two keys of one hash would share
  * a record: at 2^-64 a pair, not a concern for a table of millions.
@@ -22,13 +22,14 @@
 #include "fpm_frame.h"
 #include "fpm_nhg.h"
 #include "fpm_routes.h"
+#include "idmap.h"
 #include "kernel_codec.h"
 #include "links.h"
 #include "log.h"
 #include "tables.h"
 
 struct rec {
-	uint64_t h;             /* 0: empty */
+	uint64_t h;             /* idmap's key */
 	uint32_t nh_id;         /* 0: the route spelled out its next hops */
 	uint32_t epoch;         /* the connection that last sent it */
 };
@@ -49,8 +50,7 @@ struct fpm_routes {
 	const struct links *l;
 	struct links *own_links;        /* l when none was given: empty */
 	uint32_t table;
-	struct rec *v;
-	size_t cap, count;      /* cap a power of two */
+	struct idmap map;       /* struct rec by key_hash() */
 	uint32_t epoch;
 	struct keys dels;       /* deletes of the current frame */
 	struct rt_route *r;     /* scratch (9 KiB) */
@@ -83,77 +83,15 @@ static uint64_t key_hash(const struct rt_prefix *dst, uint32_t metric, uint8_t t
 
 static struct rec *rec_find(const struct fpm_routes *fr, uint64_t h)
 {
-	for (size_t i = (size_t)h & (fr->cap - 1);; i = (i + 1) & (fr->cap - 1)) {
-		if (fr->v[i].h == h)
-			return &fr->v[i];
-		if (!fr->v[i].h)
-			return NULL;
-	}
-}
-
-static int rec_grow(struct fpm_routes *fr)
-{
-	size_t cap = fr->cap * 2;
-	struct rec *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < fr->cap; i++) {
-		size_t j;
-
-		if (!fr->v[i].h)
-			continue;
-		for (j = (size_t)fr->v[i].h & (cap - 1); v[j].h; j = (j + 1) & (cap - 1))
-			;
-		v[j] = fr->v[i];
-	}
-	free(fr->v);
-	fr->v = v;
-	fr->cap = cap;
-	return 0;
-}
-
-static struct rec *rec_put(struct fpm_routes *fr, uint64_t h)
-{
-	struct rec *e = rec_find(fr, h);
-	size_t i;
-
-	if (e)
-		return e;
-	if ((fr->count + 1) * 4 > fr->cap * 3 && rec_grow(fr) < 0)
-		return NULL;
-	for (i = (size_t)h & (fr->cap - 1); fr->v[i].h; i = (i + 1) & (fr->cap - 1))
-		;
-	fr->count++;
-	fr->v[i].h = h;
-	return &fr->v[i];
+	return idmap_find(&fr->map, h);
 }
 
 static void rec_del(struct fpm_routes *fr, uint64_t h)
 {
 	struct rec *e = rec_find(fr, h);
-	size_t i, j;
 
-	if (!e)
-		return;
-	i = j = (size_t)(e - fr->v);
-	memset(e, 0, sizeof(*e));
-	fr->count--;
-	/* Backward shift: a later entry of the run moves into the hole
-	 * unless its home slot lies after the hole. */
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (fr->cap - 1);
-		if (!fr->v[j].h)
-			return;
-		home = (size_t)fr->v[j].h & (fr->cap - 1);
-		if (((j - home) & (fr->cap - 1)) >= ((j - i) & (fr->cap - 1))) {
-			fr->v[i] = fr->v[j];
-			memset(&fr->v[j], 0, sizeof(fr->v[j]));
-			i = j;
-		}
-	}
+	if (e)
+		idmap_del(&fr->map, e);
 }
 
 static bool keys_push(struct keys *k, const struct rt_prefix *dst, uint32_t metric, uint8_t tos)
@@ -182,10 +120,8 @@ struct fpm_routes *fpm_routes_new(struct tables *t, const struct links *l, uint3
 	fr->t = t;
 	fr->l = l ? l : (fr->own_links = links_new());
 	fr->table = table;
-	fr->cap = 1024;
-	fr->v = calloc(fr->cap, sizeof(*fr->v));
 	fr->r = malloc(rt_route_size(RT_NH_MAX));
-	if (!fr->l || !fr->v || !fr->r) {
+	if (!fr->l || idmap_init(&fr->map, sizeof(struct rec), 1024) < 0 || !fr->r) {
 		fpm_routes_free(fr);
 		return NULL;
 	}
@@ -197,7 +133,7 @@ void fpm_routes_free(struct fpm_routes *fr)
 	if (!fr)
 		return;
 	links_free(fr->own_links);
-	free(fr->v);
+	idmap_free(&fr->map);
 	free(fr->dels.v);
 	free(fr->r);
 	free(fr);
@@ -320,7 +256,7 @@ static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 		skip(fr, r, "%s", why);
 		return 0;
 	}
-	if (!(e = rec_put(fr, h))) {
+	if (!(e = idmap_put(&fr->map, h))) {
 		log_err("fpm: out of memory for the FPM route index");
 		return -1;
 	}
@@ -541,8 +477,11 @@ void fpm_routes_nhg_changed(struct fpm_routes *fr, const struct fpm_nhg *nhg, ui
 
 	/* Most group changes are of groups no route uses (yet): the map is
 	 * small and flat, the table's walk is not. */
-	for (size_t i = 0; i < fr->cap && !used; i++)
-		used = fr->v[i].h && fr->v[i].nh_id && fpm_nhg_uses(nhg, fr->v[i].nh_id, id);
+	for (size_t i = 0; i < fr->map.cap && !used; i++) {
+		const struct rec *e = idmap_at(&fr->map, i);
+
+		used = e && e->nh_id && fpm_nhg_uses(nhg, e->nh_id, id);
+	}
 	if (!used)
 		return;
 	route_table_walk(tables_routes(fr->t), RT_FILTER_ALL, NULL, pick_route, &p);
@@ -594,9 +533,7 @@ size_t fpm_routes_sweep(struct fpm_routes *fr, bool all)
 		rec_del(fr, key_hash(&k->dst, k->metric, k->tos));
 	}
 	free(p.out.v);
-	if (all) {
-		memset(fr->v, 0, fr->cap * sizeof(*fr->v));
-		fr->count = 0;
-	}
+	if (all)
+		idmap_clear(&fr->map);
 	return gone;
 }

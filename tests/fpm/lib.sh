@@ -4,6 +4,9 @@
 # tests/integration/lib.sh when rtmd is wanted, or alone.
 #
 #   frr_require                 SKIP (exit 77) unless root with FRR installed
+#   fpm_peer_require            SKIP unless root with what a test needs to
+#                               play zebra from files (no FRR): sets SEND
+#                               (fpm_send) and FIX (the fixtures)
 #   frr_netns NS                create namespace NS with lo up and a veth pair
 #                               fpmv0 (192.0.2.1/24, 2001:db8::1/64) -
 #                               fpmv1 (198.51.100.1/24, 2001:db8:1::1/64),
@@ -47,6 +50,19 @@ frr_require() {
 	command -v ip >/dev/null 2>&1 || { echo "SKIP: iproute2 missing"; exit 77; }
 	FRR_TOP=$(mktemp -d "${TMPDIR:-/tmp}/rtmd-frr.XXXXXX") || exit 99
 	chmod 0755 "$FRR_TOP"
+}
+
+fpm_peer_require() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root (a network namespace, a throwaway user)"
+		exit 77
+	fi
+	for tool in useradd userdel setpriv ip; do
+		command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
+	done
+	SEND=$top_builddir/tests/fpm/fpm_send
+	FIX=$top_srcdir/tests/fpm/fixtures
+	[ -x "$SEND" ] || { echo "missing $SEND: make check builds it"; exit 99; }
 }
 
 frr_netns() {
