@@ -291,12 +291,14 @@ static int route_apply(struct fpm_routes *fr, const struct fpm_nhg *nhg, const s
 		return keys_push(&fr->dels, &r->dst, r->metric, r->tos) ? 0 : -1;
 	/* An add of a key this frame deleted: the delete is void, the add a
 	 * change (or nothing, if the route is as it was). */
-	for (size_t i = 0; i < fr->dels.n; i++) {
+	for (size_t i = 0; i < fr->dels.n;) {
 		struct key *k = &fr->dels.v[i];
 
 		if (k->metric == r->metric && k->tos == r->tos && k->dst.len == r->dst.len &&
 		    rt_addr_equal(&k->dst.addr, &r->dst.addr))
-			*k = fr->dels.v[--fr->dels.n];
+			*k = fr->dels.v[--fr->dels.n];  /* and look at what moved here */
+		else
+			i++;
 	}
 	if (rc == KC_OK && nh_id && !r->nh_count && r->type == RTN_UNICAST)
 		rc = resolve(fr, nhg, r, nh_id, why, sizeof(why));

@@ -11,10 +11,12 @@
  * next-hop groups into real tables), whose table must come out the same
  * both ways, and empty after the end-of-grace sweep.
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fpm_frame.h"
 #include "fpm_nhg.h"
@@ -37,14 +39,37 @@ struct tally {
 static struct tables *tables;
 static struct fpm_routes *routes;
 static struct fpm_nhg *route_nhg;
+static char dir[] = "/tmp/fuzz_fpm.XXXXXX";
+
+/* At exit: the tables closed, their state directory removed. */
+static void close_tables(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[sizeof(dir) + 256];
+
+	fpm_routes_free(routes);
+	fpm_nhg_free(route_nhg);
+	tables_close(tables);
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	rmdir(dir);
+}
 
 static void open_tables(void)
 {
-	char dir[] = "/tmp/fuzz_fpm.XXXXXX", err[256];
+	char err[256] = "";
 
 	if (tables)
 		return;
-	if (!mkdtemp(dir) || tables_open(&tables, dir, 1024, 16, err, sizeof(err)) < 0 ||
+	if (!mkdtemp(dir) || atexit(close_tables) != 0 ||
+	    tables_open(&tables, dir, 1024, 16, err, sizeof(err)) < 0 ||
 	    !(routes = fpm_routes_new(tables, NULL, 254)) || !(route_nhg = fpm_nhg_new())) {
 		fprintf(stderr, "fuzz_fpm: cannot set up: %s\n", err);
 		abort();
