@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "entries.h"
 #include "rtnames.h"
 
 static const char *const prefixes_ok[] = {
@@ -316,68 +317,49 @@ START_TEST(test_metric)
 }
 END_TEST
 
-static struct rt_route route(const char *dst, const char *gw, const char *dev, uint32_t metric,
-                             uint8_t origin)
-{
-	struct rt_route r;
-	char err[RT_ERRLEN];
-
-	rt_route_init(&r);
-	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s", err);
-	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s", err);
-	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, r.nh[0].dev, err) == 0, "%s", err);
-	r.nh_count = gw || dev;
-	r.nh[0].weight = 1;
-	r.metric = metric;
-	r.origin = origin;
-	return r;
-}
-
 START_TEST(test_route_format)
 {
 	char buf[RT_ROUTESTRLEN];
 	struct rt_route r;
 	int n;
 
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
 	n = rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 100");
 	ck_assert_int_eq(n, (int)strlen(buf));
 
-	r = route("10.0.0.0/24", "192.0.2.1", NULL, 0, RT_ORIGIN_RTCTL);
+	r = test_route("10.0.0.0/24", "192.0.2.1", NULL, 0, RT_ORIGIN_RTCTL);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 proto rtctl");
 
 	/* ip(8)'s default scope for a device route */
-	r = route("10.0.0.0/24", NULL, "eth0", 0, RT_ORIGIN_RTCTL);
+	r = test_route("10.0.0.0/24", NULL, "eth0", 0, RT_ORIGIN_RTCTL);
 	rt_route_normalise(&r, true);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 dev eth0 proto rtctl scope link");
 
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 100");
 
-	r = route("2001:db8::/32", "fe80::1", "eth1", 4294967295u, RT_ORIGIN_RTCTL);
+	r = test_route("2001:db8::/32", "fe80::1", "eth1", 4294967295u, RT_ORIGIN_RTCTL);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "2001:db8::/32 via fe80::1 dev eth1 proto rtctl metric 4294967295 pref medium");
 
-	r = route("default", "192.0.2.254", NULL, 0, RT_ORIGIN_CONFIG);
+	r = test_route("default", "192.0.2.254", NULL, 0, RT_ORIGIN_CONFIG);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "default via 192.0.2.254 proto config");
 
 	/* as ip route show prints the kernel's: proto boot left out, tos
 	 * after dst, the source, flags after the metric */
-	r = route("172.20.0.0/16", "10.0.0.2", "va", 7, RT_ORIGIN_KERNEL);
+	r = test_route("172.20.0.0/16", "10.0.0.2", "va", 7, RT_ORIGIN_KERNEL);
 	r.protocol = RTPROT_BOOT;
 	r.tos = 0x10;
 	r.nh[0].flags = RT_NHF_ONLINK | RT_NHF_LINKDOWN;
 	ck_assert_int_eq(rt_addr_parse("10.0.0.1", &r.src, NULL), 0);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "172.20.0.0/16 tos 0x10 via 10.0.0.2 dev va src 10.0.0.1 metric 7 onlink linkdown");
-	r = route("10.0.0.0/24", NULL, "va", 0, RT_ORIGIN_KERNEL);
+	r = test_route("10.0.0.0/24", NULL, "va", 0, RT_ORIGIN_KERNEL);
 	r.protocol = RTPROT_KERNEL;
 	r.scope = RT_SCOPE_LINK;
 	ck_assert_int_eq(rt_addr_parse("10.0.0.1", &r.src, NULL), 0);
@@ -387,25 +369,25 @@ START_TEST(test_route_format)
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 dev va proto 250 scope link src 10.0.0.1");
 	/* an IPv4 route via an IPv6 gateway (RTA_VIA) */
-	r = route("10.99.0.0/16", NULL, "va", 0, RT_ORIGIN_KERNEL);
+	r = test_route("10.99.0.0/16", NULL, "va", 0, RT_ORIGIN_KERNEL);
 	r.protocol = RTPROT_BOOT;
 	ck_assert_int_eq(rt_addr_parse("fe80::1", &r.nh[0].gw, NULL), 0);
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.99.0.0/16 via inet6 fe80::1 dev va");
 
 	/* types: the word first; an IPv6 one on lo, as the kernel says */
-	r = route("203.0.113.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
+	r = test_route("203.0.113.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
 	r.type = RTN_BLACKHOLE;
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "blackhole 203.0.113.0/24 proto rtctl");
-	r = route("2001:db8:3::/48", NULL, NULL, 1024, RT_ORIGIN_KERNEL);
+	r = test_route("2001:db8:3::/48", NULL, NULL, 1024, RT_ORIGIN_KERNEL);
 	r.type = RTN_UNREACHABLE;
 	r.protocol = RTPROT_BOOT;
 	rt_route_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "unreachable 2001:db8:3::/48 dev lo metric 1024 pref medium");
 
 	/* multipath: each next hop with its weight and flags, on one line */
-	r = route("172.16.0.0/16", "10.0.0.2", "va", 0, RT_ORIGIN_KERNEL);
+	r = test_route("172.16.0.0/16", "10.0.0.2", "va", 0, RT_ORIGIN_KERNEL);
 	r.protocol = 196;
 	r.nh_count = 2;
 	r.nh[1] = r.nh[0];
@@ -431,7 +413,7 @@ START_TEST(test_route_format)
 	                 "weight 1 nexthop via fe80::2 dev vb weight 3 onlink");
 
 	/* pending: a word after the flags */
-	r = route("10.5.0.0/16", "192.0.2.1", "eth9", 0, RT_ORIGIN_RTCTL);
+	r = test_route("10.5.0.0/16", "192.0.2.1", "eth9", 0, RT_ORIGIN_RTCTL);
 	r.flags = RT_RF_PENDING;
 	snprintf(r.reason, sizeof r.reason, "No such device");
 	rt_route_format(&r, buf, sizeof buf);
@@ -440,12 +422,12 @@ START_TEST(test_route_format)
 	/* what is printed parses back to the same destination */
 	struct rt_prefix p;
 	char pre[RT_PREFIXSTRLEN], err[RT_ERRLEN];
-	r = route("192.0.2.7", NULL, "eth0", 1, 0);
+	r = test_route("192.0.2.7", NULL, "eth0", 1, 0);
 	ck_assert_int_eq(rt_prefix_parse(rt_prefix_str(&r.dst, pre), &p, err), 0);
 	ck_assert_int_eq(memcmp(&p, &r.dst, sizeof p), 0);
 
 	/* snprintf-like truncation */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
 	const char *full = "10.0.0.0/24 via 192.0.2.1 dev eth0 proto config metric 100";
 	char small[16];
 	memset(small, 'z', sizeof small);
@@ -456,7 +438,7 @@ START_TEST(test_route_format)
 	ck_assert_int_eq(n, (int)strlen(full));
 
 	/* the longest one-hop route fits in RT_ROUTESTRLEN, any in RT_ROUTESTRMAX */
-	r = route("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120",
+	r = test_route("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120",
 	          "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "123456789012345", 4294967295u,
 	          RT_ORIGIN_CONFIG);
 	r.scope = 199;
@@ -475,15 +457,15 @@ START_TEST(test_route_format)
 	ck_assert_int_eq(n, (int)strlen(big));
 
 	/* the key */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_CONFIG);
 	rt_route_key_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 proto config metric 100");
-	r = route("fe80::/64", NULL, "eth1", 256, RT_ORIGIN_KERNEL);
+	r = test_route("fe80::/64", NULL, "eth1", 256, RT_ORIGIN_KERNEL);
 	r.protocol = RTPROT_KERNEL;
 	r.disc = rt_disc_make(RT_DISC_KERNEL, 0, 3);
 	rt_route_key_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "fe80::/64 dev eth1 proto kernel metric 256");
-	r = route("10.0.0.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
+	r = test_route("10.0.0.0/24", NULL, NULL, 0, RT_ORIGIN_RTCTL);
 	r.type = RTN_PROHIBIT;
 	rt_route_key_format(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "10.0.0.0/24 proto rtctl");
@@ -544,36 +526,75 @@ START_TEST(test_neigh_format)
 }
 END_TEST
 
+/* Gateways the kernel refuses for the routes rtmd owns (issue 14):
+ * refused before anything is sent, with the reason. */
+START_TEST(test_route_check_gateways)
+{
+	static const struct { const char *dst, *gw, *dev, *why; } bad[] = {
+		{ "10.0.0.0/24", "0.0.0.0", NULL, "0.0.0.0" },
+		{ "2001:db8::/32", "fe80::1", NULL, "link-local" },
+		{ "10.0.0.0/24", "224.0.0.1", "eth0", "multicast" },
+		{ "2001:db8::/32", "ff02::1", "eth0", "multicast" },
+		{ "10.0.0.0/24", "255.255.255.255", "eth0", "broadcast" },
+		{ "2001:db8::/32", "::ffff:192.0.2.1", "eth0", "IPv4-mapped" },
+		{ "2001:db8::/32", "::", "eth0", "unspecified" },
+	};
+	struct rt_route r;
+	char err[RT_ERRLEN];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = test_route(bad[i].dst, bad[i].gw, bad[i].dev, 0, 0);
+		rt_route_normalise(&r, true);
+		err[0] = 0;
+		ck_assert_msg(rt_route_check(&r, err) == -1, "accepted via %s", bad[i].gw);
+		ck_assert_msg(strstr(err, bad[i].why), "via %s: \"%s\" does not say %s", bad[i].gw, err,
+		              bad[i].why);
+	}
+	/* 0.0.0.0 with a device is a device route; link-local with one is fine */
+	r = test_route("10.0.0.0/24", "0.0.0.0", "eth0", 0, 0);
+	rt_route_normalise(&r, true);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	ck_assert_int_eq(r.nh[0].gw.family, 0);
+	r = test_route("2001:db8::/32", "fe80::1", "eth0", 0, 0);
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+	/* an imported route is what the kernel holds */
+	r = test_route("2001:db8::/32", "fe80::1", NULL, 0, 0);
+	r.origin = RT_ORIGIN_KERNEL;
+	r.disc = RT_DISC_KERNEL;
+	ck_assert_int_eq(rt_route_check(&r, err), 0);
+}
+END_TEST
+
 START_TEST(test_route_check)
 {
 	struct rt_route r;
 	char err[RT_ERRLEN];
 
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
-	r = route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
-	r = route("10.0.0.0/24", NULL, "eth0", 100, 1);
+	r = test_route("10.0.0.0/24", NULL, "eth0", 100, 1);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
 
-	r = route("10.0.0.0/24", NULL, NULL, 100, 0);
+	r = test_route("10.0.0.0/24", NULL, NULL, 100, 0);
 	err[0] = 0;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* needs via or dev */
 	ck_assert(err[0]);
-	r = route("2001:db8::/32", "192.0.2.1", NULL, 100, 0);
+	r = test_route("2001:db8::/32", "192.0.2.1", NULL, 100, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* family mismatch */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 9);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 9);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* origin */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	r.dst.addr.bytes[3] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* host bits */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	r.nh[0].gw.bytes[12] = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* gateway tail */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	memset(r.nh[0].dev, 'x', sizeof r.nh[0].dev);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);   /* unterminated dev */
-	r = route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", NULL, 100, 0);
 	r.nh[0].dev[3] = 'x';                                   /* "" with junk after */
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 
@@ -583,7 +604,7 @@ START_TEST(test_route_check)
 		{ "255.255.255.255", "eth0", "broadcast" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = route("10.0.0.0/24", bad[i].gw, bad[i].dev, 0, 0);
+		r = test_route("10.0.0.0/24", bad[i].gw, bad[i].dev, 0, 0);
 		ck_assert_msg(rt_route_check(&r, err) == -1, "%s accepted", bad[i].gw);
 		ck_assert_msg(strstr(err, bad[i].why), "%s: %s", bad[i].gw, err);
 	}
@@ -592,30 +613,30 @@ START_TEST(test_route_check)
 		{ "::", "eth0", "unspecified" }, { "fe80::1", NULL, "link-local" },
 	};
 	for (size_t i = 0; i < sizeof bad6 / sizeof bad6[0]; i++) {
-		r = route("2001:db8::/32", bad6[i].gw, bad6[i].dev, 0, 0);
+		r = test_route("2001:db8::/32", bad6[i].gw, bad6[i].dev, 0, 0);
 		ck_assert_msg(rt_route_check(&r, err) == -1, "%s accepted", bad6[i].gw);
 		ck_assert_msg(strstr(err, bad6[i].why), "%s: %s", bad6[i].gw, err);
 	}
 	/* 0.0.0.0 with a dev is a device route, as the kernel reads it */
-	r = route("10.0.0.0/24", "0.0.0.0", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "0.0.0.0", "eth0", 0, 0);
 	rt_route_normalise(&r, true);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
 	ck_assert_uint_eq(r.nh[0].gw.family, 0);
 	ck_assert_uint_eq(r.scope, RT_SCOPE_LINK);
 	/* imported routes are the kernel's: a multicast gateway is its business */
-	r = route("10.0.0.0/24", "224.0.0.1", "eth0", 0, RT_ORIGIN_KERNEL);
+	r = test_route("10.0.0.0/24", "224.0.0.1", "eth0", 0, RT_ORIGIN_KERNEL);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
 	/* IPv4 via IPv6 (RTA_VIA), not IPv6 via IPv4 */
-	r = route("10.0.0.0/24", "fe80::1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "fe80::1", "eth0", 0, 0);
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
 	/* types */
-	r = route("10.0.0.0/24", NULL, NULL, 0, 0);
+	r = test_route("10.0.0.0/24", NULL, NULL, 0, 0);
 	r.type = RTN_BLACKHOLE;
 	ck_assert_int_eq(rt_route_check(&r, err), 0);
-	r = route("10.0.0.0/24", "192.0.2.1", NULL, 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", NULL, 0, 0);
 	r.type = RTN_PROHIBIT;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* no next hop for prohibit */
-	r = route("10.0.0.0/24", NULL, "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", NULL, "eth0", 0, 0);
 	r.type = RTN_LOCAL;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* not a type rtmd owns */
 	r.origin = RT_ORIGIN_KERNEL;
@@ -623,11 +644,11 @@ START_TEST(test_route_check)
 	r.type = 0;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	/* scope host has no gateway */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	r.scope = RT_SCOPE_HOST;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	/* multipath: weights, duplicates, flags */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	r.nh_count = 2;
 	r.nh[1] = r.nh[0];
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
@@ -644,18 +665,18 @@ START_TEST(test_route_check)
 	r.nh[1].dev[0] = 0;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);    /* onlink needs a dev */
 	/* owned routes have no tos, disc or pref */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	r.tos = 0x10;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	r.tos = 0;
 	r.disc = 1;
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	/* a source of the route's family */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	ck_assert_int_eq(rt_addr_parse("2001:db8::1", &r.src, NULL), 0);
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	/* the pending reason only with the flag */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	snprintf(r.reason, sizeof r.reason, "x");
 	ck_assert_int_eq(rt_route_check(&r, err), -1);
 	r.flags = RT_RF_PENDING;
@@ -669,25 +690,25 @@ START_TEST(test_route_helpers)
 	static struct rt_route r, c;
 	struct rt_route *d;
 
-	r = route("2001:db8::/32", "fe80::1", "eth0", 0, 0);
+	r = test_route("2001:db8::/32", "fe80::1", "eth0", 0, 0);
 	r.nh[0].weight = 0;
 	rt_route_normalise(&r, true);
 	ck_assert_uint_eq(r.metric, 1024);
 	ck_assert_uint_eq(r.nh[0].weight, 1);
 	ck_assert_uint_eq(r.scope, RT_SCOPE_UNIVERSE);      /* it has a gateway */
-	r = route("10.0.0.0/24", NULL, "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", NULL, "eth0", 0, 0);
 	r.scope = RT_SCOPE_HOST;
 	rt_route_normalise(&r, false);                      /* a scope the text named */
 	ck_assert_uint_eq(r.scope, RT_SCOPE_HOST);
 	rt_route_normalise(&r, true);
 	ck_assert_uint_eq(r.scope, RT_SCOPE_LINK);
 	/* IPv6 has no scope: the kernel says universe whatever was asked */
-	r = route("2001:db8::/32", NULL, "eth0", 0, 0);
+	r = test_route("2001:db8::/32", NULL, "eth0", 0, 0);
 	r.scope = RT_SCOPE_LINK;
 	rt_route_normalise(&r, false);
 	ck_assert_uint_eq(r.scope, RT_SCOPE_UNIVERSE);
 	/* a single next hop's weight is 1; multipath weights stay */
-	r = route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
+	r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 0, 0);
 	r.nh[0].weight = 5;
 	rt_route_normalise(&r, true);
 	ck_assert_uint_eq(r.nh[0].weight, 1);
@@ -737,6 +758,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, test_route_format);
 	tcase_add_test(tc, test_neigh_format);
 	tcase_add_test(tc, test_route_check);
+	tcase_add_test(tc, test_route_check_gateways);
 	tcase_add_test(tc, test_route_helpers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -6,45 +6,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "entries.h"
 #include "proto.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct rt_route mk_route(const char *dst, const char *gw, const char *dev,
-                                uint32_t metric, uint8_t origin)
-{
-	struct rt_route r;
-	char err[RT_ERRLEN];
-
-	rt_route_init(&r);
-	ck_assert_msg(rt_prefix_parse(dst, &r.dst, err) == 0, "%s: %s", dst, err);
-	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &r.nh[0].gw, err) == 0, "%s: %s", gw, err);
-	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, r.nh[0].dev, err) == 0, "%s: %s", dev, err);
-	r.nh_count = gw || dev;
-	r.nh[0].weight = 1;
-	r.metric = metric;
-	r.origin = origin;
-	return r;
-}
-
-static struct rt_neigh mk_neigh(const char *ip, const char *mac, const char *dev, uint8_t origin)
-{
-	struct rt_neigh n;
-	char err[RT_ERRLEN];
-
-	memset(&n, 0, sizeof n);
-	if (ip)
-		ck_assert_msg(rt_addr_parse(ip, &n.ip, err) == 0, "%s: %s", ip, err);
-	if (mac)
-		ck_assert_msg(rt_mac_parse(mac, n.lladdr, err) == 0, "%s: %s", mac, err);
-	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, n.dev, err) == 0, "%s: %s", dev, err);
-	n.origin = origin;
-	n.state = origin <= RT_ORIGIN_CONFIG && ip ? NUD_PERMANENT : 0;
-	return n;
-}
 
 /* Value and pending state: what the wire carries. */
 static bool route_eq(const struct rt_route *a, const struct rt_route *b)
@@ -55,20 +20,6 @@ static bool route_eq(const struct rt_route *a, const struct rt_route *b)
 static bool neigh_eq(const struct rt_neigh *a, const struct rt_neigh *b)
 {
 	return rt_neigh_equal(a, b);
-}
-
-/* Add a next hop to a route. */
-static void add_nh(struct rt_route *r, const char *gw, const char *dev, uint16_t weight)
-{
-	struct rt_nexthop *nh = &r->nh[r->nh_count++];
-	char err[RT_ERRLEN];
-
-	memset(nh, 0, sizeof *nh);
-	if (gw)
-		ck_assert_msg(rt_addr_parse(gw, &nh->gw, err) == 0, "%s: %s", gw, err);
-	if (dev)
-		ck_assert_msg(rt_ifname_parse(dev, nh->dev, err) == 0, "%s: %s", dev, err);
-	nh->weight = weight;
 }
 
 static size_t routes_size(const struct rt_route *r, size_t n)
@@ -221,32 +172,32 @@ END_TEST
 START_TEST(test_route_round_trip)
 {
 	static struct rt_route in[9];
-	in[0] = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
-	in[1] = mk_route("default", "192.0.2.254", NULL, 0, RT_ORIGIN_CONFIG);
-	in[2] = mk_route("2001:db8::/32", NULL, "wlan-long-name1", 4294967295u, RT_ORIGIN_RTCTL);
-	in[3] = mk_route("default6", "fe80::1", "eth1", 7, RT_ORIGIN_CONFIG);
-	in[4] = mk_route("192.0.2.77", NULL, "lo", 1, RT_ORIGIN_RTCTL);
+	in[0] = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
+	in[1] = test_route("default", "192.0.2.254", NULL, 0, RT_ORIGIN_CONFIG);
+	in[2] = test_route("2001:db8::/32", NULL, "wlan-long-name1", 4294967295u, RT_ORIGIN_RTCTL);
+	in[3] = test_route("default6", "fe80::1", "eth1", 7, RT_ORIGIN_CONFIG);
+	in[4] = test_route("192.0.2.77", NULL, "lo", 1, RT_ORIGIN_RTCTL);
 	/* multipath with weights and onlink, a preferred source, a scope */
-	in[5] = mk_route("10.2.0.0/16", NULL, NULL, 20, RT_ORIGIN_RTCTL);
-	add_nh(&in[5], "192.0.2.1", "eth0", 1);
-	add_nh(&in[5], "198.51.100.1", "eth1", 256);
-	add_nh(&in[5], NULL, "eth2", 3);
+	in[5] = test_route("10.2.0.0/16", NULL, NULL, 20, RT_ORIGIN_RTCTL);
+	test_route_nh(&in[5], "192.0.2.1", "eth0", 1);
+	test_route_nh(&in[5], "198.51.100.1", "eth1", 256);
+	test_route_nh(&in[5], NULL, "eth2", 3);
 	in[5].nh[1].flags = RT_NHF_ONLINK;
 	ck_assert_int_eq(rt_addr_parse("10.2.0.1", &in[5].src, NULL), 0);
 	in[5].scope = RT_SCOPE_SITE;
 	/* a pending blackhole, with the kernel's reason */
-	in[6] = mk_route("10.3.0.0/16", NULL, NULL, 0, RT_ORIGIN_CONFIG);
+	in[6] = test_route("10.3.0.0/16", NULL, NULL, 0, RT_ORIGIN_CONFIG);
 	in[6].type = RTN_BLACKHOLE;
 	in[6].flags = RT_RF_PENDING;
 	snprintf(in[6].reason, sizeof in[6].reason, "key held by bgp");
 	/* imported: protocol, tos, disc, an IPv6 gateway for IPv4 (RTA_VIA),
 	 * kernel next-hop flags */
-	in[7] = mk_route("10.4.0.0/16", "fe80::9", "eth0", 5, RT_ORIGIN_KERNEL);
+	in[7] = test_route("10.4.0.0/16", "fe80::9", "eth0", 5, RT_ORIGIN_KERNEL);
 	in[7].protocol = RTPROT_BGP;
 	in[7].tos = 0x10;
 	in[7].disc = rt_disc_make(RT_DISC_KERNEL, 0x10, 0);
 	in[7].nh[0].flags = RT_NHF_LINKDOWN | RT_NHF_DEAD;
-	in[8] = mk_route("2001:db8:1::/48", "2001:db8::1", "eth0", 1024, RT_ORIGIN_FPM);
+	in[8] = test_route("2001:db8:1::/48", "2001:db8::1", "eth0", 1024, RT_ORIGIN_FPM);
 	in[8].pref = RT_PREF_HIGH;
 	in[8].protocol = 186;
 	in[8].disc = RT_DISC_FPM;
@@ -306,11 +257,11 @@ START_TEST(test_route_round_trip)
 	ck_assert_int_eq(memcmp(w + 64, "key held by bgp", 16), 0);
 	/* a route of RT_NH_MAX next hops fits the smallest message */
 	static struct rt_route big;
-	big = mk_route("10.9.0.0/16", NULL, NULL, 0, 0);
+	big = test_route("10.9.0.0/16", NULL, NULL, 0, 0);
 	for (unsigned i = 0; i < RT_NH_MAX; i++) {
 		char gw[32];
 		snprintf(gw, sizeof gw, "192.0.%u.%u", 2 + i / 250, 1 + i % 250);
-		add_nh(&big, gw, "eth0", (uint16_t)(1 + i));
+		test_route_nh(&big, gw, "eth0", (uint16_t)(1 + i));
 	}
 	snprintf(big.reason, sizeof big.reason, "%s", "");
 	ck_assert_int_eq(rt_route_check(&big, err), 0);
@@ -333,8 +284,8 @@ END_TEST
 
 START_TEST(test_route_key_and_get)
 {
-	struct rt_route key = mk_route("10.1.0.0/16", NULL, NULL, 5, 0), out;
-	struct rt_route host = mk_route("10.1.2.3", NULL, NULL, 0, 0);
+	struct rt_route key = test_route("10.1.0.0/16", NULL, NULL, 5, 0), out;
+	struct rt_route host = test_route("10.1.2.3", NULL, NULL, 0, 0);
 	char err[RT_ERRLEN];
 
 	/* neither gateway nor dev: fine as a key, not as an entry */
@@ -352,7 +303,7 @@ START_TEST(test_route_key_and_get)
 	expect_bad_record(get_route0, RT_E_INVALID, "listed route without gateway or dev");
 
 	/* gateway family must match the destination's (IPv6 for IPv4 is RTA_VIA) */
-	struct rt_route mixed = mk_route("2001:db8::/32", "192.0.2.1", NULL, 0, 0);
+	struct rt_route mixed = test_route("2001:db8::/32", "192.0.2.1", NULL, 0, 0);
 	rt_msg_begin(&mb, RT_MSG_ROUTE_REPLACE, 1, 0);
 	ck_assert_int_eq(rt_msg_put_route(&mb, &mixed), 0);
 	ck_assert_int_ne(get_record(get_route0, 0, err), 0);
@@ -375,9 +326,9 @@ END_TEST
 START_TEST(test_neigh_round_trip)
 {
 	struct rt_neigh in[] = {
-		mk_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_RTCTL),
-		mk_neigh("2001:db8::7", "AA:BB:CC:DD:EE:FF", "br-lan", RT_ORIGIN_CONFIG),
-		mk_neigh("fe80::7", "02:00:00:00:00:17", "eth1", RT_ORIGIN_KERNEL),
+		test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_RTCTL),
+		test_neigh("2001:db8::7", "AA:BB:CC:DD:EE:FF", "br-lan", RT_ORIGIN_CONFIG),
+		test_neigh("fe80::7", "02:00:00:00:00:17", "eth1", RT_ORIGIN_KERNEL),
 	};
 	in[2].state = NUD_STALE;
 	in[2].protocol = RTPROT_ZEBRA;
@@ -416,7 +367,7 @@ START_TEST(test_neigh_round_trip)
 	ck_assert_uint_eq(w[47], NTF_ROUTER);
 
 	/* look-ups: by MAC the address may be absent, by ip it may not */
-	struct rt_neigh bymac = mk_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
+	struct rt_neigh bymac = test_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
 	rt_msg_begin(&mb, RT_MSG_ARP_GET, 1, RT_F_BY_MAC);
 	ck_assert_int_eq(rt_msg_put_neigh(&mb, &bymac), 0);
 	ck_assert_int_eq(decode_mb(&h, &copy, err), 0);
@@ -426,7 +377,7 @@ START_TEST(test_neigh_round_trip)
 	rt_msg_begin(&mb, RT_MSG_ARP_GET, 1, 0);
 	ck_assert_int_eq(rt_msg_put_neigh(&mb, &bymac), 0);
 	expect_bad_record(get_neigh0, RT_E_INVALID, "get by ip without an ip");
-	struct rt_neigh byip = mk_neigh("192.0.2.7", NULL, NULL, 0);
+	struct rt_neigh byip = test_neigh("192.0.2.7", NULL, NULL, 0);
 	rt_msg_begin(&mb, RT_MSG_ARP_GET, 1, 0);
 	ck_assert_int_eq(rt_msg_put_neigh(&mb, &byip), 0);
 	ck_assert_int_eq(get_record(get_neigh0, 0, err), 0);
@@ -450,16 +401,16 @@ START_TEST(test_event_round_trip)
 	char err[RT_ERRLEN];
 
 	memset(in, 0, sizeof in);
-	r0 = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	r2 = mk_route("10.0.0.0/24", NULL, NULL, 100, 0);
+	r0 = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r2 = test_route("10.0.0.0/24", NULL, NULL, 100, 0);
 	in[0].seq = 1; in[0].kind = RT_EV_ADD; in[0].table = RT_TABLE_ROUTE;
 	in[0].route = &r0;
 	in[1].seq = 2; in[1].kind = RT_EV_CHANGE; in[1].table = RT_TABLE_ARP; in[1].slot = 17;
-	in[1].neigh = mk_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 1);
+	in[1].neigh = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 1);
 	in[2].seq = UINT64_MAX; in[2].kind = RT_EV_DEL; in[2].table = RT_TABLE_ROUTE;
 	in[2].route = &r2;
 	in[3].seq = 4; in[3].kind = RT_EV_DEL; in[3].table = RT_TABLE_ARP; in[3].slot = UINT32_MAX;
-	in[3].neigh = mk_neigh("2001:db8::1", NULL, "eth0", 0);
+	in[3].neigh = test_neigh("2001:db8::1", NULL, "eth0", 0);
 
 	rt_msg_begin(&mb, RT_MSG_EVENTS, 0, 0);
 	for (int i = 0; i < 4; i++)
@@ -603,7 +554,7 @@ END_TEST
 
 static void build_valid_add(void)
 {
-	struct rt_route r = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	struct rt_route r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 
 	rt_msg_begin(&mb, RT_MSG_ROUTE_ADD, 1, 0);
 	ck_assert_int_eq(rt_msg_put_route(&mb, &r), 0);
@@ -707,7 +658,7 @@ END_TEST
 
 START_TEST(test_reject_counts)
 {
-	struct rt_route r = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	struct rt_route r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	struct rt_ack a = { 1, 1 };
 
 	rt_msg_begin(&mb, RT_MSG_ROUTE_ADD, 1, 0);
@@ -770,8 +721,8 @@ static void build_route_msg(uint16_t type, const struct rt_route *r)
 
 START_TEST(test_reject_route_fields)
 {
-	struct rt_route r4 = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	struct rt_route r6 = mk_route("2001:db8::/64", NULL, "eth0", 0, 0);
+	struct rt_route r4 = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	struct rt_route r6 = test_route("2001:db8::/64", NULL, "eth0", 0, 0);
 	const size_t B = RT_HDR_SIZE, NH = RT_HDR_SIZE + R_NH;
 	const uint16_t types[] = { RT_MSG_ROUTE_ADD, RT_MSG_ROUTE_DEL };
 
@@ -890,7 +841,7 @@ END_TEST
 
 START_TEST(test_reject_neigh_fields)
 {
-	struct rt_neigh n = mk_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
+	struct rt_neigh n = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
 	const size_t B = RT_HDR_SIZE;
 
 #define BUILD() do { rt_msg_begin(&mb, RT_MSG_ARP_ADD, 1, 0); \
@@ -943,7 +894,7 @@ START_TEST(test_reject_neigh_fields)
 #undef BUILD
 
 	/* by-MAC look-up with address bytes but no family */
-	struct rt_neigh m = mk_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
+	struct rt_neigh m = test_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
 	rt_msg_begin(&mb, RT_MSG_ARP_GET, 1, RT_F_BY_MAC);
 	ck_assert_int_eq(rt_msg_put_neigh(&mb, &m), 0);
 	mb.data[B + N_IP] = 10;
@@ -969,7 +920,7 @@ START_TEST(test_reject_event_and_replies)
 
 	memset(&e, 0, sizeof e);
 	e.seq = 1; e.kind = RT_EV_ADD; e.table = RT_TABLE_ARP; e.slot = 4;
-	e.neigh = mk_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
+	e.neigh = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
 #define BUILD() do { rt_msg_begin(&mb, RT_MSG_EVENTS, 1, 0); \
 		ck_assert_int_eq(rt_msg_put_event(&mb, &e), 0); } while (0)
 	BUILD();
@@ -994,7 +945,7 @@ START_TEST(test_reject_event_and_replies)
 	expect_bad_header("a neighbour framed as a route");
 #undef BUILD
 	static struct rt_route er0;
-	er0 = mk_route("10.0.0.0/24", NULL, "eth0", 0, 0);
+	er0 = test_route("10.0.0.0/24", NULL, "eth0", 0, 0);
 	e.table = RT_TABLE_ROUTE;
 	e.slot = 0;
 	e.route = &er0;
@@ -1076,7 +1027,7 @@ END_TEST
 
 START_TEST(test_msgbuf_limits)
 {
-	struct rt_route r = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	struct rt_route r = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
 	struct rt_msgbuf small;
 	size_t cap;
 	uint32_t i;
@@ -1157,6 +1108,7 @@ START_TEST(test_err_str)
 	ck_assert_str_eq(rt_err_str(RT_E_TOOBIG), "message too big");
 	ck_assert_str_eq(rt_err_str(RT_E_INTERNAL), "internal error");
 	ck_assert_str_eq(rt_err_str(RT_E_BUSY), "busy, try again");
+	ck_assert_str_eq(rt_err_str(RT_E_NOSPACE), "disk full");
 	ck_assert_ptr_nonnull(rt_err_str(RT_E_MAX));
 	ck_assert_ptr_nonnull(rt_err_str(-1));
 }
@@ -1316,20 +1268,20 @@ static size_t make_samples(struct sample *out, size_t max)
 {
 	size_t k = 0;
 	static struct rt_route r1, r2, rh, r3;
-	r1 = mk_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
-	r2 = mk_route("2001:db8::/48", NULL, "eth1", 5, 1);
-	rh = mk_route("192.0.2.9", NULL, NULL, 0, 0);
+	r1 = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, 0);
+	r2 = test_route("2001:db8::/48", NULL, "eth1", 5, 1);
+	rh = test_route("192.0.2.9", NULL, NULL, 0, 0);
 	/* multipath, pending with a reason, a source, an imported one */
-	r3 = mk_route("10.8.0.0/16", NULL, NULL, 20, 0);
-	add_nh(&r3, "192.0.2.1", "eth0", 2);
-	add_nh(&r3, "fe80::1", "eth1", 1);
+	r3 = test_route("10.8.0.0/16", NULL, NULL, 20, 0);
+	test_route_nh(&r3, "192.0.2.1", "eth0", 2);
+	test_route_nh(&r3, "fe80::1", "eth1", 1);
 	ck_assert_int_eq(rt_addr_parse("10.8.0.1", &r3.src, NULL), 0);
 	r3.flags = RT_RF_PENDING;
 	snprintf(r3.reason, sizeof r3.reason, "No such device");
 	struct rt_route *rk = &rh;
-	struct rt_neigh n1 = mk_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
-	struct rt_neigh n2 = mk_neigh("fe80::1", "aa:bb:cc:dd:ee:ff", "wlan0", 1);
-	struct rt_neigh nm = mk_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
+	struct rt_neigh n1 = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", 0);
+	struct rt_neigh n2 = test_neigh("fe80::1", "aa:bb:cc:dd:ee:ff", "wlan0", 1);
+	struct rt_neigh nm = test_neigh(NULL, "02:00:00:00:00:07", NULL, 0);
 	struct rt_event ev[2];
 	struct rt_ack ack = { 2, 1 };
 	struct rt_error er = { .code = RT_E_NOTFOUND, .index = 1, .applied = 1, .text = "gone" };

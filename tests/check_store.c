@@ -19,6 +19,7 @@
 
 #include "arp_reader.h"
 #include "arp_store.h"
+#include "entries.h"
 #include "proto.h"
 #include "route_store.h"
 #include "store_writer.h"
@@ -60,18 +61,6 @@ static void setup_routes(void)
 	snprintf(path, sizeof(path), "%s/routes.store", dir);
 }
 
-static struct rt_neigh neigh(const char *ip, const char *mac, const char *dev)
-{
-	struct rt_neigh n;
-	char err[RT_ERRLEN];
-
-	memset(&n, 0, sizeof(n));
-	ck_assert_int_eq(rt_addr_parse(ip, &n.ip, err), 0);
-	ck_assert_int_eq(rt_mac_parse(mac, n.lladdr, err), 0);
-	strncpy(n.dev, dev, RT_IFNAMSIZ - 1);
-	return n;
-}
-
 static struct rt_addr addr(const char *s)
 {
 	struct rt_addr a;
@@ -79,23 +68,6 @@ static struct rt_addr addr(const char *s)
 
 	ck_assert_int_eq(rt_addr_parse(s, &a, err), 0);
 	return a;
-}
-
-static struct rt_route route(const char *dst, const char *gw, const char *dev, uint32_t metric)
-{
-	struct rt_route r;
-	char err[RT_ERRLEN];
-
-	rt_route_init(&r);
-	ck_assert_int_eq(rt_prefix_parse(dst, &r.dst, err), 0);
-	if (gw)
-		ck_assert_int_eq(rt_addr_parse(gw, &r.nh[0].gw, err), 0);
-	if (dev)
-		strncpy(r.nh[0].dev, dev, RT_IFNAMSIZ - 1);
-	r.nh_count = gw || dev;
-	r.nh[0].weight = 1;
-	r.metric = metric;
-	return r;
 }
 
 static bool neigh_eq(const struct rt_neigh *a, const struct rt_neigh *b)
@@ -188,7 +160,7 @@ static void peek(const char *p, off_t off, void *data, size_t n)
 START_TEST(test_arp_imported)
 {
 	struct arp_store *s = open_arp(16, NULL);
-	struct rt_neigh k = neigh("192.0.2.9", "02:00:00:00:00:09", "eth0"), got;
+	struct rt_neigh k = test_neigh("192.0.2.9", "02:00:00:00:00:09", "eth0", RT_ORIGIN_RTCTL), got;
 	struct arp_reader *r;
 	uint32_t slot;
 	bool existed, changed;
@@ -221,7 +193,7 @@ START_TEST(test_arp_imported)
 	ck_assert_int_eq(arp_reader_get_ip(r, &k.ip, NULL, &got, 1), 1);
 	ck_assert_uint_eq(got.state, NUD_REACHABLE);
 	/* an owned entry is not an import */
-	struct rt_neigh o = neigh("192.0.2.10", "02:00:00:00:00:10", "eth0");
+	struct rt_neigh o = test_neigh("192.0.2.10", "02:00:00:00:00:10", "eth0", RT_ORIGIN_RTCTL);
 	o.state = NUD_PERMANENT;
 	ck_assert_int_eq(arp_store_import(s, &o, NULL, NULL, NULL, NULL), RT_E_INVALID);
 	ck_assert_int_eq(arp_store_add(s, &o, NULL), 0);
@@ -240,7 +212,7 @@ END_TEST
 START_TEST(test_arp_ops)
 {
 	struct arp_store *s = open_arp(16, NULL);
-	struct rt_neigh a = neigh("192.0.2.7", "02:00:00:00:00:07", "eth0"), got, old;
+	struct rt_neigh a = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_RTCTL), got, old;
 	uint32_t slot, slot2;
 	bool existed, changed;
 	struct stat st;
@@ -265,7 +237,7 @@ START_TEST(test_arp_ops)
 	ck_assert_uint_eq(slot2, slot);
 
 	/* A new MAC: the entry moves to another slot. */
-	struct rt_neigh b = neigh("192.0.2.7", "02:00:00:00:00:08", "eth0");
+	struct rt_neigh b = test_neigh("192.0.2.7", "02:00:00:00:00:08", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_replace(s, &b, &slot2, &existed, &changed, &old), 0);
 	ck_assert(existed && changed);
 	ck_assert(neigh_eq(&old, &a));
@@ -281,7 +253,7 @@ START_TEST(test_arp_ops)
 	ck_assert_int_eq(c.count, 1);
 
 	/* Replace of a missing key adds it. */
-	struct rt_neigh d = neigh("192.0.2.9", "02:00:00:00:00:09", "eth1");
+	struct rt_neigh d = test_neigh("192.0.2.9", "02:00:00:00:00:09", "eth1", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_replace(s, &d, &slot, &existed, &changed, NULL), 0);
 	ck_assert(!existed && changed);
 	ck_assert_uint_eq(arp_store_count(s), 2);
@@ -313,7 +285,7 @@ START_TEST(test_arp_walk_order)
 	const char *devs[] = { "eth0", "eth1", "eth1", "eth0", "eth0", "eth2" };
 
 	for (int i = 0; i < 6; i++) {
-		struct rt_neigh n = neigh(ips[i], "02:00:00:00:00:01", devs[i]);
+		struct rt_neigh n = test_neigh(ips[i], "02:00:00:00:00:01", devs[i], RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &n, NULL), 0);
 	}
 	struct coll c = { .count = 0 };
@@ -357,7 +329,7 @@ START_TEST(test_arp_growth_with_reader)
 	char err[ERRSZ], ip[32], mac[32];
 	const int n = 600;      /* 16 -> 32 -> ... -> 1024: six rewrites */
 
-	struct rt_neigh first = neigh("10.0.0.0", "02:00:00:00:00:00", "eth0");
+	struct rt_neigh first = test_neigh("10.0.0.0", "02:00:00:00:00:00", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_add(s, &first, NULL), 0);
 	sync_arp(s);
 	if (arp_reader_open(path, &r, err, sizeof(err)) < 0)
@@ -365,7 +337,7 @@ START_TEST(test_arp_growth_with_reader)
 	for (int i = 1; i < n; i++) {
 		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
 		snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x", i / 256, i % 256);
-		struct rt_neigh e = neigh(ip, mac, "eth0");
+		struct rt_neigh e = test_neigh(ip, mac, "eth0", RT_ORIGIN_RTCTL);
 		uint32_t slot;
 		ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
 		ck_assert_uint_eq(slot, (uint32_t)i);   /* lowest free slot: sequential */
@@ -405,7 +377,7 @@ START_TEST(test_arp_tombstones)
 	for (int round = 0; round < 40; round++) {
 		for (int i = 0; i < 40; i++) {
 			snprintf(ip, sizeof(ip), "10.%d.0.%d", round, i);
-			struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+			struct rt_neigh e = test_neigh(ip, "02:00:00:00:00:01", "eth0", RT_ORIGIN_RTCTL);
 			ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 		}
 		for (int i = 0; i < 40; i++) {
@@ -428,12 +400,12 @@ START_TEST(test_arp_reopen)
 
 	for (int i = 0; i < 20; i++) {
 		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
-		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", i % 2 ? "eth1" : "eth0");
+		struct rt_neigh e = test_neigh(ip, "02:00:00:00:00:01", i % 2 ? "eth1" : "eth0", RT_ORIGIN_RTCTL);
 		e.origin = i % 3 == 0 ? RT_ORIGIN_CONFIG : RT_ORIGIN_RTCTL;
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	/* Replacements whose old slots are still pending at close. */
-	struct rt_neigh rep = neigh("192.0.2.4", "02:00:00:00:00:44", "eth0");
+	struct rt_neigh rep = test_neigh("192.0.2.4", "02:00:00:00:00:44", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_replace(s, &rep, NULL, NULL, NULL, NULL), 0);
 	struct rt_addr gone = addr("192.0.2.5");
 	ck_assert_int_eq(arp_store_delete(s, &gone, "eth1", NULL, NULL), 0);
@@ -462,8 +434,8 @@ END_TEST
 START_TEST(test_arp_delete_after_replace)
 {
 	struct arp_store *s = open_arp(8, NULL);
-	struct rt_neigh a = neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0");
-	struct rt_neigh b = neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0");
+	struct rt_neigh a = test_neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh b = test_neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0", RT_ORIGIN_RTCTL);
 	struct arp_reader *r;
 	struct rt_neigh got;
 	char err[ERRSZ];
@@ -507,7 +479,7 @@ static void three_entries(void)
 	for (int i = 0; i < 3; i++) {
 		char ip[32];
 		snprintf(ip, sizeof(ip), "192.0.2.%d", i + 1);
-		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+		struct rt_neigh e = test_neigh(ip, "02:00:00:00:00:01", "eth0", RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	arp_store_close(s);
@@ -579,7 +551,7 @@ START_TEST(test_recover_odd_sequence)
 	struct rt_addr a3 = addr("192.0.2.3");
 	ck_assert_int_eq(arp_store_find(s, &a3, "eth0", NULL, NULL), RT_E_NOTFOUND);
 	/* The freed slot is reused first. */
-	struct rt_neigh e = neigh("192.0.2.9", "02:00:00:00:00:01", "eth0");
+	struct rt_neigh e = test_neigh("192.0.2.9", "02:00:00:00:00:01", "eth0", RT_ORIGIN_RTCTL);
 	uint32_t slot;
 	ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
 	ck_assert_uint_eq(slot, 2);
@@ -591,9 +563,9 @@ END_TEST
  * leaves both; the higher write version wins whichever slot it is in. */
 START_TEST(test_recover_duplicates)
 {
-	struct rt_neigh a = neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0");
-	struct rt_neigh b = neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0");
-	struct rt_neigh c = neigh("192.0.2.1", "02:00:00:00:00:0c", "eth0");
+	struct rt_neigh a = test_neigh("192.0.2.1", "02:00:00:00:00:0a", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh b = test_neigh("192.0.2.1", "02:00:00:00:00:0b", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh c = test_neigh("192.0.2.1", "02:00:00:00:00:0c", "eth0", RT_ORIGIN_RTCTL);
 
 	for (int variant = 0; variant < 2; variant++) {
 		unlink(path);
@@ -743,12 +715,12 @@ START_TEST(test_reader_lookups)
 	/* One IP on three devs; one MAC on three IPs. */
 	const char *devs[] = { "eth0", "eth1", "wlan0" };
 	for (int i = 0; i < 3; i++) {
-		struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", devs[i]);
+		struct rt_neigh e = test_neigh("192.0.2.1", "02:00:00:00:00:01", devs[i], RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	const char *ips[] = { "192.0.2.10", "192.0.2.11", "2001:db8::11" };
 	for (int i = 0; i < 3; i++) {
-		struct rt_neigh e = neigh(ips[i], "02:aa:bb:cc:dd:ee", "eth0");
+		struct rt_neigh e = test_neigh(ips[i], "02:aa:bb:cc:dd:ee", "eth0", RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	sync_arp(s);
@@ -780,7 +752,7 @@ START_TEST(test_reader_lookups)
 	/* Slot reads and the changes the writer publishes. */
 	uint32_t slot;
 	uint64_t ver;
-	struct rt_neigh e = neigh("198.51.100.1", "02:00:00:00:00:99", "eth3");
+	struct rt_neigh e = test_neigh("198.51.100.1", "02:00:00:00:00:99", "eth3", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_add(s, &e, &slot), 0);
 	ck_assert_int_eq(arp_reader_slot(r, slot, got, &ver), 1);
 	ck_assert(neigh_eq(&got[0], &e));
@@ -864,10 +836,10 @@ START_TEST(test_reader_many)
 	/* One IP on three devs, one MAC on three IPs, then IPv4 and IPv6
 	 * entries with their own MACs, on eth0 or eth1. */
 	for (int i = 0; i < 3; i++) {
-		struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", devs[i]);
+		struct rt_neigh e = test_neigh("192.0.2.1", "02:00:00:00:00:01", devs[i], RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 		snprintf(ip, sizeof(ip), "192.0.2.%d", 10 + i);
-		e = neigh(ip, "02:aa:bb:cc:dd:ee", "eth0");
+		e = test_neigh(ip, "02:aa:bb:cc:dd:ee", "eth0", RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	sync_arp(s);
@@ -881,7 +853,7 @@ START_TEST(test_reader_many)
 		else
 			snprintf(ip, sizeof(ip), "10.1.%d.%d", i / 256, i % 256);
 		snprintf(mac, sizeof(mac), "02:00:00:01:%02x:%02x", i / 256, i % 256);
-		struct rt_neigh e = neigh(ip, mac, devs[i % 2]);
+		struct rt_neigh e = test_neigh(ip, mac, devs[i % 2], RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	sync_arp(s);
@@ -933,11 +905,11 @@ START_TEST(test_reader_many)
 	 * is followed. */
 	struct rt_addr one = addr("10.1.0.1");
 	ck_assert_int_eq(arp_store_delete(s, &one, "eth1", NULL, NULL), 0);
-	struct rt_neigh e = neigh("10.1.0.4", "02:00:00:00:77:77", "eth0");
+	struct rt_neigh e = test_neigh("10.1.0.4", "02:00:00:00:77:77", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_replace(s, &e, NULL, NULL, NULL, NULL), 0);
 	for (int i = 0; i < 1200; i++) {
 		snprintf(ip, sizeof(ip), "10.2.%d.%d", i / 256, i % 256);
-		struct rt_neigh f = neigh(ip, "02:00:00:02:00:00", "eth2");
+		struct rt_neigh f = test_neigh(ip, "02:00:00:02:00:00", "eth2", RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &f, NULL), 0);
 	}
 	struct rt_addr two[3] = { one, e.ip, addr("10.2.4.175") };
@@ -977,7 +949,7 @@ END_TEST
 START_TEST(test_reader_hostile_index)
 {
 	struct arp_store *s = open_arp(64, NULL);
-	struct rt_neigh e = neigh("192.0.2.1", "02:00:00:00:00:01", "eth0");
+	struct rt_neigh e = test_neigh("192.0.2.1", "02:00:00:00:00:01", "eth0", RT_ORIGIN_RTCTL);
 	size_t cap = arp_store_capacity(s);
 
 	ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
@@ -1039,7 +1011,7 @@ END_TEST
 START_TEST(test_reader_no_torn_reads)
 {
 	struct arp_store *s = open_arp(8, NULL);
-	struct rt_neigh e = neigh("10.0.0.0", "00:00:00:00:00:00", "eth0");
+	struct rt_neigh e = test_neigh("10.0.0.0", "00:00:00:00:00:00", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	arp_store_close(s);
 
@@ -1193,9 +1165,9 @@ START_TEST(test_decode_matches_check)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		n = neigh(x & 1 ? "192.0.2.1" : "2001:db8::1", "02:00:00:00:00:01",
-		          (const char *[]){ "eth0", "a", "..x", "lo", "enp0s31f6",
-		                            "fifteen-chars-x" }[x % 6]);
+		n = test_neigh(x & 1 ? "192.0.2.1" : "2001:db8::1", "02:00:00:00:00:01",
+		               (const char *[]){ "eth0", "a", "..x", "lo", "enp0s31f6",
+		                                 "fifteen-chars-x" }[x % 6], RT_ORIGIN_RTCTL);
 		store_neigh_encode(&n, p);
 		/* Mutate one to three bytes; interesting values most of the time. */
 		for (unsigned k = 0; k <= (x >> 8) % 3; k++) {
@@ -1244,7 +1216,7 @@ START_TEST(test_index_mended_in_place)
 
 	for (int i = 0; i < 40; i++) {
 		snprintf(ip, sizeof(ip), "10.1.0.%d", i);
-		struct rt_neigh e = neigh(ip, "02:00:00:00:00:01", "eth0");
+		struct rt_neigh e = test_neigh(ip, "02:00:00:00:00:01", "eth0", RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(arp_store_add(s, &e, NULL), 0);
 	}
 	arp_store_close(s);
@@ -1336,9 +1308,9 @@ static struct route_store *open_routes(uint32_t cap, uint32_t *dropped)
 START_TEST(test_route_ops)
 {
 	struct route_store *s = open_routes(4, NULL);
-	struct rt_route r1 = route("10.0.0.0/24", "192.0.2.1", "eth0", 100);
-	struct rt_route r2 = route("default6", NULL, "eth1", 0);
-	struct rt_route r3 = route("default", "192.0.2.254", NULL, 5);
+	struct rt_route r1 = test_route("10.0.0.0/24", "192.0.2.1", "eth0", 100, RT_ORIGIN_RTCTL);
+	struct rt_route r2 = test_route("default6", NULL, "eth1", 0, RT_ORIGIN_RTCTL);
+	struct rt_route r3 = test_route("default", "192.0.2.254", NULL, 5, RT_ORIGIN_RTCTL);
 	uint32_t s1, s2, s3, moved;
 	char err[ERRSZ];
 
@@ -1357,7 +1329,7 @@ START_TEST(test_route_ops)
 
 	/* Update moves to a free slot; the same value does not move. */
 	moved = s1;
-	struct rt_route r1b = route("10.0.0.0/24", "192.0.2.9", "eth0", 100);
+	struct rt_route r1b = test_route("10.0.0.0/24", "192.0.2.9", "eth0", 100, RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(route_store_update(s, &moved, &r1b), 0);
 	ck_assert_uint_ne(moved, s1);
 	uint32_t same = moved;
@@ -1377,7 +1349,7 @@ START_TEST(test_route_ops)
 	char dst[32];
 	for (int i = 0; i < 100; i++) {
 		snprintf(dst, sizeof(dst), "172.16.%d.0/24", i);
-		struct rt_route r = route(dst, "192.0.2.1", NULL, 0);
+		struct rt_route r = test_route(dst, "192.0.2.1", NULL, 0, RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(route_store_put(s, &r, NULL), 0);
 	}
 	ck_assert_uint_ge(route_store_capacity(s), 102);
@@ -1410,8 +1382,8 @@ END_TEST
  * old value survives whole; never neither, never a torn one. */
 static void crash_after_update(bool flush)
 {
-	struct rt_route a = route("10.0.0.0/8", "192.0.2.1", NULL, 7);
-	struct rt_route b = route("10.0.0.0/8", "192.0.2.2", NULL, 7);
+	struct rt_route a = test_route("10.0.0.0/8", "192.0.2.1", NULL, 7, RT_ORIGIN_RTCTL);
+	struct rt_route b = test_route("10.0.0.0/8", "192.0.2.2", NULL, 7, RT_ORIGIN_RTCTL);
 
 	unlink(path);
 	pid_t pid = fork();
@@ -1647,7 +1619,7 @@ START_TEST(test_route_grow_in_place)
 	ck_assert_int_eq(stat(path, &st0), 0);
 	for (int i = 0; i < 300; i++) {
 		snprintf(dst, sizeof(dst), "172.16.%d.%d/32", i / 256, i % 256);
-		struct rt_route r = route(dst, "192.0.2.1", NULL, (uint32_t)i);
+		struct rt_route r = test_route(dst, "192.0.2.1", NULL, (uint32_t)i, RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(route_store_put(s, &r, &slots[i]), 0);
 		ck_assert_uint_eq(slots[i], (uint32_t)i);
 	}
@@ -1664,7 +1636,7 @@ START_TEST(test_route_grow_in_place)
 	ck_assert_uint_eq(route_store_count(s), 300);
 	for (int i = 300; i < 700; i++) {          /* grows over the tail */
 		snprintf(dst, sizeof(dst), "172.17.%d.%d/32", i / 256, i % 256);
-		struct rt_route r = route(dst, "192.0.2.1", NULL, 0);
+		struct rt_route r = test_route(dst, "192.0.2.1", NULL, 0, RT_ORIGIN_RTCTL);
 		ck_assert_int_eq(route_store_put(s, &r, NULL), 0);
 	}
 	route_store_close(s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "entries.h"
 #include "fault.h"
 #include "log.h"
 #include "tables.h"
@@ -99,33 +100,11 @@ static struct rt_route *route(const char *dst, const char *gw, const char *dev, 
 	static unsigned k;
 	struct rt_route *x = &r[k++ % 4];
 
-	rt_route_init(x);
-	ck_assert_int_eq(rt_prefix_parse(dst, &x->dst, NULL), 0);
-	x->metric = metric;
-	x->origin = origin;
-	x->nh_count = 1;
-	x->nh[0].weight = 1;
-	if (gw)
-		ck_assert_int_eq(rt_addr_parse(gw, &x->nh[0].gw, NULL), 0);
-	if (dev)
-		strcpy(x->nh[0].dev, dev);
+	*x = test_route(dst, gw, dev, metric, origin);
 	if (!rt_origin_owned(origin))
 		x->disc = rt_disc_make(origin == RT_ORIGIN_FPM ? RT_DISC_FPM : RT_DISC_KERNEL, 0, 0);
 	rt_route_normalise(x, true);
 	return x;
-}
-
-static struct rt_neigh neigh(const char *ip, const char *mac, const char *dev, uint8_t origin)
-{
-	struct rt_neigh n;
-
-	memset(&n, 0, sizeof(n));
-	ck_assert_int_eq(rt_addr_parse(ip, &n.ip, NULL), 0);
-	ck_assert_int_eq(rt_mac_parse(mac, n.lladdr, NULL), 0);
-	strcpy(n.dev, dev);
-	n.origin = origin;
-	n.state = rt_origin_owned(origin) ? NUD_PERMANENT : NUD_REACHABLE;
-	return n;
 }
 
 static struct rt_prefix pfx(const char *s)
@@ -293,18 +272,18 @@ END_TEST
 START_TEST(test_neigh_owners)
 {
 	struct tables_result res;
-	struct rt_neigh n = neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_KERNEL);
+	struct rt_neigh n = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_KERNEL);
 
 	/* a dynamic imported neighbour may be pinned by an add */
 	ck_assert_int_eq(tables_arp_import(t, &n, NULL), RT_OK);
 	ev.n = 0;
-	struct rt_neigh o = neigh("192.0.2.7", "02:00:00:00:00:17", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh o = test_neigh("192.0.2.7", "02:00:00:00:00:17", "eth0", RT_ORIGIN_RTCTL);
 	o.state = 0;            /* the wire's "permanent by default" */
 	ck_assert_int_eq(tables_arp_add(t, &o, 0, &res), RT_OK);
 	ck_assert_int_eq(ev.n, 1);
 	ck_assert_str_eq(ev.text[0], "change 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:17 PERMANENT proto rtctl");
 	/* the kernel's own permanent, noarp and protocol entries may not */
-	struct rt_neigh p = neigh("192.0.2.8", "02:00:00:00:00:08", "eth0", RT_ORIGIN_KERNEL);
+	struct rt_neigh p = test_neigh("192.0.2.8", "02:00:00:00:00:08", "eth0", RT_ORIGIN_KERNEL);
 	p.state = NUD_PERMANENT;
 	ck_assert_int_eq(tables_arp_import(t, &p, NULL), RT_OK);
 	o.ip = p.ip;
@@ -321,9 +300,9 @@ START_TEST(test_neigh_owners)
 	ck_assert_int_eq(tables_arp_import(t, &n, NULL), RT_E_OWNED);
 	ck_assert_int_eq(tables_arp_unimport(t, &n.ip, "eth0"), RT_E_OWNED);
 	/* config entries */
-	struct rt_neigh c = neigh("192.0.2.9", "02:00:00:00:00:09", "eth0", RT_ORIGIN_CONFIG);
+	struct rt_neigh c = test_neigh("192.0.2.9", "02:00:00:00:00:09", "eth0", RT_ORIGIN_CONFIG);
 	ck_assert_int_eq(tables_arp_add(t, &c, TABLES_REPLACE | TABLES_TAKE_CONFIG, &res), RT_OK);
-	struct rt_neigh u = neigh("192.0.2.9", "02:00:00:00:00:19", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh u = test_neigh("192.0.2.9", "02:00:00:00:00:19", "eth0", RT_ORIGIN_RTCTL);
 	ck_assert_int_eq(tables_arp_add(t, &u, TABLES_REPLACE, &res), RT_E_OWNED);
 	ck_assert_str_eq(res.text, "owned by config; use --force");
 	ck_assert_int_eq(tables_arp_del(t, &u.ip, "eth0", 0, &res), RT_E_OWNED);
@@ -367,7 +346,7 @@ START_TEST(test_imports)
 	/* imported neighbours cost no sync */
 	ck_assert_int_eq(tables_sync(t, NULL, err, sizeof(err)), 0);
 	ck_assert(!tables_dirty(t));
-	struct rt_neigh n = neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_KERNEL);
+	struct rt_neigh n = test_neigh("192.0.2.7", "02:00:00:00:00:07", "eth0", RT_ORIGIN_KERNEL);
 	ck_assert_int_eq(tables_arp_import(t, &n, &changed), RT_OK);
 	n.state = NUD_STALE;
 	ck_assert_int_eq(tables_arp_import(t, &n, &changed), RT_OK);
@@ -548,7 +527,7 @@ static int replace_a_multipath(void)
 
 static int add_neigh(void)
 {
-	struct rt_neigh n = neigh("192.0.2.50", "02:00:00:00:00:50", "eth0", RT_ORIGIN_RTCTL);
+	struct rt_neigh n = test_neigh("192.0.2.50", "02:00:00:00:00:50", "eth0", RT_ORIGIN_RTCTL);
 
 	return tables_arp_add(t, &n, 0, NULL);
 }

@@ -31,6 +31,14 @@ make -j"$jobs" >/dev/null
 RTMD_TEST_FULL=1 make -j"$jobs" check || status=1
 tally "$top/build-test"; cd "$top"
 
+step "librtmd ABI against abi/librtmd.abi (abidiff)"
+if command -v abidiff >/dev/null 2>&1; then
+	if (cd build-test && make abicheck); then pass=$((pass + 1)); else fail=$((fail + 1)); status=1; fi
+else
+	echo "abidiff not found: skipped (apt-get install abigail-tools)"
+	skip=$((skip + 1))
+fi
+
 step "make check under AddressSanitizer + UndefinedBehaviorSanitizer"
 rm -rf build-san && mkdir build-san && cd build-san
 ../configure -q --enable-sanitizers CC=gcc
@@ -79,6 +87,7 @@ step "make distcheck"
 # tests and one integration suite prove it builds, installs and works.
 dist_tests="tests/check_addr tests/check_proto tests/check_route_table tests/check_store"
 dist_tests="$dist_tests tests/check_config tests/check_rtctl_parse tests/integration/routes.sh"
+dist_tests="$dist_tests tests/check_librtmd tests/integration/librtmd_install.sh"
 if (cd build-test && make -j"$jobs" distcheck TESTS="$dist_tests" >distcheck.log 2>&1); then
 	pass=$((pass + 1)); echo "distcheck: ok"
 else

@@ -58,6 +58,7 @@ struct parser {
 	struct src_text src[MAX_SRC_FILES];
 	size_t nsrc;
 	struct rt_route *scratch;       /* a route being parsed (9 KiB) */
+	bool failed;                    /* an error was said: go on to the next */
 };
 
 struct setting {
@@ -163,6 +164,23 @@ static const char *file_of(struct parser *p, const config_setting_t *s)
 	return file_name(p, s ? config_setting_source_file(s) : NULL);
 }
 
+/* Every error of the file is said, one a line (--check-config): each
+ * appends "FILE:LINE: MSG" (or "FILE: MSG" without a line) to p->err. */
+static int err_line(struct parser *p, const char *file, unsigned line, const char *msg)
+{
+	size_t used = strnlen(p->err, p->errlen);
+
+	if (used + 2 >= p->errlen)
+		return -1;
+	if (used)
+		p->err[used++] = '\n';
+	if (line)
+		snprintf(p->err + used, p->errlen - used, "%s:%u: %s", file, line, msg);
+	else
+		snprintf(p->err + used, p->errlen - used, "%s: %s", file ? file : p->path, msg);
+	return -1;
+}
+
 __attribute__((format(printf, 3, 4)))
 static int fail(struct parser *p, const config_setting_t *s, const char *fmt, ...)
 {
@@ -173,11 +191,7 @@ static int fail(struct parser *p, const config_setting_t *s, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line)
-		snprintf(p->err, p->errlen, "%s:%u: %s", file_of(p, s), line, msg);
-	else
-		snprintf(p->err, p->errlen, "%s: %s", file_of(p, s), msg);
-	return -1;
+	return err_line(p, file_of(p, s), line, msg);
 }
 
 static const char *type_name(int type)
@@ -910,11 +924,15 @@ static int parse_routes(struct parser *p, const config_setting_t *s, const struc
 		return fail(p, s, "routes: out of memory for %zu entries", n);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		if (parse_route(p, s, (unsigned)i, p->scratch) < 0)
-			return -1;
-		if (!(c->routes[i] = rt_route_dup(p->scratch)) || locate_at(p, g, &c->route_at[i]) < 0)
+		size_t k = c->n_routes;
+
+		if (parse_route(p, s, (unsigned)i, p->scratch) < 0) {
+			p->failed = true;       /* and on to the next entry's errors */
+			continue;
+		}
+		if (!(c->routes[k] = rt_route_dup(p->scratch)) || locate_at(p, g, &c->route_at[k]) < 0)
 			return fail(p, s, "routes: out of memory for %zu entries", n);
-		c->n_routes = i + 1;
+		c->n_routes = k + 1;
 	}
 	return 0;
 }
@@ -942,11 +960,15 @@ static int parse_arp(struct parser *p, const config_setting_t *s, const struct s
 		return fail(p, s, "%s: out of memory for %zu entries", def->name, n);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		if (parse_neigh(p, g, &c->neighs[have + i]) < 0)
-			return -1;
-		if (locate_at(p, g, &c->neigh_at[have + i]) < 0)
+		size_t k = c->n_neighs;
+
+		if (parse_neigh(p, g, &c->neighs[k]) < 0) {
+			p->failed = true;
+			continue;
+		}
+		if (locate_at(p, g, &c->neigh_at[k]) < 0)
 			return fail(p, s, "%s: out of memory for %zu entries", def->name, n);
-		c->n_neighs = have + i + 1;
+		c->n_neighs = k + 1;
 	}
 	return 0;
 }
@@ -1059,8 +1081,7 @@ static int fail_at(struct parser *p, const struct config_at *at, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%u: %s", at->file, at->line, msg);
-	return -1;
+	return err_line(p, at->file, at->line, msg);
 }
 
 static int check_duplicates(struct parser *p)
@@ -1320,11 +1341,11 @@ static int parse_root(struct parser *p, const config_setting_t *root)
 			if (strcmp(settings[k].name, name) == 0)
 				def = &settings[k];
 		if (!def)
-			return fail(p, s, "unknown setting \"%s\" (see rtmd.conf(5))", name);
-		if (def->parse(p, s, def) < 0)
-			return -1;
+			p->failed |= fail(p, s, "unknown setting \"%s\" (see rtmd.conf(5))", name) < 0;
+		else if (def->parse(p, s, def) < 0)
+			p->failed = true;
 	}
-	return check_duplicates(p);
+	return check_duplicates(p) < 0 || p->failed ? -1 : 0;
 }
 
 int config_load(const char *path, bool missing_ok, struct rtmd_config *c, char *err, size_t errlen)

@@ -13,10 +13,11 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "defaults.h"
 #include "proto.h"
 
 #define RTMD_DEFAULT_CONFIG SYSCONFDIR "/rtmd/rtmd.conf"
-#define RTMD_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/rtmd"
+#define RTMD_DEFAULT_STATE_DIR RT_DEFAULT_STATE_DIR
 
 struct config_at {
 	const char *file;                 /* one of rtmd_config.files */

@@ -33,6 +33,7 @@ struct route_store {
 	char *dir;
 	struct store st[NFILES];
 	bool open[NFILES];
+	bool nospace[NFILES];           /* creating the file found the disk full */
 	/* The next write version, across the files: a copy in one file is
 	 * newer than one in another exactly when its version is higher. */
 	uint64_t version;
@@ -87,19 +88,34 @@ static int open_file(struct route_store *s, unsigned k, uint32_t capacity, uint3
 	return 0;
 }
 
-/* File k open, created if it is not: 0 or an rt_err. */
+/* File k open, created if it is not: 0 or an rt_err.  A full disk refuses
+ * the route with RT_E_NOSPACE, logged once a spell, as a growth is. */
 static int need_file(struct route_store *s, unsigned k)
 {
 	char err[RT_ERRLEN + 4096];
+	const char *more = k == 1 ? "1" : "16";
 
 	if (s->open[k])
 		return 0;
 	if (open_file(s, k, 64, NULL, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return RT_E_INTERNAL;
+		int e = s->st[k].fail_errno;
+
+		if (e != ENOSPC && e != EDQUOT) {
+			log_err("%s", err);
+			return RT_E_INTERNAL;
+		}
+		if (!s->nospace[k])
+			log_err("%s; routes of more than %s next hop(s) are refused (\"disk full\") "
+			        "until there is space", err, more);
+		else
+			log_debug("%s", err);
+		s->nospace[k] = true;
+		return RT_E_NOSPACE;
 	}
-	log_info("%s: created for routes of more than %s next hop(s)", s->st[k].path,
-	         k == 1 ? "1" : "16");
+	if (s->nospace[k])
+		log_notice("route store in %s: there is space again", s->dir);
+	s->nospace[k] = false;
+	log_info("%s: created for routes of more than %s next hop(s)", s->st[k].path, more);
 	return 0;
 }
 

@@ -1,19 +1,21 @@
 /* rtmd.c - the routing-table manager daemon: options, then a flat list of
  * start-up steps ending in the event loop. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "arp_store.h"
 #include "config.h"
+#include "faults.h"
 #include "kernel_sync.h"
 #include "listen.h"
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
+#include "statedir.h"
 #include "server.h"
 #include "tables.h"
 
@@ -70,6 +72,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		exit(2);
 	}
+	/* readers started elsewhere find the mapping by this path */
+	if (o->state_dir && o->state_dir[0] != '/') {
+		fprintf(stderr, "rtmd: --state-dir \"%s\": a relative path is refused (give an absolute "
+		        "one, such as %s)\n", o->state_dir, RTMD_DEFAULT_STATE_DIR);
+		exit(2);
+	}
 }
 
 /* Command line beats the file; systemd's StateDirectory= beats the
@@ -82,22 +90,11 @@ static void apply_overrides(const struct options *o, struct rtmd_config *cfg)
 		snprintf(cfg->socket, sizeof(cfg->socket), "%s", o->socket);
 	if (o->state_dir)
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
-	else if (!cfg->has_state_dir && env && *env)
+	else if (!cfg->has_state_dir && env && *env == '/')
 		/* $STATE_DIRECTORY may list several directories; ours is the first. */
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%.*s", (int)strcspn(env, ":"), env);
 	if (o->debug)
 		cfg->log_level = LOG_DEBUG;
-}
-
-static void ensure_state_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		rt_die(1, "cannot create state directory %s: %s (create it, or choose another with --state-dir)",
-		       dir, strerror(errno));
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		rt_die(1, "state directory %s is not a directory", dir);
 }
 
 int main(int argc, char **argv)
@@ -107,15 +104,23 @@ int main(int argc, char **argv)
 	struct tables *t;
 	struct server s;
 	size_t added, changed, removed, failed;
-	char err[1024];
+	char err[8192];
 	bool created, activated;
-	int fd, rc;
+	int fd, lock_fd, rc;
 
 	parse_options(argc, argv, &o);
 	rt_log_init("rtmd", o.debug ? LOG_DEBUG : LOG_INFO);
+	faults_init();
 	if (config_load(o.config ? o.config : RTMD_DEFAULT_CONFIG, o.config == NULL, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "rtmd: %s\n", err);
+		/* every error of the file, one a line */
+		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(stderr, "rtmd: %s\n", line);
 		return 1;
+	}
+	if (o.check_config && !o.config && access(RTMD_DEFAULT_CONFIG, F_OK) < 0) {
+		printf("%s: not found, defaults apply\n", RTMD_DEFAULT_CONFIG);
+		config_free(&cfg);
+		return 0;
 	}
 	if (o.check_config) {
 		printf("%s: OK (%zu static routes, %zu static ARP entries)\n",
@@ -125,7 +130,10 @@ int main(int argc, char **argv)
 	}
 	apply_overrides(&o, &cfg);
 	rt_log_set_level(cfg.log_level);
-	ensure_state_dir(cfg.state_dir);
+	/* Before anything in the directory is touched: a second rtmd on it
+	 * must change nothing. */
+	if ((lock_fd = statedir_open(cfg.state_dir, err, sizeof(err))) < 0)
+		rt_die(1, "%s", err);
 	if (tables_open(&t, cfg.state_dir, cfg.route_capacity, cfg.arp_capacity, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);
 	/* With the state directory ours (tables_open locks it): what an earlier
@@ -139,6 +147,8 @@ int main(int argc, char **argv)
 	if (server_init(&s, &cfg, o.config ? o.config : RTMD_DEFAULT_CONFIG, t, fd, created,
 	                activated, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);
+	s.config_required = o.config != NULL || access(RTMD_DEFAULT_CONFIG, F_OK) == 0;
+	s.log_level_override = o.debug ? LOG_DEBUG : -1;
 	log_info("rtmd %s ready on %s%s, state in %s: %zu routes, %zu ARP entries, sync %s",
 	         PACKAGE_VERSION, cfg.socket, activated ? " (socket-activated)" : "", cfg.state_dir,
 	         route_table_count(tables_routes(t), 0), arp_store_count(tables_arp(t)),
@@ -148,6 +158,7 @@ int main(int argc, char **argv)
 	server_free(&s);
 	listen_close(fd, cfg.socket, created);
 	tables_close(t);
+	statedir_close(lock_fd);
 	config_free(&cfg);
 	return rc;
 }

@@ -110,6 +110,7 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 	s->activated = activated;
 	s->cfg = cfg;
 	s->config_path = config_path;
+	s->log_level_override = -1;
 	s->tables = t;
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s", cfg->socket);
 	s->start_ms = s->last_activity_ms = now_ms();
@@ -960,7 +961,7 @@ static void reload(struct server *s)
 	size_t added, changed, removed, failed;
 
 	notify_reloading();
-	if (config_load(s->config_path, true, &nc, err, sizeof(err)) < 0) {
+	if (config_load(s->config_path, !s->config_required, &nc, err, sizeof(err)) < 0) {
 		log_err("reload: %s; keeping the running configuration", err);
 		/* RELOADING=1 must always be closed by READY=1, or systemctl
 		 * reload waits for it until its timeout. */
@@ -988,8 +989,12 @@ static void reload(struct server *s)
 	snprintf(nc.socket, sizeof(nc.socket), "%s", s->cfg->socket);
 	snprintf(nc.state_dir, sizeof(nc.state_dir), "%s", s->cfg->state_dir);
 	nc.max_message_size = s->cfg->max_message_size;   /* buffers are sized */
+	/* The command line keeps precedence over the file, at reload too. */
+	if (s->log_level_override >= 0)
+		nc.log_level = s->log_level_override;
 	config_free(s->cfg);
 	*s->cfg = nc;
+	s->config_required = s->config_required || access(s->config_path, F_OK) == 0;
 	rt_log_set_level(s->cfg->log_level);
 	lookup_writer_group(s);
 	if (s->fpm)

@@ -27,6 +27,11 @@ struct server {
 	bool listen_created;    /* we created the socket file: unlink it on exit */
 	char socket_path[RT_PATHLEN];
 	const char *config_path;
+	/* Reload: a file named with -c, or one loaded before, must be there
+	 * (a missing one changes nothing); a default file that never was is
+	 * no config at all. */
+	bool config_required;
+	int log_level_override; /* -d: kept over the file's log-level; -1 none */
 	struct rtmd_config *cfg;
 	struct tables *tables;
 	struct fpm *fpm;        /* FPM server, NULL when fpm-listen is off */

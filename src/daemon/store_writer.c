@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "errors.h"
+#include "faults.h"
 #include "log.h"
 #include "store_layout.h"
 #include "store_writer.h"
@@ -288,6 +289,62 @@ static int sync_dir(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* Allocate [off, off + len) of fd (extending it), so that writing those
+ * bytes later -- through the mapping or with pwrite -- never fails for
+ * space: a full disk then refuses the growth, instead of failing an msync
+ * (or faulting a write into a hole with SIGBUS) after changes were made.
+ * A file system that cannot reserve (EOPNOTSUPP) gets a sparse extension,
+ * noted once.  0, or an errno. */
+static int reserve_space(int fd, off_t off, off_t len)
+{
+	static bool noted;
+	struct stat sb;
+
+	if (len == 0 || fallocate(fd, 0, off, len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return errno;
+	if (!noted)
+		log_notice("the state directory's file system cannot reserve space (fallocate): "
+		           "a full disk may stop rtmd instead of refusing changes");
+	noted = true;
+	if (fstat(fd, &sb) < 0)
+		return errno;
+	if (sb.st_size < off + len && ftruncate(fd, off + len) < 0)
+		return errno;
+	return 0;
+}
+
+static bool no_space(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* The directory sync that makes a rename durable (fault injection may
+ * fail it, for the test of what a failure does). */
+static int sync_renamed(const char *path, char *err, size_t errlen)
+{
+	if (fault_on(FAULT_FAIL_DIRSYNC)) {
+		snprintf(err, errlen, "fsync of the directory of %s: %s (injected)", path,
+		         strerror(EIO));
+		return -1;
+	}
+	return sync_dir(path, err, errlen);
+}
+
+/* A rename whose directory sync failed: retry it.  0 once it is durable. */
+static int retry_renamed(struct store *st, char *err, size_t errlen)
+{
+	if (!st->dir_unsynced)
+		return 0;
+	if (sync_renamed(st->path, err, errlen) < 0)
+		return -1;
+	st->dir_unsynced = false;
+	log_notice("%s %s: the directory sync after its rename succeeded now", st->ops->what,
+	           st->path);
+	return 0;
+}
+
 static void idx_insert_raw(const struct store_map *m, unsigned index, uint64_t hash,
                            uint32_t slot, uint32_t *tombs_reused)
 {
@@ -336,6 +393,7 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	struct store_map nm;
 	uint64_t *used = NULL;
 	char *tmp = NULL;
+	bool dir_failed = false;
 	int fd = -1;
 
 	store_layout(ops, cap, &nm);
@@ -356,14 +414,21 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 	}
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s %s: create: %s; check the state directory", ops->what,
-		         tmp, strerror(errno));
+		st->fail_errno = errno;
+		snprintf(err, errlen, "%s %s: create: %s; check the state directory%s", ops->what,
+		         tmp, strerror(errno), no_space(errno) ? " and its free space" : "");
 		goto fail;
 	}
 	/* Readers are other users: do not let the daemon's umask hide it. */
-	if (fchmod(fd, 0644) < 0 || ftruncate(fd, (off_t)nm.len) < 0) {
-		snprintf(err, errlen, "%s %s: size to %zu bytes: %s", ops->what, tmp, nm.len,
-		         strerror(errno));
+	if (fchmod(fd, 0644) < 0) {
+		st->fail_errno = errno;
+		snprintf(err, errlen, "%s %s: chmod: %s", ops->what, tmp, strerror(errno));
+		goto fail;
+	}
+	if ((st->fail_errno = reserve_space(fd, 0, (off_t)nm.len)) != 0) {
+		snprintf(err, errlen, "%s %s: cannot allocate %zu bytes: %s%s", ops->what, tmp,
+		         nm.len, strerror(st->fail_errno),
+		         no_space(st->fail_errno) ? " (free some space in the state directory)" : "");
 		goto fail;
 	}
 	nm.base = mmap(NULL, nm.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -397,18 +462,28 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 		}
 	}
 	if (fsync(nm.fd) < 0) {
+		st->fail_errno = errno;
 		snprintf(err, errlen, "%s %s: fsync: %s", ops->what, tmp, strerror(errno));
 		goto fail;
 	}
+	fault_point(POINT_REWRITE_SYNCED);
 	if (rename(tmp, st->path) < 0) {
+		st->fail_errno = errno;
 		snprintf(err, errlen, "%s: rename %s to %s: %s", ops->what, tmp, st->path,
 		         strerror(errno));
 		goto fail;
 	}
 	free(tmp);
 	tmp = NULL;
-	if (sync_dir(st->path, err, errlen) < 0)
-		log_warn("%s %s: %s", ops->what, st->path, err);
+	fault_point(POINT_REWRITE_RENAMED);
+	/* The new file is the store from here on, whatever follows: the old
+	 * one no longer has the name.  Until the directory is synced the
+	 * rename is not durable, so a failure fails the change that caused
+	 * the rewrite, and every later sync retries it and fails (nothing is
+	 * acknowledged) as long as it does. */
+	if (!fault_on(FAULT_SKIP_DIRSYNC) && sync_renamed(st->path, err, errlen) < 0)
+		dir_failed = true;
+	fault_point(POINT_REWRITE_DONE);
 
 	struct stat sb;
 	if (fstat(nm.fd, &sb) == 0) {
@@ -432,7 +507,8 @@ static int rewrite(struct store *st, uint32_t cap, char *err, size_t errlen)
 		st->live[i] = i < ops->nindex ? nused : 0;
 		st->tombs[i] = 0;
 	}
-	return 0;
+	st->dir_unsynced = dir_failed;
+	return dir_failed ? -1 : 0;
 
 fail:
 	if (tmp) {
@@ -482,11 +558,18 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 		         st->m.len, strerror(errno));
 		return -1;
 	}
-	if (ftruncate(st->m.fd, (off_t)nm.len) < 0 || fdatasync(st->m.fd) < 0) {
-		snprintf(err, errlen, "%s %s: extend to %zu bytes: %s; check the free space",
-		         ops->what, st->path, nm.len, strerror(errno));
+	st->fail_errno = reserve_space(st->m.fd, (off_t)st->m.len, (off_t)(nm.len - st->m.len));
+	if (!st->fail_errno && fdatasync(st->m.fd) < 0)
+		st->fail_errno = errno;
+	if (st->fail_errno) {
+		/* What was allocated beyond the capacity is a tail the next
+		 * growth cuts, as after a crash. */
+		snprintf(err, errlen, "%s %s: extend to %zu bytes: %s%s", ops->what, st->path, nm.len,
+		         strerror(st->fail_errno),
+		         no_space(st->fail_errno) ? " (free some space in the state directory)" : "");
 		return -1;
 	}
+	fault_point(POINT_GROW_EXTENDED);
 	void *base = mremap(st->m.base, st->m.len, nm.len, MREMAP_MAYMOVE);
 	if (base == MAP_FAILED) {
 		snprintf(err, errlen, "%s %s: mremap to %zu bytes: %s", ops->what, st->path, nm.len,
@@ -508,6 +591,7 @@ static int grow_in_place(struct store *st, uint32_t cap, char *err, size_t errle
 	uint64_t *extent = &store_hdr_of(&st->m)->extent;
 	uint64_t old = *extent;
 	__atomic_store_n(extent, store_extent_of(st->m.generation, cap), __ATOMIC_RELEASE);
+	fault_point(POINT_GROW_CLAIMED);
 	if (msync(st->m.base, PAGE, MS_SYNC) < 0) {
 		snprintf(err, errlen, "%s %s: msync of the header: %s", ops->what, st->path,
 		         strerror(errno));
@@ -798,6 +882,32 @@ int store_open(struct store *st, const struct store_ops *ops, const char *path,
 		close(fd);
 		goto fail;
 	}
+	fault_point(POINT_OPENED);
+	/* Files of this rtmd are allocated whole; an older one may be sparse,
+	 * and a write into a hole on a full disk would fault (SIGBUS). */
+	int e = reserve_space(st->m.fd, 0, (off_t)st->m.len);
+	if (e) {
+		snprintf(err, errlen, "%s %s: cannot allocate its %zu bytes: %s%s", ops->what, path,
+		         st->m.len, strerror(e),
+		         no_space(e) ? "; free some space in the state directory and start again" : "");
+		goto fail;
+	}
+	/* Recovery reads the page cache, where a killed rtmd may have left
+	 * writes that never reached the disk; it decides on them (a torn slot
+	 * or a duplicate's loser is freed) and rtmd then serves them.  Make
+	 * them durable first, and the file's name with them (a rename whose
+	 * directory sync was cut short): otherwise a power cut after the start
+	 * could keep a free and lose what it was based on (the winner, never
+	 * synced), or take back entries already served. */
+	if (fault_on(FAULT_SKIP_RECOVERY_SYNC)) {
+		/* negative control of the power-cut test */
+	} else if (fsync(st->m.fd) < 0) {
+		snprintf(err, errlen, "%s %s: fsync: %s; cannot make what is there durable before "
+		         "recovering it", ops->what, path, strerror(errno));
+		goto fail;
+	} else if (sync_dir(path, err, errlen) < 0) {
+		goto fail;
+	}
 	st->used = calloc(bitmap_words(st->m.capacity), sizeof(uint64_t));
 	if (!st->used) {
 		snprintf(err, errlen, "%s %s: out of memory", ops->what, path);
@@ -854,6 +964,13 @@ int store_reserve(struct store *st, unsigned inserts)
 	char err[RT_ERRLEN + 256];
 	bool full = st->nused >= st->m.capacity, crowded = false;
 
+	/* Nothing changes on a file whose name is not durable yet. */
+	if (retry_renamed(st, err, sizeof(err)) < 0) {
+		log_err("%s %s: %s; changes are refused until it succeeds", st->ops->what, st->path,
+		        err);
+		return RT_E_INTERNAL;
+	}
+
 	if (full && st->npending) {
 		/* Slots held only until their replacements are durable. */
 		if (store_sync(st, NULL, err, sizeof(err)) < 0) {
@@ -880,11 +997,33 @@ int store_reserve(struct store *st, unsigned inserts)
 	/* No msync of the old file first: the new one is written whole and
 	 * fsynced before it replaces the old, and deferred frees are simply
 	 * not copied. */
+	st->fail_errno = 0;
 	if (st->ops->in_place && cap > st->m.capacity ? grow_in_place(st, cap, err, sizeof(err)) < 0 :
 	    rewrite(st, cap, err, sizeof(err)) < 0) {
+		if (st->dir_unsynced) {
+			log_err("%s %s: now %" PRIu32 " slots, but %s: the change is refused, and "
+			        "so is every change until the directory can be synced", st->ops->what,
+			        st->path, st->m.capacity, err);
+			return RT_E_INTERNAL;
+		}
+		if (no_space(st->fail_errno)) {
+			/* Once per spell of a full disk: clients retrying must not
+			 * fill the journal. */
+			if (!st->nospace)
+				log_err("%s; the table stays at %" PRIu32 " entries, and changes that "
+				        "need more are refused (\"disk full\") until there is space",
+				        err, st->m.capacity);
+			else
+				log_debug("%s", err);
+			st->nospace = true;
+			return RT_E_NOSPACE;
+		}
 		log_err("%s; the table stays at %" PRIu32 " entries", err, st->m.capacity);
 		return RT_E_FULL;
 	}
+	if (st->nospace)
+		log_notice("%s %s: there is space again", st->ops->what, st->path);
+	st->nospace = false;
 	log_info("%s %s: now %" PRIu32 " slots (generation %" PRIu64 ")", st->ops->what,
 	         st->path, st->m.capacity, st->m.generation);
 	return 0;
@@ -1066,20 +1205,28 @@ bool store_idx_remove(struct store *st, unsigned index, uint64_t hash, uint32_t 
 
 bool store_dirty(const struct store *st)
 {
-	return st->dirty_hi != 0 || st->npending != 0 || st->stage_n != 0;
+	return st->dirty_hi != 0 || st->npending != 0 || st->stage_n != 0 || st->dir_unsynced;
 }
 
 int store_sync(struct store *st, uint64_t *usec, char *err, size_t errlen)
 {
 	uint64_t spent = 0;
 
+	if (retry_renamed(st, err, errlen) < 0) {
+		char why[RT_ERRLEN + 256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s %s: %s; changes may not be durable", st->ops->what,
+		         st->path, why);
+		return -1;
+	}
 	if (store_flush(st, err, errlen) < 0)
 		return -1;
 	if (st->dirty_hi) {
 		size_t lo = st->dirty_lo & ~(size_t)(PAGE - 1), hi = store_page_up(st->dirty_hi);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (msync(st->m.base + lo, hi - lo, MS_SYNC) < 0) {
+		if (!fault_on(FAULT_SKIP_MSYNC) && msync(st->m.base + lo, hi - lo, MS_SYNC) < 0) {
 			snprintf(err, errlen, "%s %s: msync of %zu bytes: %s; changes may not be "
 			         "durable", st->ops->what, st->path, hi - lo, strerror(errno));
 			return -1;

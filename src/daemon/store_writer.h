@@ -42,9 +42,16 @@ struct store {
 	 * because each call costs a device flush; the kernel skips the clean
 	 * pages inside the range. */
 	size_t dirty_lo, dirty_hi;
+	/* A rewrite renamed its new file over the path but could not sync the
+	 * directory: the store is the new file, its name is not durable.
+	 * Every sync retries first and fails while the directory does. */
+	bool dir_unsynced;
+	int fail_errno;             /* why the last growth failed */
+	bool nospace;               /* it found the disk full (logged once) */
 };
 
-/* Open or create (mode 0644) and recover; see arp_store_open(). */
+/* Open or create (mode 0644) and recover; see arp_store_open().  When the
+ * creation fails, st->fail_errno says why (ENOSPC: the disk is full). */
 int store_open(struct store *st, const struct store_ops *ops, const char *path,
                uint32_t initial_capacity, uint32_t *dropped, char *err, size_t errlen);
 /* Sync (twice, so that deferred frees land too) and release. */
@@ -52,7 +59,10 @@ void store_close(struct store *st);
 
 /* Make sure one free slot and room for `inserts` more entries in every
  * index exist, rewriting the file larger (or with fresh indexes) if not.
- * 0, or an rt_err code (RT_E_FULL, RT_E_INTERNAL) with the reason logged. */
+ * The file's space is allocated when it grows, so a change that fits is
+ * never lost to a full disk at sync time; one that needs a growth on a
+ * full disk is refused here, before anything changes.  0, or an rt_err
+ * code (RT_E_NOSPACE, RT_E_FULL, RT_E_INTERNAL) with the reason logged. */
 int store_reserve(struct store *st, unsigned inserts);
 /* Lowest free slot; store_reserve() must have succeeded. */
 uint32_t store_alloc(struct store *st);

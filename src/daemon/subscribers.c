@@ -38,8 +38,11 @@ void server_publish(struct server *s)
 			continue;
 		if (!m || c->q.events + m->events > s->cfg->max_subscriber_queue ||
 		    conn_queue_shared(c, m) < 0) {
+			/* what it would hold with these events: its queue may be
+			 * empty while one burst is larger than the limit */
 			log_warn("dropping subscriber pid %ld: %zu events queued, limit %u (it will resync)",
-			         (long)c->pid, c->q.events, s->cfg->max_subscriber_queue);
+			         (long)c->pid, c->q.events + (m ? m->events : rt_msg_count(&s->evmb)),
+			         s->cfg->max_subscriber_queue);
 			c->dead = true;
 		}
 	}

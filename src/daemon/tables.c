@@ -152,7 +152,7 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 	 * before anything reads it. */
 	if (store_upgrade(state_dir, NULL, err, errlen) < 0)
 		goto out;
-	snprintf(a->path, sizeof(a->path), "%s/arp.store", state_dir);
+	snprintf(a->path, sizeof(a->path), "%s/" RT_ARP_STORE_FILE, state_dir);
 	a->capacity = arp_capacity;
 	threaded = pthread_create(&th, NULL, arp_open_thread, a) == 0;
 	if (!threaded)

@@ -42,6 +42,8 @@ struct arp_reader {
 	char *path;
 	struct store_map m;
 	uint64_t retries;
+	uint64_t stuck;         /* slots given up on: half-written for the patience time */
+	bool verify;            /* look-ups check each match's checksum too */
 	long long next_check;   /* CLOCK_MONOTONIC_COARSE ns */
 	long long last_clock;
 	unsigned skip;          /* calls left before the clock is read again */
@@ -199,10 +201,30 @@ static __attribute__((noinline)) bool read_retry(struct arp_reader *r, const uin
 	long long deadline = 0;
 
 	do {
-		if (!store_slot_wait(&tries, &deadline, &r->retries))
+		if (!store_slot_wait(&tries, &deadline, &r->retries)) {
+			r->stuck++;
 			return false;
+		}
 	} while (!read_once(p, w));
 	return true;
+}
+
+/* arp_reader_set_verify(): the match in slot also passes the checksum
+ * (a second, checked read of the slot that must give the same payload). */
+static __attribute__((noinline)) bool verified(struct arp_reader *r, uint32_t slot,
+                                               const uint64_t w[STORE_ARP_PAYLOAD / 8])
+{
+	uint8_t payload[STORE_ARP_PAYLOAD];
+
+	switch (store_slot_read(&r->m, slot, payload, NULL, &store_arp_ops, &r->retries)) {
+	case STORE_SLOT_USED:
+		return memcmp(payload, w, sizeof(payload)) == 0;
+	case STORE_SLOT_TORN:
+		r->stuck++;
+		return false;
+	default:
+		return false;
+	}
 }
 
 /* A slot can show up twice in one probe if it was freed and reused for
@@ -281,7 +303,7 @@ static inline __attribute__((always_inline)) int lookup(struct arp_reader *r, en
 #pragma GCC unroll 5
 			for (size_t i = 0; i < KEY_WORDS; i++)
 				diff |= (w[i] ^ key[i]) & key_mask[kind].w[i];
-			if (diff)
+			if (diff || (__builtin_expect(r->verify, 0) && !verified(r, cand[c], w)))
 				continue;
 			struct rt_neigh tmp, *e = n < max ? &out[n] : &tmp;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -585,4 +607,19 @@ int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, u
 uint64_t arp_reader_retries(const struct arp_reader *r)
 {
 	return r->retries;
+}
+
+uint64_t arp_reader_stuck(const struct arp_reader *r)
+{
+	return r->stuck;
+}
+
+void arp_reader_set_verify(struct arp_reader *r, bool on)
+{
+	r->verify = on;
+}
+
+const char *arp_reader_path(const struct arp_reader *r)
+{
+	return r->path;
 }

@@ -13,6 +13,7 @@
 #ifndef RTMD_ARP_READER_H
 #define RTMD_ARP_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,7 +51,14 @@ ssize_t arp_reader_get_mac_many(struct arp_reader *r, const uint8_t (*macs)[6], 
 /* Read one slot: 1 and *out if it holds a valid entry, 0 if free, -1 with
  * errno on error.  *version (may be NULL) receives the slot's write version. */
 int arp_reader_slot(struct arp_reader *r, uint32_t slot, struct rt_neigh *out, uint64_t *version);
-/* Reads that had to retry because a write was in progress (diagnostics). */
+/* Reads that had to retry because a write was in progress, and slots
+ * given up on after the 50 ms patience (a writer that died in the middle
+ * of a write), for diagnostics. */
 uint64_t arp_reader_retries(const struct arp_reader *r);
+uint64_t arp_reader_stuck(const struct arp_reader *r);
+/* Look-ups verify the checksum of every match as well (off: the seqlock
+ * and the field checks only; doc/STORE.md says why that is the default). */
+void arp_reader_set_verify(struct arp_reader *r, bool on);
+const char *arp_reader_path(const struct arp_reader *r);
 
 #endif

@@ -16,6 +16,7 @@ const char *rt_err_str(int code)
 		[RT_E_INTERNAL] = "internal error",
 		[RT_E_BUSY] = "busy, try again",
 		[RT_E_OWNED] = "owned by another protocol",
+		[RT_E_NOSPACE] = "disk full",
 	};
 
 	if (code < 0 || code >= RT_E_MAX)

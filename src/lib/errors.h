@@ -22,6 +22,7 @@ enum rt_err {
 	RT_E_INTERNAL = 9,    /* I/O error in rtmd (store, msync) */
 	RT_E_BUSY = 10,       /* a limit on pending replies: try again later */
 	RT_E_OWNED = 11,      /* the entry belongs to another protocol (the text says which) */
+	RT_E_NOSPACE = 12,    /* the store needs to grow and the disk is full */
 	RT_E_MAX
 };
 const char *rt_err_str(int code);   /* "exists", "not found", ... */

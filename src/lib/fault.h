@@ -4,7 +4,8 @@
  * as if out of memory when it says so.  rt_fault_hook is NULL unless a test
  * sets it, so production never fails on purpose; tests (check_tables) set it
  * to fail the n-th allocation and prove that a failed change leaves every
- * table, store and event stream as it was.
+ * table, store and event stream as it was.  (Skipped syncs and stops for
+ * the power-cut test are src/daemon/faults.h's, in a separate rtmd binary.)
  */
 #ifndef RTMD_FAULT_H
 #define RTMD_FAULT_H

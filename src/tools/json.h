@@ -1,11 +1,6 @@
-/* json.h - JSON forms of table entries (json-c), shared by rtctl and rtwatch.
- *
- * Keys, their order and their types are ip -j's for the same entry (a key
- * appears exactly when ip -j prints it: no type for unicast, no metric 0,
- * flags always an array, a neighbour's state an array), with protocol
- * "rtctl" or "config" for the entries rtmd owns and, for a pending route,
- * the flag "pending" and its pending_reason.
- */
+/* json.h - rtctl's JSON output: arrays streamed without holding every
+ * element, and objects as one compact line.  The entries' JSON forms are
+ * src/lib/json_entry.h's, shared with librtmd. */
 #ifndef RTMD_JSON_H
 #define RTMD_JSON_H
 
@@ -13,11 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "addr.h"
-
-/* New json-c objects; the caller owns the reference. */
-struct json_object *rt_route_to_json(const struct rt_route *r);
-struct json_object *rt_neigh_to_json(const struct rt_neigh *n);
+#include "json_entry.h"
 
 /* Streams one JSON array without holding every element in memory. */
 struct json_array_out {

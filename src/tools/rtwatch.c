@@ -1,9 +1,11 @@
 /* rtwatch.c - print rtmd's tables, then every change as it happens.
  *
- * A subscriber must never silently miss a change: when rtmd drops us (too
- * slow) or restarts, we reconnect, say "resync" and take a fresh dump.
- * ARP entries are read from rtmd's shared mapping by slot, the event's own
- * copy serving only when the slot was reused since.
+ * The reference client of librtmd's subscription: it uses <rtmd/rtmd.h>
+ * and nothing else.  The library reconnects when rtmd drops us (too slow)
+ * or restarts and reports the differences; rtwatch says so on stderr,
+ * prints "resync", and then either the whole table again or, with
+ * --no-dump, only those differences, so that no change is ever silently
+ * missed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,44 +15,37 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "arp_reader.h"
-#include "client.h"
-#include "json.h"
-#include "proto.h"
+#include <rtmd/rtmd.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
-struct mon {
+struct watch {
 	const char *socket;
-	uint32_t tables;
+	unsigned tables;         /* RTMD_SUB_ROUTES | RTMD_SUB_NEIGHS */
 	bool json, timestamp, no_dump;
 	long count;              /* exit after this many change events; <0: never */
 	long seen;
-	uint64_t last_seq;
-	bool synced;
-	struct arp_reader *reader;
-	char reader_path[RT_PATHLEN];
-	bool reader_warned;
+	bool redump;             /* resyncing: the table is printed whole at sync */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	"Usage: rtwatch [OPTIONS] [route|neigh|all]   (arp = neigh)\n"
+	"Usage: rtwatch [OPTIONS] [route|neigh|all]\n"
 	"Print rtmd's tables as \"add\" events, then \"sync\", then every change.\n"
 	"  -s, --socket PATH   rtmd's socket (default $RTMD_SOCKET or %s)\n"
 	"  -j, --json          one JSON object a line\n"
-	"  -t, --timestamp     prefix each line with the time it was received\n"
+	"  -t, --timestamp     start each line with the time it was received (ISO 8601)\n"
 	"  -n, --count N       exit after N change events (the dump does not count)\n"
-	"      --no-dump       do not print the current tables first\n"
+	"      --no-dump       do not print the tables: only the changes (after a resync,\n"
+	"                      the changes missed)\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
-	"See rtwatch(1).\n", RT_DEFAULT_SOCKET);
+	"See rtwatch(1).\n", rtmd_default_socket());
 }
 
-static void parse_args(int argc, char **argv, struct mon *m)
+static void parse_args(int argc, char **argv, struct watch *w)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -65,17 +60,17 @@ static void parse_args(int argc, char **argv, struct mon *m)
 	char *end;
 	int ch;
 
-	m->count = -1;
+	w->count = -1;
 	while ((ch = getopt_long(argc, argv, "s:jtn:hV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 's': m->socket = optarg; break;
-		case 'j': m->json = true; break;
-		case 't': m->timestamp = true; break;
-		case 'D': m->no_dump = true; break;
+		case 's': w->socket = optarg; break;
+		case 'j': w->json = true; break;
+		case 't': w->timestamp = true; break;
+		case 'D': w->no_dump = true; break;
 		case 'n':
 			errno = 0;
-			m->count = strtol(optarg, &end, 10);
-			if (errno || *end || m->count < 1 || !*optarg) {
+			w->count = strtol(optarg, &end, 10);
+			if (errno || *end || w->count < 1 || !*optarg) {
 				fprintf(stderr, "rtwatch: invalid --count \"%s\" (a positive number)\n", optarg);
 				exit(EXIT_USAGE);
 			}
@@ -87,16 +82,16 @@ static void parse_args(int argc, char **argv, struct mon *m)
 			exit(EXIT_USAGE);
 		}
 	}
-	m->tables = RT_F_TABLE_ALL;
+	w->tables = RTMD_SUB_ROUTES | RTMD_SUB_NEIGHS;
 	if (optind < argc) {
-		const char *w = argv[optind];
+		const char *word = argv[optind];
 
-		if (strcmp(w, "route") == 0)
-			m->tables = RT_F_TABLE_ROUTE;
-		else if (strcmp(w, "arp") == 0 || strcmp(w, "neigh") == 0)
-			m->tables = RT_F_TABLE_ARP;
-		else if (strcmp(w, "all") != 0) {
-			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, neigh or all)\n", w);
+		if (strcmp(word, "route") == 0)
+			w->tables = RTMD_SUB_ROUTES;
+		else if (strcmp(word, "neigh") == 0 || strcmp(word, "arp") == 0)
+			w->tables = RTMD_SUB_NEIGHS;
+		else if (strcmp(word, "all") != 0) {
+			fprintf(stderr, "rtwatch: unknown table \"%s\" (route, neigh or all)\n", word);
 			exit(EXIT_USAGE);
 		}
 		if (optind + 1 < argc) {
@@ -104,227 +99,184 @@ static void parse_args(int argc, char **argv, struct mon *m)
 			exit(EXIT_USAGE);
 		}
 	}
-	if (!m->socket)
-		m->socket = getenv("RTMD_SOCKET") && *getenv("RTMD_SOCKET") ? getenv("RTMD_SOCKET")
-		                                                             : RT_DEFAULT_SOCKET;
 }
 
+/* ISO 8601 local time with microseconds and the UTC offset,
+ * 2025-12-01T10:00:00.123456+01:00. */
 static void timestamp(char *buf, size_t cap)
 {
 	struct timeval tv;
 	struct tm tm;
-	char t[40];
+	char t[32], z[8];
 
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, cap, "%s.%06ld", t, (long)tv.tv_usec);
+	strftime(z, sizeof(z), "%z", &tm);      /* +0100: ISO 8601 writes +01:00 */
+	snprintf(buf, cap, "%s.%06ld%.3s:%.2s", t, (long)tv.tv_usec, z, z + 3);
 }
 
-/* A line with no entry: sync, resync. */
-static void print_marker(struct mon *m, const char *what)
+/* One line: an event and its entry (entry NULL: a marker, sync or resync).
+ * entry is the text or JSON the library printed. */
+static void print_line(const struct watch *w, const char *event, const char *table, uint64_t seq,
+                       const char *entry)
 {
-	char ts[64];
+	char ts[48];
 
-	if (m->timestamp)
+	if (w->timestamp)
 		timestamp(ts, sizeof(ts));
-	if (m->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "event", json_object_new_string(what));
-		if (m->timestamp)
-			json_object_object_add(o, "time", json_object_new_string(ts));
-		json_print_line(stdout, o);
+	if (w->json) {
+		printf("{\"event\":\"%s\"", event);
+		if (table)
+			printf(",\"table\":\"%s\"", table);
+		if (seq)
+			printf(",\"seq\":%llu", (unsigned long long)seq);
+		if (w->timestamp)
+			printf(",\"time\":\"%s\"", ts);
+		/* The entry's object, its keys spliced into this one. */
+		printf("%s%s\n", entry && entry[1] != '}' ? "," : "", entry ? entry + 1 : "}");
 	} else {
-		printf("%s%s%s\n", m->timestamp ? ts : "", m->timestamp ? " " : "", what);
-	}
-	fflush(stdout);
-}
-
-/* The entry as it is in the mapping, if the slot still holds this key. */
-static void read_mapping(struct mon *m, struct rt_event *ev)
-{
-	struct rt_neigh cur;
-
-	if (!m->reader || ev->kind == RT_EV_DEL)
-		return;
-	if (arp_reader_slot(m->reader, ev->slot, &cur, NULL) == 1 &&
-	    rt_addr_equal(&cur.ip, &ev->neigh.ip) && strcmp(cur.dev, ev->neigh.dev) == 0)
-		ev->neigh = cur;
-}
-
-static void print_event(struct mon *m, struct rt_event *ev)
-{
-	static const char *const kinds[] = { [RT_EV_ADD] = "add", [RT_EV_CHANGE] = "change", [RT_EV_DEL] = "del" };
-	const char *table = ev->table == RT_TABLE_ROUTE ? "route" : "neigh";
-	static char buf[RT_ROUTESTRMAX];
-	char ts[64];
-
-	if (ev->table == RT_TABLE_ARP)
-		read_mapping(m, ev);
-	if (m->timestamp)
-		timestamp(ts, sizeof(ts));
-	if (m->json) {
-		struct json_object *o = json_object_new_object(), *e;
-
-		json_object_object_add(o, "event", json_object_new_string(kinds[ev->kind]));
-		json_object_object_add(o, "table", json_object_new_string(table));
-		if (ev->seq)
-			json_object_object_add(o, "seq", json_object_new_int64((int64_t)ev->seq));
-		if (m->timestamp)
-			json_object_object_add(o, "time", json_object_new_string(ts));
-		e = ev->table == RT_TABLE_ROUTE ? rt_route_to_json(ev->route) : rt_neigh_to_json(&ev->neigh);
-		json_object_object_foreach(e, k, v)
-			json_object_object_add(o, k, json_object_get(v));
-		json_object_put(e);
-		json_print_line(stdout, o);
-	} else {
-		if (ev->table == RT_TABLE_ROUTE && ev->kind == RT_EV_DEL)
-			rt_route_key_format(ev->route, buf, sizeof(buf));
-		else if (ev->table == RT_TABLE_ROUTE)
-			rt_route_format(ev->route, buf, sizeof(buf));
-		else
-			rt_neigh_format(&ev->neigh, buf, sizeof(buf));
-		printf("%s%s%s %s %s\n", m->timestamp ? ts : "", m->timestamp ? " " : "",
-		       kinds[ev->kind], table, buf);
+		printf("%s%s%s%s%s%s%s\n", w->timestamp ? ts : "", w->timestamp ? " " : "", event,
+		       table ? " " : "", table ? table : "", entry ? " " : "", entry ? entry : "");
 	}
 }
 
-static void open_reader(struct mon *m, const char *path)
+static const char *event_word(enum rtmd_event ev)
 {
-	char err[512];
-
-	if (!(m->tables & RT_F_TABLE_ARP) || !*path)
-		return;
-	if (m->reader && strcmp(m->reader_path, path) == 0)
-		return;
-	if (m->reader)
-		arp_reader_close(m->reader);
-	m->reader = NULL;
-	if (arp_reader_open(path, &m->reader, err, sizeof(err)) < 0) {
-		if (!m->reader_warned)
-			fprintf(stderr, "rtwatch: cannot map the ARP store (%s); using the copies in events\n", err);
-		m->reader_warned = true;
-		return;
-	}
-	snprintf(m->reader_path, sizeof(m->reader_path), "%s", path);
+	return ev == RTMD_EVENT_ADD ? "add" : ev == RTMD_EVENT_CHANGE ? "change" : "del";
 }
 
-/* One subscription, until the connection ends (1), the count is reached
- * (0) or something fails for good (-1). */
-static int subscribe(struct mon *m, struct rt_client *c, bool first)
+/* Live changes count towards --count; the tables and a resync's
+ * differences do not. */
+static void counted(struct watch *w, rtmd_sub *s)
 {
-	struct rt_msgbuf mb;
-	char err[512], why[RT_ERRLEN];
-	struct rt_hdr h;
-	const uint8_t *msg;
-	int rc;
+	if (rtmd_sub_seq(s) && w->count > 0 && ++w->seen >= w->count)
+		rtmd_sub_stop(s);
+}
 
-	if (rt_msgbuf_init(&mb, 1024) < 0)
-		return -1;
-	rt_msg_begin(&mb, RT_MSG_SUBSCRIBE, c->next_seq++, m->tables | (first && m->no_dump ? RT_F_NO_DUMP : 0));
-	rc = rt_client_send(c, &mb);
-	rt_msgbuf_free(&mb);
-	if (rc < 0)
-		return 1;
-	m->synced = false;
-	for (;;) {
-		rc = rt_client_recv(c, &h, &msg, err, sizeof(err));
-		if (rc <= 0)
-			return 1;
-		switch (h.type) {
-		case RT_MSG_HELLO: {
-			struct rt_hello hello;
+/* An entry's line; a deleted route is shown by its key.  Most routes fit
+ * the buffer; one of many next hops (up to 256) is formatted again into
+ * the length the first call asked for. */
+static void print_route(const struct watch *w, const char *event, uint64_t seq,
+                        const rtmd_route *r)
+{
+	enum rtmd_format how = w->json ? RTMD_FORMAT_JSON
+	                     : strcmp(event, "del") == 0 ? RTMD_FORMAT_KEY : RTMD_FORMAT_TEXT;
+	char small[2048], *buf = small;
+	int n = rtmd_route_format(r, how, small, sizeof(small));
 
-			if (rt_msg_get_hello(&h, msg, &hello, why))
-				goto bad;
-			m->last_seq = hello.event_seq;
-			open_reader(m, hello.arp_store);
-			break;
+	if (n >= (int)sizeof(small)) {
+		buf = malloc((size_t)n + 1);
+		if (!buf) {
+			fprintf(stderr, "rtwatch: out of memory for a route of %u next hops\n",
+			        rtmd_route_nexthop_count(r));
+			exit(EXIT_FAIL);
 		}
-		case RT_MSG_SYNC:
-			m->synced = true;
-			print_marker(m, "sync");
-			break;
-		case RT_MSG_EVENTS: {
-			/* a route is 9 KiB: one buffer for every event */
-			static struct rt_route route;
-			struct rt_reader rd;
-
-			rt_msg_reader(&rd, &h, msg);
-			for (uint32_t i = 0; i < h.count; i++) {
-				struct rt_event ev;
-
-				if (rt_msg_read_event(&rd, &ev, &route, why))
-					goto bad;
-				if (!m->synced) {
-					ev.seq = 0;     /* dump entries are state, not events */
-					print_event(m, &ev);
-					continue;
-				}
-				if (m->tables == RT_F_TABLE_ALL && ev.seq != m->last_seq + 1)
-					fprintf(stderr, "rtwatch: event sequence jumped from %llu to %llu\n",
-					        (unsigned long long)m->last_seq, (unsigned long long)ev.seq);
-				m->last_seq = ev.seq;
-				print_event(m, &ev);
-				if (m->count > 0 && ++m->seen >= m->count) {
-					fflush(stdout);
-					return 0;
-				}
-			}
-			break;
-		}
-		case RT_MSG_ERROR: {
-			struct rt_error e;
-
-			if (rt_msg_get_error(&h, msg, &e, why))
-				goto bad;
-			fprintf(stderr, "rtwatch: rtmd refused the subscription: %s: %s\n",
-			        rt_err_str((int)e.code), e.text);
-			return -1;
-		}
-		default:
-			snprintf(why, sizeof(why), "unexpected message type %u", h.type);
-			goto bad;
-		}
-		fflush(stdout);
+		rtmd_route_format(r, how, buf, (size_t)n + 1);
 	}
-bad:
-	fprintf(stderr, "rtwatch: malformed message from rtmd: %s\n", why);
-	return -1;
+	print_line(w, event, "route", seq, buf);
+	if (buf != small)
+		free(buf);
+}
+
+static void print_neigh(const struct watch *w, const char *event, uint64_t seq,
+                        const rtmd_neigh *n)
+{
+	char buf[512];
+
+	rtmd_neigh_format(n, w->json ? RTMD_FORMAT_JSON : RTMD_FORMAT_TEXT, buf, sizeof(buf));
+	print_line(w, event, "neigh", seq, buf);
+}
+
+static void on_route(void *ctx, rtmd_sub *s, enum rtmd_event ev, const rtmd_route *r,
+                     const rtmd_route *old)
+{
+	struct watch *w = ctx;
+
+	if (w->redump)
+		return;
+	print_route(w, event_word(ev), rtmd_sub_seq(s), r);
+	counted(w, s);
+}
+
+static void on_neigh(void *ctx, rtmd_sub *s, enum rtmd_event ev, const rtmd_neigh *n,
+                     const rtmd_neigh *old)
+{
+	struct watch *w = ctx;
+
+	if (w->redump)
+		return;
+	print_neigh(w, event_word(ev), rtmd_sub_seq(s), n);
+	counted(w, s);
+}
+
+static int dump_route(void *ctx, const rtmd_route *r)
+{
+	print_route(ctx, "add", 0, r);
+	return 0;
+}
+
+static int dump_neigh(void *ctx, const rtmd_neigh *n)
+{
+	print_neigh(ctx, "add", 0, n);
+	return 0;
+}
+
+static void on_lost(void *ctx, rtmd_sub *s, int err, const char *detail)
+{
+	fprintf(stderr, "rtwatch: %s; reconnecting\n", detail);
+}
+
+static void on_resync(void *ctx, rtmd_sub *s, enum rtmd_sync how)
+{
+	struct watch *w = ctx;
+
+	fprintf(stderr, "rtwatch: %s; resyncing\n", how == RTMD_SYNC_RESTARTED ?
+	        "rtmd restarted" : "rtmd had dropped this subscriber (it fell too far behind)");
+	print_line(w, "resync", NULL, 0, NULL);
+	w->redump = !w->no_dump;
+}
+
+static void on_sync(void *ctx, rtmd_sub *s, enum rtmd_sync how)
+{
+	struct watch *w = ctx;
+
+	/* After a resync the table again, whole, from the library's copy
+	 * (which now equals rtmd's), routes first as in the first dump. */
+	if (w->redump) {
+		rtmd_sub_route_walk(s, dump_route, w);
+		rtmd_sub_neigh_walk(s, dump_neigh, w);
+		w->redump = false;
+	}
+	print_line(w, "sync", NULL, 0, NULL);
 }
 
 int main(int argc, char **argv)
 {
-	struct mon m = { 0 };
-	struct rt_client c;
-	char err[512];
-	bool first = true;
-	unsigned delay_ms = 50;
+	struct watch w = { 0 };
+	rtmd_sub *s;
 	int rc;
 
-	parse_args(argc, argv, &m);
-	for (;;) {
-		if (rt_client_connect(&c, m.socket, err, sizeof(err)) < 0) {
-			if (first) {
-				fprintf(stderr, "rtwatch: %s\n", err);
-				return EXIT_UNREACHABLE;
-			}
-			/* rtmd is restarting: keep trying, more slowly each time. */
-			usleep(delay_ms * 1000);
-			delay_ms = delay_ms < 1000 ? delay_ms * 2 : 1000;
-			continue;
-		}
-		delay_ms = 50;
-		if (!first)
-			print_marker(&m, "resync");
-		rc = subscribe(&m, &c, first);
-		rt_client_close(&c);
-		first = false;
-		if (rc <= 0)
-			break;
+	parse_args(argc, argv, &w);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = rtmd_sub_new(&s, w.socket, w.tables | (w.no_dump ? RTMD_SUB_NO_DUMP : 0));
+	if (rc < 0) {
+		fprintf(stderr, "rtwatch: %s\n", rtmd_errmsg());
+		return rc == -EINVAL || rc == -ENAMETOOLONG ? EXIT_USAGE : EXIT_FAIL;
 	}
-	if (m.reader)
-		arp_reader_close(m.reader);
-	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+	rtmd_sub_on_route(s, on_route, &w);
+	rtmd_sub_on_neigh(s, on_neigh, &w);
+	rtmd_sub_on_sync(s, on_sync, &w);
+	rtmd_sub_on_resync(s, on_resync, &w);
+	rtmd_sub_on_lost(s, on_lost, &w);
+	if (rtmd_sub_connect(s) < 0) {
+		fprintf(stderr, "rtwatch: %s\n", rtmd_errmsg());
+		rtmd_sub_free(s);
+		return EXIT_UNREACHABLE;
+	}
+	rc = rtmd_sub_run(s);       /* returns when --count is reached */
+	if (rc < 0)
+		fprintf(stderr, "rtwatch: %s\n", rtmd_errmsg());
+	rtmd_sub_free(s);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }

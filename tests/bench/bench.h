@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "proc.h"
 #include "proto.h"
 
 /* ---- environment (benchlib.c) ------------------------------------------- */
@@ -88,8 +89,6 @@ double daemon_try_start(struct daemon *d, char *why, size_t whylen);
 /* SIGTERM, wait (SIGKILL after 60 s). */
 void daemon_stop(struct daemon *d);
 int daemon_status(const struct daemon *d, struct rt_status *st);
-/* A /proc/PID/status field in kB ("VmRSS", "RssAnon"), -1 if missing. */
-long proc_kb(pid_t pid, const char *field);
 /* Lines of the daemon's log containing needle. */
 long log_count(const struct daemon *d, const char *needle);
 /* Size and allocated bytes of a file, -1 if missing. */

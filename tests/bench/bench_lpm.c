@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "proc.h"
 #include "proto.h"
 #include "route_table.h"
 
@@ -67,15 +68,13 @@ static double wall_since(void)
 
 static size_t rss_bytes(void)
 {
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size, resident;
+	long kb = proc_kb(getpid(), "VmRSS");
 
-	if (!f || fscanf(f, "%lu %lu", &size, &resident) != 2) {
-		fprintf(stderr, "bench_lpm: cannot read /proc/self/statm: %s\n", strerror(errno));
+	if (kb < 0) {
+		fprintf(stderr, "bench_lpm: cannot read /proc/self/status: %s\n", strerror(errno));
 		exit(1);
 	}
-	fclose(f);
-	return resident * (size_t)sysconf(_SC_PAGESIZE);
+	return (size_t)kb * 1024;
 }
 
 static void *xmalloc(size_t n)

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "bench.h"
 
 static const int NSUBS[] = { 1, 10, 100, 1000 };
@@ -60,20 +61,7 @@ static uint64_t events_for(int n)
 
 static void route_n(uint32_t id, uint32_t round, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = 1;
-	r->nh[0].weight = 1;
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = 250;
-	r->dst.addr.bytes[2] = (uint8_t)(id >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)id;
-	r->dst.len = 32;
-	r->nh[0].gw.family = AF_INET;
-	r->nh[0].gw.bytes[0] = 192;
-	r->nh[0].gw.bytes[2] = 2;
-	r->nh[0].gw.bytes[3] = (uint8_t)(1 + round % 2);
-	snprintf(r->nh[0].dev, sizeof(r->nh[0].dev), "d0");
+	test_route_host(r, 0x0afa0000u, id, (uint8_t)(1 + round % 2), "d0", 0);
 }
 
 static int ack(struct rt_client *c)

@@ -35,6 +35,7 @@
 
 #include <xxhash.h>
 
+#include "entries.h"
 #include "arp_reader.h"
 #include "arp_store.h"
 #include "log.h"
@@ -449,21 +450,7 @@ static void bench_read(const char *path, uint32_t total)
 /* Route k: 10.0.0.0 + k as a host route via one of 64 gateways. */
 static void route_of(uint32_t k, struct rt_route *rt)
 {
-	rt_route_init(rt);
-	rt->nh_count = 1;
-	rt->nh[0].weight = 1;
-	rt->dst.addr.family = AF_INET;
-	rt->dst.addr.bytes[0] = (uint8_t)(10 + (k >> 24));
-	rt->dst.addr.bytes[1] = (uint8_t)(k >> 16);
-	rt->dst.addr.bytes[2] = (uint8_t)(k >> 8);
-	rt->dst.addr.bytes[3] = (uint8_t)k;
-	rt->dst.len = 32;
-	rt->nh[0].gw.family = AF_INET;
-	rt->nh[0].gw.bytes[0] = 192;
-	rt->nh[0].gw.bytes[1] = 0;
-	rt->nh[0].gw.bytes[2] = 2;
-	rt->nh[0].gw.bytes[3] = (uint8_t)(1 + k % 64);
-	rt->metric = k % 3;
+	test_route_host(rt, 0x0a000000u, k, (uint8_t)(1 + k % 64), NULL, k % 3);
 }
 
 static int count_route(const struct rt_route *rt, uint32_t slot, void *ctx)

@@ -503,26 +503,6 @@ int daemon_status(const struct daemon *d, struct rt_status *st)
 	return status_once(d->sock, st);
 }
 
-long proc_kb(pid_t pid, const char *field)
-{
-	char path[64], line[256];
-	size_t n = strlen(field);
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':') {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 long log_count(const struct daemon *d, const char *needle)
 {
 	char line[1024];

@@ -18,9 +18,9 @@ expect 0 "get by IP" -- rtctl arp get 192.0.2.7
 same "get by IP finds it on every interface" "$OUT" "192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl
 192.0.2.7 dev eth1 lladdr 02:00:00:00:00:17 PERMANENT proto rtctl"
 expect 0 "get --json, one match" -- rtctl -j arp get 192.0.2.8
-same "ARP JSON keys" "$(echo "$OUT" | jq -c .)" '{"dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:07","state":["PERMANENT"],"protocol":"rtctl"}'
+same "ARP JSON keys, always an array" "$(echo "$OUT" | jq -c .)" '[{"dst":"192.0.2.8","dev":"eth0","lladdr":"02:00:00:00:00:07","state":["PERMANENT"],"protocol":"rtctl"}]'
 expect 1 "get an unknown IP" -- rtctl arp get 192.0.2.99
-contains "unknown IP named" "$ERR" "arp get 192.0.2.99: not found"
+contains "unknown IP named" "$ERR" "neigh get 192.0.2.99: not found"
 expect 0 "replace changes the MAC" -- rtctl arp replace 192.0.2.8 lladdr 02:00:00:00:00:88 dev eth0
 expect 0 "get after replace" -- rtctl arp get 02:00:00:00:00:88
 same "replaced entry" "$OUT" "192.0.2.8 dev eth0 lladdr 02:00:00:00:00:88 PERMANENT proto rtctl"

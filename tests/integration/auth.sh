@@ -68,6 +68,8 @@ refused "replace" replace 10.1.0.0/16 via 192.0.2.9 dev eth0 metric 7
 refused "delete" delete 10.1.0.0/16 metric 7
 refused "flush route" flush route
 refused "flush arp" flush arp
+expect 1 "user: a refusal names the entry" -- urtctl add 10.9.0.0/16 via 192.0.2.1 dev eth0
+contains "user: the refused entry is named" "$ERR" "rtctl: route add 10.9.0.0/16 via 192.0.2.1 dev eth0: permission denied"
 refused "arp add" arp add 192.0.2.8 lladdr 02:00:00:00:00:08 dev eth0
 refused "arp delete" arp delete 192.0.2.7 dev eth0
 printf 'add 10.10.0.0/16 dev eth0\nadd 10.11.0.0/16 dev eth0\ndelete 10.1.0.0/16 metric 7\n' > "$T/batch"

@@ -39,6 +39,12 @@ out=$(complete_words "$rtctl_c" _rtctl rtctl add 10.0.0.0/8 via 192.0.2.1 dev ""
 has "rtctl ... dev: interface names from /sys/class/net" "$out" lo
 out=$(complete_words "$rtctl_c" _rtctl rtctl n a 192.0.2.7 "")
 has "rtctl n a IP (abbreviated): neighbour keywords" "$out" lladdr dev nud
+out=$(complete_words "$rtctl_c" _rtctl rtctl ro del 10.0.0.0/8 "")
+has "rtctl ro del PREFIX: the keys of a line" "$out" via dev proto metric nexthop
+out=$(complete_words "$rtctl_c" _rtctl rtctl list "")
+has "rtctl list: selectors" "$out" root match exact dev via proto type
+out=$(complete_words "$rtctl_c" _rtctl rtctl neighbour del 192.0.2.7 "")
+has "rtctl neighbour del IP: keys" "$out" dev lladdr nud
 out=$(complete_words "$rtctl_c" _rtctl rtctl --j)
 has "rtctl --j: long options" "$out" --json
 out=$(complete_words "$rtwatch_c" _rtwatch rtwatch "")

@@ -1,9 +1,9 @@
 #!/bin/sh
 # rtmd.conf end to end: static routes and ARP entries at start (shown as
 # "proto config"), SIGHUP reload adding, changing and removing only config
-# entries (never what rtctl added), a bad file on reload keeping the running
-# configuration, ownership (--force), and --check-config with file:line
-# errors.
+# entries (never what rtctl added), a bad or missing file on reload keeping
+# the running configuration, -d kept over the file's log-level at reload,
+# ownership (--force), and --check-config with file:line errors.
 . "$(dirname "$0")/lib.sh"
 
 cat > "$CONF" <<'C'
@@ -96,4 +96,42 @@ expect 1 "a weight out of range" -- "$RTMD" --check-config -c "$CONF"
 contains "the weight error names file:line" "$ERR" "$CONF:2:"
 expect 1 "rtmd does not start with a bad file" -- "$RTMD" -s "$SOCK" -S "$STATE" -c "$CONF"
 expect 1 "an explicit missing config is an error" -- "$RTMD" --check-config -c "$T/nonexistent.conf"
+
+# wait_log TEXT N: until the log holds TEXT at least N times (bounded).
+wait_log() {
+	for _ in $(seq 1 100); do
+		[ "$(grep -c -- "$1" "$T/rtmd.log")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A reload with the file named by -c gone changes nothing and says why.
+cat > "$CONF" <<'C'
+log-level = "info";
+routes = ( { dst = "10.50.0.0/16"; dev = "eth0"; } );
+arp = ( { ip = "192.0.2.50"; lladdr = "02:00:00:00:00:50"; dev = "eth0"; } );
+C
+: > "$T/rtmd.log"
+STATE=$T/state2
+start_rtmd -d
+mv "$CONF" "$CONF.gone"
+kill -HUP "$RTMD_PID"
+wait_log "keeping the running configuration" 1
+contains "a reload with the file missing is logged with the reason" "$(cat "$T/rtmd.log")" \
+	"reload: $CONF: cannot read: No such file or directory; keeping the running configuration"
+expect 0 "list after reloading a missing file" -- rtctl list
+same "... the config route is still there" "$OUT" "10.50.0.0/16 dev eth0 proto config scope link"
+same "... and the config ARP entry" "$(rtctl arp list)" \
+	"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT proto config"
+
+# -d beats the file's log-level = "info", at reload too.
+mv "$CONF.gone" "$CONF"
+kill -HUP "$RTMD_PID"
+wait_log "reloaded $CONF" 1
+n=$(grep -c "debug: client pid" "$T/rtmd.log")
+rtctl status >/dev/null
+wait_log "debug: client pid" $((n + 1))
+contains "debug messages after a reload under -d" "$(sed -n "/reloaded/,\$p" "$T/rtmd.log")" "debug: client pid"
+stop_rtmd
 finish

@@ -19,7 +19,7 @@ wait_lines() {
 	return 1
 }
 
-"$RTWATCH" -s "$SOCK" > "$T/mon1" &
+"$RTWATCH" -s "$SOCK" > "$T/mon1" 2> "$T/mon1.err" &
 MON1=$!
 wait_lines "$T/mon1" 3
 rtctl replace 10.0.0.0/24 via 192.0.2.9 dev eth0 metric 100
@@ -52,9 +52,17 @@ same "--no-dump output" "$(cat "$T/mon3")" "sync
 add route 10.2.0.0/16 dev eth2 proto rtctl scope link"
 expect 0 "--timestamp" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
 contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 proto rtctl scope link"
+tail -1 "$T/mon4" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2} add ' &&
+	ok "-t is ISO 8601 with the UTC offset" || bad "-t is not ISO 8601 with an offset: $(tail -1 "$T/mon4")"
 expect 2 "rtwatch: bad table word" -- "$RTWATCH" -s "$SOCK" bogus
 expect 2 "rtwatch: bad count" -- "$RTWATCH" -s "$SOCK" -n 0
 expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
+
+# A route of 256 next hops: its line (about 18 KB of JSON) is printed whole.
+nh=$(for i in $(seq 1 256); do printf ' nexthop via 192.0.%d.%d dev interface-%05d' $((i / 250 + 3)) $((i % 250 + 1)) $i; done)
+expect 0 "rtwatch --json prints a route of 256 next hops whole" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --json --no-dump -n 1 route > '$T/mon5' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.200.0.0/16 $nh; wait"
+same "... as one JSON object with every next hop" "$(jq -c 'select(.event == "add") | .nexthops | length' "$T/mon5")" "256"
+rtctl del 10.200.0.0/16
 
 # Restart: rtwatch reconnects, says resync, dumps again.
 lines=$(wc -l < "$T/mon1")
@@ -63,19 +71,27 @@ start_rtmd
 wait_lines "$T/mon1" $((lines + 5))
 contains "resync after kill -9 and restart" "$(tail -n +$((lines + 1)) "$T/mon1")" "resync
 add route 10.1.0.0/16 dev eth1 proto rtctl scope link"
+contains "the outage is said on stderr" "$(cat "$T/mon1.err")" "rtwatch: lost rtmd at $SOCK"
 
 # A stopped subscriber is dropped (queue of 64 events), then resyncs.
 "$RTWATCH" -s "$SOCK" --json route > "$T/slow" &
 SLOW=$!
+# The same with --no-dump: after the resync, only what it missed.
+"$RTWATCH" -s "$SOCK" --no-dump route > "$T/slow2" 2> "$T/slow2.err" &
+SLOW2=$!
 wait_lines "$T/slow" 3
-kill -STOP "$SLOW"
+wait_lines "$T/slow2" 1
+kill -STOP "$SLOW" "$SLOW2"
 i=0; : > "$T/b"
 while [ $i -lt 3000 ]; do echo "add 172.16.$((i / 256)).$((i % 256))/32 dev eth3" >> "$T/b"; i=$((i + 1)); done
 expect 0 "writer not held back by a stopped subscriber" -- rtctl -b "$T/b"
-kill -CONT "$SLOW"
+kill -CONT "$SLOW" "$SLOW2"
 for _ in $(seq 1 100); do grep -q '"event":"resync"' "$T/slow" && break; sleep 0.1; done
 contains "dropped subscriber resynced" "$(cat "$T/slow")" '{"event":"resync"}'
 contains "rtmd logged the drop" "$(cat "$T/rtmd.log")" "dropping subscriber"
+case "$(grep 'dropping subscriber' "$T/rtmd.log")" in
+*": 0 events queued"*) bad "the drop's log line gives the real queued count";;
+*) ok "the drop's log line gives the real queued count";; esac
 rtctl add 10.99.0.0/16 dev eth0   # marks the end
 for _ in $(seq 1 100); do grep -q '10.99.0.0/16' "$T/slow" && break; sleep 0.1; done
 # Rebuild the slow subscriber's table from its output (after its last resync).
@@ -83,6 +99,13 @@ table=$(awk '/"event":"resync"/ {n=NR} {l[NR]=$0} END {for (i=n+1; i<=NR; i++) p
 	jq -r 'select(.table=="route") | [.event, .dst, .metric // 0] | @tsv' |
 	awk -F'\t' '$1=="del" {delete t[$2" "$3]; next} {t[$2" "$3]=1} END {for (k in t) print k}' | sort)
 same "resynced subscriber ends with rtmd's table" "$table" "$(rtctl -j list | jq -r '.[] | "\(.dst) \(.metric // 0)"' | sort)"
-kill "$MON1" "$SLOW" 2>/dev/null
+for _ in $(seq 1 100); do grep -q '10.99.0.0/16' "$T/slow2" && break; sleep 0.1; done
+contains "the dropped subscriber says so on stderr" "$(cat "$T/slow2.err")" "dropped this subscriber"
+after=$(awk '/^resync$/ {n=NR} {l[NR]=$0} END {for (i=n+1; i<=NR; i++) print l[i]}' "$T/slow2")
+same "--no-dump: after the resync only the changes missed, then sync" \
+	"$(echo "$after" | grep -c '^add route 172\.16\.')/$(echo "$after" | grep -vc '^add route 172\.16\.')" "3000/2"
+same "... and the change after it" "$(echo "$after" | tail -2)" "sync
+add route 10.99.0.0/16 dev eth0 proto rtctl scope link"
+kill "$MON1" "$SLOW" "$SLOW2" 2>/dev/null
 stop_rtmd
 finish

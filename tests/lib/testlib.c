@@ -83,10 +83,8 @@ static char **rtmd_argv(struct testenv *e)
 	return argv;
 }
 
-pid_t testenv_start_rtmd(struct testenv *e)
+pid_t testenv_spawn_rtmd(struct testenv *e)
 {
-	/* valgrind needs seconds where the bare daemon needs milliseconds. */
-	int tries = testenv_wrapped() ? 6000 : 3000;  /* 30 s: recovery on a loaded CI machine */
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -105,6 +103,15 @@ pid_t testenv_start_rtmd(struct testenv *e)
 		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	return pid;
+}
+
+pid_t testenv_start_rtmd(struct testenv *e)
+{
+	/* valgrind needs seconds where the bare daemon needs milliseconds. */
+	int tries = testenv_wrapped() ? 6000 : 3000;  /* 30 s: recovery on a loaded CI machine */
+	pid_t pid = testenv_spawn_rtmd(e);
+
 	for (int i = 0; i < tries; i++) {
 		struct rt_client c;
 		char err[512];

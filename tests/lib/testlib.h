@@ -25,6 +25,9 @@ void testenv_cleanup(struct testenv *e);
  * accepts connections.  With $RTMD_WRAPPER set (e.g. "valgrind -q ..."),
  * rtmd runs under it, split on blanks, and the wait is up to 60 s. */
 pid_t testenv_start_rtmd(struct testenv *e);
+/* The same without the wait: rtmd is started and left to come up (or to
+ * be killed while it does). */
+pid_t testenv_spawn_rtmd(struct testenv *e);
 /* True when $RTMD_WRAPPER is set: the daemon is slowed down, so tests
  * should report timings rather than assert them. */
 bool testenv_wrapped(void);

@@ -30,8 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
+#include "proc.h"
 #include "testlib.h"
 
 #define MAX_CLIENTS 64
@@ -75,19 +77,7 @@ static double now_ms(void)
 
 static long rtmd_rss_kb(void)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)rtmd_pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_kb(rtmd_pid, "VmRSS");
 }
 
 /* The wire size of route_of()'s routes (one next hop, no pending reason). */
@@ -115,21 +105,7 @@ static size_t record_size(uint16_t type)
 
 static void route_of(uint8_t a, uint32_t i, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = 1;
-	r->nh[0].weight = 1;
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = a;
-	r->dst.addr.bytes[1] = (uint8_t)(i >> 16);
-	r->dst.addr.bytes[2] = (uint8_t)(i >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)i;
-	r->dst.len = 32;
-	r->nh[0].gw.family = AF_INET;
-	r->nh[0].gw.bytes[0] = 192;
-	r->nh[0].gw.bytes[2] = 2;
-	r->nh[0].gw.bytes[3] = 1;
-	strcpy(r->nh[0].dev, "eth0");
-	r->metric = i % 7;
+	test_route_host(r, (uint32_t)a << 24, i, 1, "eth0", i % 7);
 }
 
 /* Index i as the low 22 bits of an address spread over 64 /16 blocks, as

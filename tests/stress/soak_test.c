@@ -14,7 +14,6 @@
  * Exit: 0 pass, 1 fail, 99 hard error.  Not part of "make check": "make soak".
  */
 #include <errno.h>
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -26,8 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
+#include "proc.h"
 #include "testlib.h"
 
 #define KEYS 2000           /* per writer: first half routes, second half ARP */
@@ -46,16 +47,7 @@ static void on_term(int sig)
 
 static void route_key(int w, int k, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->nh_count = 1;
-	r->nh[0].weight = 1;
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = (uint8_t)(100 + w);
-	r->dst.addr.bytes[2] = (uint8_t)(k >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)k;
-	r->dst.len = 32;
-	strcpy(r->nh[0].dev, "eth0");
+	test_route_host(r, 0x0a000000u | (uint32_t)(100 + w) << 16, (uint32_t)k, 0, "eth0", 0);
 }
 
 static void neigh_key(int w, int k, struct rt_neigh *n)
@@ -251,38 +243,6 @@ static void subscribers(int n)
 
 /* ---- the parent -------------------------------------------------------------- */
 
-static long rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int query_status(struct rt_status *st)
 {
 	struct rt_client c;
@@ -414,8 +374,8 @@ int main(int argc, char **argv)
 			int fds;
 
 			usleep((useconds_t)(phase / SAMPLES * 1e6));
-			rss = rss_kb(rtmd);
-			fds = fd_count(rtmd);
+			rss = proc_kb(rtmd, "VmRSS");
+			fds = proc_fd_count(rtmd);
 			/* The first phase's first sample is warm-up. */
 			if (p == 0 && s == 1)
 				continue;

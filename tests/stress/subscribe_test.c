@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entries.h"
 #include "client.h"
 #include "proto.h"
 #include "testlib.h"
@@ -38,21 +39,7 @@ static struct testenv env;
 
 static void route_of(uint32_t id, uint8_t gw, struct rt_route *r)
 {
-	rt_route_init(r);
-	r->dst.addr.family = AF_INET;
-	r->dst.addr.bytes[0] = 10;
-	r->dst.addr.bytes[1] = 7;
-	r->dst.addr.bytes[2] = (uint8_t)(id >> 8);
-	r->dst.addr.bytes[3] = (uint8_t)id;
-	r->dst.len = 32;
-	if (gw) {
-		r->nh_count = 1;
-		r->nh[0].weight = 1;
-		r->nh[0].gw.family = AF_INET;
-		r->nh[0].gw.bytes[0] = 192;
-		r->nh[0].gw.bytes[2] = 2;
-		r->nh[0].gw.bytes[3] = gw;
-	}
+	test_route_host(r, 0x0a070000u, id, gw, NULL, 0);
 }
 
 static int id_of(const struct rt_route *r)

@@ -3,16 +3,19 @@
 # systemd-nspawn --boot on an overlay of the host's root (booted to
 # basic.target, which holds sockets.target: the host's other services stay
 # down), install the
-# package there, and prove what an administrator relies on: the socket is
+# packages there (rtmd, librtmd0, librtmd-dev), and prove what an
+# administrator and a library user rely on: the socket is
 # enabled and listening, the first rtctl starts rtmd by socket activation,
 # restart keeps the tables, reload works, stop is clean, the journal has
-# rtmd's logs, and an unprivileged user may read but not change.  The
-# container has a network namespace of its own (--private-network, with a
-# veth pair made inside it), so the shipped config's kernel sync manages
-# the container's tables, never the test machine's: a route added with
-# rtctl is in the kernel as proto rtmd, a neighbour added with ip is in
-# rtmd and in its shared mapping, the service holds only CAP_NET_ADMIN,
-# and idle exit stays off while kernel sync is on.
+# rtmd's logs, an unprivileged user may read but not change, and a program
+# built with pkg-config from librtmd-dev works against the packaged rtmd.
+# The container has a network namespace of its own (--private-network,
+# with a veth pair made inside it), so the shipped config's kernel sync
+# manages the container's tables, never the test machine's: a route added
+# with rtctl is in the kernel as proto rtmd, a neighbour added with ip is
+# in rtmd and, for a librtmd reader (examples/neigh_by_mac), in its shared
+# mapping; the service holds only CAP_NET_ADMIN, and idle exit stays off
+# while kernel sync is on.
 # Everything is torn down afterwards.  Exit 77 (skip) where this cannot run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,11 +66,16 @@ if ! (cd "$W/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b >"$W
 	bad "dpkg-buildpackage"
 	echo "$PASS passed, $FAIL failed"; exit 1
 fi
-deb=$(ls "$W"/rtmd_*.deb | head -1)
-ok "package built: $(basename "$deb")"
+debs=
+for p in rtmd librtmd0 librtmd-dev; do
+	d=$(ls "$W"/${p}_*.deb 2>/dev/null | head -1)
+	[ -n "$d" ] && ok "package built: $(basename "$d")" || bad "no package $p"
+	debs="$debs $d"
+done
 if command -v lintian >/dev/null; then
-	lint=$(lintian --fail-on error,warning "$deb" 2>&1); rc=$?
-	[ "$rc" = 0 ] && ok "lintian: no errors or warnings" || { bad "lintian"; echo "$lint" | sed 's/^/    /'; }
+	lint=$(lintian --fail-on error,warning $debs 2>&1); rc=$?
+	[ "$rc" = 0 ] && ok "lintian: no errors or warnings on the three packages" ||
+		{ bad "lintian"; echo "$lint" | sed 's/^/    /'; }
 fi
 
 echo "# booting systemd in a container"
@@ -80,16 +88,8 @@ rm -f "$W/root/etc/machine-id"; : > "$W/root/etc/machine-id"
 # Container images often carry Docker's policy-rc.d (exit 101), which stops
 # maintainer scripts from starting services; a real host has none.
 rm -f "$W/root/usr/sbin/policy-rc.d"
-cp "$deb" "$W/root/root/rtmd.deb"
-# A reader of the shared mapping built from the package's own tree (the
-# reader code of librtmd, which has no package of its own yet).
-mk=$(find "$W/src" -maxdepth 3 -name Makefile -path '*/Makefile' -exec grep -l '^tests_kernel_mapget_SOURCES' {} + | head -1)
-if [ -n "$mk" ] && make -C "$(dirname "$mk")" tests/kernel/mapget >"$W/mapget.log" 2>&1; then
-	cp "$(dirname "$mk")/tests/kernel/mapget" "$W/root/root/mapget"
-else
-	tail -20 "$W/mapget.log" 2>/dev/null
-	bad "building tests/kernel/mapget from the package's tree"
-fi
+mkdir -p "$W/root/root/debs"
+cp $debs "$W/root/root/debs/"
 systemd-nspawn -q -D "$W/root" --boot --machine "rtmdtest$$" --register=no --keep-unit \
 	--private-network \
 	--link-journal=no --console=pipe systemd.unit=basic.target >"$W/console.log" 2>&1 &
@@ -119,7 +119,7 @@ echo "# installing and using the package"
 # eth0 in the container's own namespace: a veth pair, eth1 its peer.
 check "a veth pair in the container's namespace" 0 -- sh -c \
 	'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && ip link set eth1 up && ip addr add 192.0.2.10/24 dev eth0'
-check "dpkg -i installs the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg -i /root/rtmd.deb
+check "dpkg -i installs rtmd, librtmd0 and librtmd-dev" 0 -- sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /root/debs/*.deb' 
 check "rtmd.socket is enabled" 0 -- systemctl is-enabled rtmd.socket
 check "rtmd.socket is listening" 0 -- systemctl is-active rtmd.socket
 check "the rtmd group exists" 0 -- getent group rtmd
@@ -139,6 +139,21 @@ check "an unprivileged user may list" 0 -- setpriv --reuid=nobody --regid=nogrou
 check "an unprivileged user may not add" 1 -- setpriv --reuid=nobody --regid=nogroup --clear-groups rtctl add 10.9.0.0/16 dev eth0
 check "rtctl status" 0 -- rtctl status
 check "rtwatch (from bindir) sees a change" 0 -- sh -c 'timeout 10 /usr/bin/rtwatch --no-dump -n 1 >/tmp/mon & sleep 0.5; rtctl add 10.4.0.0/16 dev eth0; wait; grep -qx "add route 10.4.0.0/16 dev eth0 proto rtctl scope link" /tmp/mon'
+check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
+check "man 3 rtmd_sub_new finds librtmd's page" 0 -- sh -c 'man -w 3 rtmd_sub_new | grep -q "man3/rtmd_subscribe.3"'
+# librtmd-dev as a third party uses it: the README's program, built with
+# pkg-config from the installed package, against the packaged rtmd.
+check "quickstart.c builds with pkg-config --cflags --libs rtmd" 0 -- sh -c \
+	'cc /usr/share/doc/librtmd-dev/examples/quickstart.c $(pkg-config --cflags --libs rtmd) -o /tmp/quickstart'
+check "quickstart: LPM on the replica, look-up by MAC, then a change" 0 -- sh -c '
+	/tmp/quickstart 10.0.0.9 02:00:00:00:00:07 >/tmp/q.out 2>&1 & q=$!
+	for i in $(seq 1 50); do grep -q "^02:00" /tmp/q.out && break; sleep 0.1; done
+	rtctl add 10.5.0.0/16 dev eth0
+	for i in $(seq 1 50); do grep -q "^add 10.5.0.0/16" /tmp/q.out && break; sleep 0.1; done
+	kill $q; cat /tmp/q.out
+	grep -qx "route to 10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5" /tmp/q.out &&
+	grep -qx "02:00:00:00:00:07 is 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl" /tmp/q.out &&
+	grep -qx "add 10.5.0.0/16 dev eth0 proto rtctl scope link" /tmp/q.out'
 
 echo "# kernel sync with the shipped config"
 check "status: kernel sync on, table main, proto rtmd" 0 -- sh -c 'rtctl status | grep -q "^kernel sync: table 254, proto rtmd;"'
@@ -148,16 +163,16 @@ same "the ARP entry added earlier is in the kernel, permanent, proto rtmd" \
 	"$(in_ct ip neigh show 192.0.2.7 dev eth0 2>&1)" "192.0.2.7 lladdr 02:00:00:00:00:07 PERMANENT proto rtmd "
 check "ip neigh add ... nud permanent (another program)" 0 -- ip neigh add 192.0.2.50 lladdr 02:00:00:00:00:50 dev eth0 nud permanent
 check "rtctl neigh get sees it" 0 -- sh -c 'for i in $(seq 1 50); do rtctl neigh get 192.0.2.50 2>/dev/null | grep -qx "192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT" && exit 0; sleep 0.1; done; rtctl neigh get 192.0.2.50; exit 1'
-if [ -x "$W/root/root/mapget" ]; then
-	same "a reader of the shared mapping sees it, no rtmd call" "$(in_ct /root/mapget /var/lib/rtmd/arp.store 192.0.2.50 2>&1)" \
-		"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT"
-fi
+check "examples/neigh_by_mac builds with pkg-config (librtmd-dev)" 0 -- sh -c \
+	'cc /usr/share/doc/librtmd-dev/examples/neigh_by_mac.c $(pkg-config --cflags --libs rtmd) -o /tmp/neigh_by_mac'
+same "a librtmd reader sees it in the shared mapping, no rtmd call" \
+	"$(in_ct /tmp/neigh_by_mac 02:00:00:00:00:50 /var/lib/rtmd/arp.store 2>&1)" \
+	"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT"
 check "rtwatch reads a neighbour ip changes from the mapping" 0 -- sh -c 'timeout 10 rtwatch --no-dump -n 1 neigh >/tmp/nmon & sleep 0.5; ip neigh replace 192.0.2.50 lladdr 02:00:00:00:00:51 dev eth0 nud permanent; wait; grep -qx "change neigh 192.0.2.50 dev eth0 lladdr 02:00:00:00:00:51 PERMANENT" /tmp/nmon'
 check "rtctl may not change the kernel's entry" 1 -- rtctl neigh delete 192.0.2.50 dev eth0
 pid=$(in_ct systemctl show -p MainPID --value rtmd.service)
 same "rtmd holds CAP_NET_ADMIN and no other capability" "$(in_ct sh -c "grep CapEff /proc/$pid/status" 2>&1 | awk '{print $2}')" "0000000000001000"
 same "rtmd's unit allows these address families" "$(in_ct systemctl show -p RestrictAddressFamilies --value rtmd.service)" "AF_INET AF_INET6 AF_NETLINK AF_UNIX"
-check "man rtwatch shows our page (section 1)" 0 -- sh -c 'man -w 1 rtwatch | grep -q "man1/rtwatch.1"'
 # idle-timeout: off while kernel sync is on (the kernel's changes must
 # keep flowing); with it off rtmd stops by itself when idle and the socket
 # starts it again.
@@ -180,7 +195,7 @@ case $journal in *"ready on /run/rtmd/rtmd.sock (socket-activated)"*) ok "journa
 	*) bad "journal lacks rtmd's start message"; echo "$journal" | tail -20 | sed 's/^/    /' ;; esac
 check "systemctl stop rtmd.socket rtmd.service" 0 -- systemctl stop rtmd.socket rtmd.service
 check "socket gone after stop" 1 -- test -S /run/rtmd/rtmd.sock
-check "dpkg --purge removes the package" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg --purge rtmd
+check "dpkg --purge removes the packages" 0 -- env DEBIAN_FRONTEND=noninteractive dpkg --purge librtmd-dev rtmd librtmd0
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
