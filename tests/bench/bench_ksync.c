@@ -58,14 +58,18 @@ static double floor_run(const char *netns, const char *file, bool del, bool list
 	return secs;
 }
 
-/* CPU seconds (user and system, all threads) of process pid so far. */
-static double proc_cpu_s(pid_t pid)
+/* CPU seconds (user and system) so far of process pid, all threads, or
+ * (main_only) of its main thread. */
+static double proc_cpu_s(pid_t pid, bool main_only)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (main_only)
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/stat", (long)pid, (long)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if (!(f = fopen(path, "r")))
 		return NAN;
 	p = fgets(buf, sizeof(buf), f);
@@ -128,6 +132,7 @@ static bool neighs_imported(const struct rt_status *st, size_t n)
 
 struct install {
 	double secs, cpu;       /* rtctl -b's wall time; rtmd's CPU meanwhile */
+	double cpu_main;        /* of which its main thread's (the rest: rtmd-netlink's) */
 	double rm_secs;         /* rtctl flush route (with remove) */
 	long in_kernel, left;   /* ip's count after the install, after the flush */
 	unsigned long long installed, pending;
@@ -146,7 +151,7 @@ static int rtmd_install(const struct dataset *ds, const char *netns, const char 
 	char *argv[] = { B.rtctl, "-s", NULL, "-b", (char *)ds->routes4, NULL };
 	char *flush[] = { B.rtctl, "-s", NULL, "-q", "flush", "route", NULL };
 	char out[400];
-	double c0;
+	double c0, m0;
 
 	memset(in, 0, sizeof(*in));
 	in->in_kernel = in->left = -1;
@@ -157,9 +162,11 @@ static int rtmd_install(const struct dataset *ds, const char *netns, const char 
 	argv[2] = flush[2] = d.sock;
 	argv_str(argv, in->cmd, sizeof(in->cmd));
 	snprintf(out, sizeof(out), "%s/rtctl.out", d.dir);
-	c0 = proc_cpu_s(d.pid);
+	c0 = proc_cpu_s(d.pid, false);
+	m0 = proc_cpu_s(d.pid, true);
 	in->secs = bench_run(argv, out, out, 900, in->why, sizeof(in->why));
-	in->cpu = proc_cpu_s(d.pid) - c0;
+	in->cpu = proc_cpu_s(d.pid, false) - c0;
+	in->cpu_main = proc_cpu_s(d.pid, true) - m0;
 	if (in->secs < 0 || daemon_status(&d, &st) < 0 || !all_installed(&st, ds->n4)) {
 		if (in->secs >= 0)
 			snprintf(in->why, sizeof(in->why), "not all routes in rtmd (see %.200s)", out);
@@ -275,6 +282,12 @@ static void install_suite(const struct dataset *ds, const char *netns)
 	    best->cmd, NULL);
 	fig("ksync.rtmd.cpu", "  rtmd's CPU time (both threads) in that round", best->cpu, "s",
 	    "/proc/PID/stat utime + stime", "the floor's: %.2f s", bflc);
+	fig("ksync.rtmd.cpu_thread", "  of which its request thread's (rtmd-netlink: the kernel's work)",
+	    best->cpu - best->cpu_main, "s", "/proc/PID/task/TID/stat", "the main thread's: %.2f s",
+	    best->cpu_main);
+	fig("ksync.rtmd_thread_vs_floor", "  the floor's CPU against rtmd's request thread's",
+	    bflc / (best->cpu - best->cpu_main), "x", "ksync.floor.cpu / ksync.rtmd.cpu_thread",
+	    "1: rtmd's requests cost the kernel what the floor's do");
 	fig("ksync.rtmd_vs_floor", "rtmd against the floor (floor s / rtmd s)", bfl / best->secs, "x",
 	    "ksync.floor.s / ksync.rtmd.s", "target >= 0.8");
 	if (ip > 0)
