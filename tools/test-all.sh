@@ -26,7 +26,9 @@ step "build and make check"
 rm -rf build-test && mkdir build-test && cd build-test
 ../configure -q
 make -j"$jobs" >/dev/null
-make -j"$jobs" check || status=1
+# RTMD_TEST_FULL: the long tests too (tests/kernel/million.sh, minutes),
+# in this build only.
+RTMD_TEST_FULL=1 make -j"$jobs" check || status=1
 tally "$top/build-test"; cd "$top"
 
 step "librtmd ABI against abi/librtmd.abi (abidiff)"

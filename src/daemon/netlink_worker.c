@@ -289,6 +289,9 @@ int nlw_open(struct nlw **out, size_t rcvbuf, unsigned window, char *err, size_t
 		snprintf(err, errlen, "cannot start the netlink thread: %s", strerror(rc));
 		goto fail;
 	}
+	/* Named, so that top -H and perf tell the kernel's work on rtmd's
+	 * requests from the event loop's (best effort). */
+	pthread_setname_np(w->th, "rtmd-netlink");
 	w->started = true;
 	*out = w;
 	return 0;

@@ -18,26 +18,26 @@
 #define CONF_KSYNC "kernel-sync = true;\nkernel-protocol = 200;\nroute-capacity = 1100000;\n"
 #define IMPORT_NEIGHS 100000
 
-/* Run nl_floor in netns on file (del: -d, of routes of protocol proto);
- * its own clock: seconds (and *cpu, its CPU seconds, if not NULL), or -1
- * with the reason in why. */
-static double floor_run(const char *netns, const char *file, bool del, const char *proto,
-                        size_t want, double *cpu, char *cmd, size_t cmdlen, char *why,
-                        size_t whylen)
+/* Run nl_floor in netns on file (del: -d, of routes of protocol proto;
+ * listen: -l, with the listener rtmd has); its own clock: seconds (and
+ * *cpu, its CPU seconds, if not NULL), or -1 with the reason in why. */
+static double floor_run(const char *netns, const char *file, bool del, bool listen,
+                        const char *proto, size_t want, double *cpu, char *cmd, size_t cmdlen,
+                        char *why, size_t whylen)
 {
 	char prog[600], out[300], line[128];
-	char *argv[] = { "ip", "netns", "exec", (char *)netns, prog, "-b", "64", "-p", (char *)proto,
-	                 (char *)file, NULL, NULL };
+	char *argv[13] = { "ip", "netns", "exec", (char *)netns, prog, "-b", "64", "-p", (char *)proto };
 	double secs = -1, c = NAN;
-	size_t n = 0;
+	size_t n = 0, a = 9;
 	unsigned errors = 0;
 	FILE *f;
 
 	snprintf(prog, sizeof(prog), "%s/tests/bench/nl_floor", B.top);
-	if (del) {
-		argv[9] = "-d";
-		argv[10] = (char *)file;
-	}
+	if (del)
+		argv[a++] = "-d";
+	if (listen)
+		argv[a++] = "-l";
+	argv[a] = (char *)file;
 	snprintf(out, sizeof(out), "%s/nl_floor.out", B.dir);
 	remove(out);
 	argv_str(argv, cmd, cmdlen);
@@ -58,14 +58,18 @@ static double floor_run(const char *netns, const char *file, bool del, const cha
 	return secs;
 }
 
-/* CPU seconds (user and system, all threads) of process pid so far. */
-static double proc_cpu_s(pid_t pid)
+/* CPU seconds (user and system) so far of process pid, all threads, or
+ * (main_only) of its main thread. */
+static double proc_cpu_s(pid_t pid, bool main_only)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (main_only)
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/stat", (long)pid, (long)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if (!(f = fopen(path, "r")))
 		return NAN;
 	p = fgets(buf, sizeof(buf), f);
@@ -128,6 +132,7 @@ static bool neighs_imported(const struct rt_status *st, size_t n)
 
 struct install {
 	double secs, cpu;       /* rtctl -b's wall time; rtmd's CPU meanwhile */
+	double cpu_main;        /* of which its main thread's (the rest: rtmd-netlink's) */
 	double rm_secs;         /* rtctl flush route (with remove) */
 	long in_kernel, left;   /* ip's count after the install, after the flush */
 	unsigned long long installed, pending;
@@ -146,7 +151,7 @@ static int rtmd_install(const struct dataset *ds, const char *netns, const char 
 	char *argv[] = { B.rtctl, "-s", NULL, "-b", (char *)ds->routes4, NULL };
 	char *flush[] = { B.rtctl, "-s", NULL, "-q", "flush", "route", NULL };
 	char out[400];
-	double c0;
+	double c0, m0;
 
 	memset(in, 0, sizeof(*in));
 	in->in_kernel = in->left = -1;
@@ -157,9 +162,11 @@ static int rtmd_install(const struct dataset *ds, const char *netns, const char 
 	argv[2] = flush[2] = d.sock;
 	argv_str(argv, in->cmd, sizeof(in->cmd));
 	snprintf(out, sizeof(out), "%s/rtctl.out", d.dir);
-	c0 = proc_cpu_s(d.pid);
+	c0 = proc_cpu_s(d.pid, false);
+	m0 = proc_cpu_s(d.pid, true);
 	in->secs = bench_run(argv, out, out, 900, in->why, sizeof(in->why));
-	in->cpu = proc_cpu_s(d.pid) - c0;
+	in->cpu = proc_cpu_s(d.pid, false) - c0;
+	in->cpu_main = proc_cpu_s(d.pid, true) - m0;
 	if (in->secs < 0 || daemon_status(&d, &st) < 0 || !all_installed(&st, ds->n4)) {
 		if (in->secs >= 0)
 			snprintf(in->why, sizeof(in->why), "not all routes in rtmd (see %.200s)", out);
@@ -185,14 +192,16 @@ static int rtmd_install(const struct dataset *ds, const char *netns, const char 
 static void install_suite(const struct dataset *ds, const char *netns)
 {
 	struct install in[ROUNDS], *best = NULL;
-	double fl[ROUNDS], flc[ROUNDS], bfl = NAN, bflc = NAN, fl_del = NAN, ip = -1;
-	char cmd[700], ipcmd[700], why[256] = "", list_f[128] = "", list_r[128] = "";
+	double fl[ROUNDS], flc[ROUNDS], bfl = NAN, bflc = NAN, fl_del = NAN, ip = -1, bare = -1;
+	char cmd[700], dcmd[700], ipcmd[700], why[256] = "", list_f[128] = "", list_r[128] = "";
 
 	for (int r = 0; r < ROUNDS; r++) {
 		char name[32];
 
-		fl[r] = floor_run(netns, ds->kernel4, false, "200", ds->n4, &flc[r], cmd, sizeof(cmd),
-		                  why, sizeof(why));
+		/* With rtmd's listener (rtmd's own event socket listens while
+		 * it installs: the kernel notifies it of every change). */
+		fl[r] = floor_run(netns, ds->kernel4, false, true, "200", ds->n4, &flc[r], cmd,
+		                  sizeof(cmd), why, sizeof(why));
 		if (fl[r] < 0) {
 			fig("ksync.floor.s", "raw batched netlink floor: install 1 M routes", NAN, "s", cmd,
 			    "%s", why);
@@ -202,16 +211,27 @@ static void install_suite(const struct dataset *ds, const char *netns)
 			bfl = fl[r];
 			bflc = flc[r];
 		}
-		fl_del = floor_run(netns, ds->kernel4, true, "200", ds->n4, NULL, cmd, sizeof(cmd), why,
-		                   sizeof(why));
+		fl_del = floor_run(netns, ds->kernel4, true, true, "200", ds->n4, NULL, dcmd,
+		                   sizeof(dcmd), why, sizeof(why));
 		if (fl_del < 0) {
 			fig("ksync.floor_del.s", "raw batched netlink floor: delete 1 M routes", NAN, "s",
-			    cmd, "%s", why);
+			    dcmd, "%s", why);
 			return;
 		}
 		if (r == 0) {
+			char bcmd[700];
+
 			fig("ksync.floor_del.s", "raw batched netlink floor: delete 1 M routes: seconds",
-			    fl_del, "s", cmd, NULL);
+			    fl_del, "s", dcmd, NULL);
+			/* The same without any listener, for reference. */
+			bare = floor_run(netns, ds->kernel4, false, false, "200", ds->n4, NULL, bcmd,
+			                 sizeof(bcmd), why, sizeof(why));
+			fig("ksync.floor_bare.s", "  the floor without a listener: install: seconds",
+			    bare < 0 ? NAN : bare, "s", bcmd, "%s", bare < 0 ? why : "not the figure rtmd "
+			    "is held to (rtmd cannot install without its event socket listening)");
+			if (bare >= 0 && floor_run(netns, ds->kernel4, true, false, "200", ds->n4, NULL,
+			                           bcmd, sizeof(bcmd), why, sizeof(why)) < 0)
+				note("removing the floor's routes: %s", why);
 			char *batch[] = { "ip", "-n", (char *)netns, "-batch", (char *)ds->kernel4, NULL };
 
 			argv_str(batch, ipcmd, sizeof(ipcmd));
@@ -220,8 +240,8 @@ static void install_suite(const struct dataset *ds, const char *netns)
 			    ip < 0 ? NAN : ip, "s", ipcmd, "%s",
 			    ip < 0 ? why : "same namespace, after the floor removed its routes");
 			/* ip -batch added them as proto boot (3). */
-			if (ip > 0 && floor_run(netns, ds->kernel4, true, "3", ds->n4, NULL, cmd,
-			                        sizeof(cmd), why, sizeof(why)) < 0)
+			if (ip > 0 && floor_run(netns, ds->kernel4, true, false, "3", ds->n4, NULL, dcmd,
+			                        sizeof(dcmd), why, sizeof(why)) < 0)
 				note("removing ip -batch's routes: %s", why);
 		}
 		snprintf(name, sizeof(name), "ksync-install%d", r);
@@ -234,8 +254,8 @@ static void install_suite(const struct dataset *ds, const char *netns)
 			best = &in[r];
 		/* The flush of round 0 emptied the table; later rounds leave
 		 * rtmd's routes, which the floor removes. */
-		if (r > 0 && floor_run(netns, ds->kernel4, true, "200", ds->n4, NULL, cmd, sizeof(cmd),
-		                       why, sizeof(why)) < 0)
+		if (r > 0 && floor_run(netns, ds->kernel4, true, false, "200", ds->n4, NULL, dcmd,
+		                       sizeof(dcmd), why, sizeof(why)) < 0)
 			note("removing rtmd's routes: %s", why);
 		snprintf(list_f + strlen(list_f), sizeof(list_f) - strlen(list_f), "%s%.2f", r ? ", " : "",
 		         fl[r]);
@@ -244,7 +264,7 @@ static void install_suite(const struct dataset *ds, const char *netns)
 	}
 	fig("ksync.floor.s", "raw batched netlink floor: install 1 M routes: seconds", bfl, "s", cmd,
 	    "best of %d rounds (%s s), taking turns with rtmd; 64 RTM_NEWROUTE a sendmsg, each "
-	    "acknowledged; veth d0 in netns rtmdbench<pid>-ksync", ROUNDS, list_f);
+	    "acknowledged; with rtmd's listener (-l); veth d0 in netns rtmdbench<pid>-ksync", ROUNDS, list_f);
 	fig("ksync.floor.rate", "raw batched netlink floor: install rate", (double)ds->n4 / bfl,
 	    "routes/s", cmd, NULL);
 	fig("ksync.floor.cpu", "  its CPU time (user + system) in that round", bflc, "s", cmd, NULL);
@@ -262,6 +282,12 @@ static void install_suite(const struct dataset *ds, const char *netns)
 	    best->cmd, NULL);
 	fig("ksync.rtmd.cpu", "  rtmd's CPU time (both threads) in that round", best->cpu, "s",
 	    "/proc/PID/stat utime + stime", "the floor's: %.2f s", bflc);
+	fig("ksync.rtmd.cpu_thread", "  of which its request thread's (rtmd-netlink: the kernel's work)",
+	    best->cpu - best->cpu_main, "s", "/proc/PID/task/TID/stat", "the main thread's: %.2f s",
+	    best->cpu_main);
+	fig("ksync.rtmd_thread_vs_floor", "  the floor's CPU against rtmd's request thread's",
+	    bflc / (best->cpu - best->cpu_main), "x", "ksync.floor.cpu / ksync.rtmd.cpu_thread",
+	    "1: rtmd's requests cost the kernel what the floor's do");
 	fig("ksync.rtmd_vs_floor", "rtmd against the floor (floor s / rtmd s)", bfl / best->secs, "x",
 	    "ksync.floor.s / ksync.rtmd.s", "target >= 0.8");
 	if (ip > 0)

@@ -1,6 +1,6 @@
 /* nl_floor.c - the raw batched-netlink floor of the kernel sync benchmarks.
  *
- * Usage: nl_floor [-b PER_SEND] [-p PROTO] [-t TABLE] [-d] FILE
+ * Usage: nl_floor [-b PER_SEND] [-p PROTO] [-t TABLE] [-d] [-l] FILE
  *
  * Reads FILE, lines "route add PREFIX dev IF" (the ip -batch file the
  * harness gives ip), encodes every route before the clock starts, then
@@ -10,7 +10,12 @@
  * of its own, and a recv each cost the floor a third of its time), and
  * prints "SECONDS ROUTES ERRORS CPU_SECONDS" (the CPU time, user and
  * system, of the timed part).  -d deletes them
- * instead.  Nothing else is done per route, so this is the least any
+ * instead.  -l also holds the listener a kernel-syncing daemon has: a
+ * second socket in the link, address, route and neighbour groups with a
+ * 64 MiB buffer and a filter that drops the floor's own changes (rtmd's
+ * event socket, nl_drop_port), so that the kernel's work of notifying it
+ * on every change (its fan-out, the filter) is the floor's too.  Nothing
+ * else is done per route, so this is the least any
  * program pays to put these routes into the kernel over rtnetlink: the
  * figure rtmd's own kernel sync is measured against.  Deliberately
  * independent of rtmd's netlink module (and of libmnl), so that the floor
@@ -18,10 +23,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +64,41 @@ static double cpu_s(const struct rusage *r)
 	       r->ru_stime.tv_usec / 1e6;
 }
 
+/* The listener of -l, bound beside the request socket fd: its messages
+ * (nlmsg_pid is fd's port id) are dropped before they are queued. */
+static int listen_beside(int fd)
+{
+	static const unsigned groups[] = {
+		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH,
+	};
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), rcv = 64 << 20;
+
+	if (l < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) < 0 ||
+	    setsockopt(l, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		return -1;
+	{
+		/* Classic BPF loads are big-endian. */
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(a.nl_pid), 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, 0),
+			BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		};
+		struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+		if (setsockopt(l, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (setsockopt(l, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0)
+			return -1;
+	return l;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -68,27 +110,28 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	unsigned per_send = 64, proto = 200, table = RT_TABLE_MAIN, errors = 0;
-	bool del = false;
+	bool del = false, listener = false;
 	size_t n = 0, cap = 1 << 16, acked = 0, sent = 0;
 	struct req *q = NULL;
 	char line[256], *buf, last_dev[IF_NAMESIZE + 1] = "";
 	unsigned last_ifi = 0;
 	struct rusage ru0, ru1;
 	FILE *f;
-	int c, fd, one = 1, rcv = 8 << 20;
+	int c, fd, lfd = -1, one = 1, rcv = 8 << 20;
 	double t0, t1;
 
-	while ((c = getopt(argc, argv, "b:p:t:d")) != -1) {
+	while ((c = getopt(argc, argv, "b:p:t:dl")) != -1) {
 		switch (c) {
 		case 'b': per_send = (unsigned)atoi(optarg); break;
 		case 'p': proto = (unsigned)atoi(optarg); break;
 		case 't': table = (unsigned)atoi(optarg); break;
 		case 'd': del = true; break;
-		default: fprintf(stderr, "usage: nl_floor [-b N] [-p PROTO] [-t TABLE] [-d] FILE\n"); return 2;
+		case 'l': listener = true; break;
+		default: fprintf(stderr, "usage: nl_floor [-b N] [-p PROTO] [-t TABLE] [-d] [-l] FILE\n"); return 2;
 		}
 	}
 	if (optind + 1 != argc || per_send == 0 || per_send > 4096) {
-		fprintf(stderr, "usage: nl_floor [-b N] [-p PROTO] [-t TABLE] [-d] FILE\n");
+		fprintf(stderr, "usage: nl_floor [-b N] [-p PROTO] [-t TABLE] [-d] [-l] FILE\n");
 		return 2;
 	}
 	if (!(f = fopen(argv[optind], "r"))) {
@@ -146,6 +189,10 @@ int main(int argc, char **argv)
 	if (fd < 0 || setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0) {
 		fprintf(stderr, "nl_floor: netlink socket: %s\n", strerror(errno));
+		return 1;
+	}
+	if (listener && (lfd = listen_beside(fd)) < 0) {
+		fprintf(stderr, "nl_floor: the listener socket: %s\n", strerror(errno));
 		return 1;
 	}
 	buf = malloc((size_t)RX_SLOTS * RX_SIZE);
@@ -211,5 +258,7 @@ int main(int argc, char **argv)
 	free(buf);
 	free(q);
 	close(fd);
+	if (lfd >= 0)
+		close(lfd);
 	return 0;
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Kernel sync of rtmd's own entries, judged by iproute2 after every step:
 # routes (single, replaced, ECMP with weights, IPv6, blackhole and
-# unreachable) and neighbours added, replaced, deleted and flushed with
-# rtctl; pending entries (an unreachable gateway until its address
+# unreachable) and neighbours added, replaced, deleted one by one and
+# flushed with rtctl; pending entries (an unreachable gateway until its address
 # appears, an interface that does not exist yet, appears, is deleted and
 # recreated); another owner's route at the same key, which rtmd never
 # replaces; and rtmd's routes left in place when it stops.
@@ -53,6 +53,10 @@ judge "neighbours"
 expect 0 "rtctl delete a route" -- rtctl delete 10.9.0.0/16 metric 50
 kernel_lacks "gone from the kernel" "metric 50" route show 10.9.0.0/16
 kernel_has "the other metric stays" "^10\.9\.0\.0/16 via 192\.0\.2\.3" route show 10.9.0.0/16
+expect 0 "rtctl delete a blackhole" -- rtctl delete blackhole 10.11.0.0/16
+kernel_lacks "gone from the kernel" "10\.11\.0\.0" route show
+expect 0 "rtctl delete an IPv6 ECMP route" -- rtctl delete 2001:db8:6::/48
+kernel_lacks "gone from the kernel, every next hop" "2001:db8:6::" -6 route show
 expect 0 "rtctl neigh delete" -- rtctl neigh delete 2001:db8::7 dev a0
 kernel_lacks "gone from the kernel" "2001:db8::7 " neigh show
 judge "deleted"

@@ -7,14 +7,15 @@
 # administrator and a library user rely on: the socket is
 # enabled and listening, the first rtctl starts rtmd by socket activation,
 # restart keeps the tables, reload works, stop is clean, the journal has
-# rtmd's logs, an unprivileged user may read but not change, a program
+# rtmd's logs, an unprivileged user may read but not change, and a program
 # built with pkg-config from librtmd-dev works against the packaged rtmd.
-# The container has a network namespace of its own (--private-network, with a
-# veth pair made inside it), so the shipped config's kernel sync manages
-# the container's tables, never the test machine's: a route added with
-# rtctl is in the kernel as proto rtmd, a neighbour added with ip is in
-# rtmd and in its shared mapping, the service holds only CAP_NET_ADMIN,
-# and idle exit stays off while kernel sync is on.
+# The container has a network namespace of its own (--private-network,
+# with a veth pair made inside it), so the shipped config's kernel sync
+# manages the container's tables, never the test machine's: a route added
+# with rtctl is in the kernel as proto rtmd, a neighbour added with ip is
+# in rtmd and, for a librtmd reader (examples/neigh_by_mac), in its shared
+# mapping; the service holds only CAP_NET_ADMIN, and idle exit stays off
+# while kernel sync is on.
 # Everything is torn down afterwards.  Exit 77 (skip) where this cannot run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -89,15 +90,6 @@ rm -f "$W/root/etc/machine-id"; : > "$W/root/etc/machine-id"
 rm -f "$W/root/usr/sbin/policy-rc.d"
 mkdir -p "$W/root/root/debs"
 cp $debs "$W/root/root/debs/"
-# A reader of the shared mapping built from the package's own tree (the
-# reader code of librtmd, which has no package of its own yet).
-mk=$(find "$W/src" -maxdepth 3 -name Makefile -path '*/Makefile' -exec grep -l '^tests_kernel_mapget_SOURCES' {} + | head -1)
-if [ -n "$mk" ] && make -C "$(dirname "$mk")" tests/kernel/mapget >"$W/mapget.log" 2>&1; then
-	cp "$(dirname "$mk")/tests/kernel/mapget" "$W/root/root/mapget"
-else
-	tail -20 "$W/mapget.log" 2>/dev/null
-	bad "building tests/kernel/mapget from the package's tree"
-fi
 systemd-nspawn -q -D "$W/root" --boot --machine "rtmdtest$$" --register=no --keep-unit \
 	--private-network \
 	--link-journal=no --console=pipe systemd.unit=basic.target >"$W/console.log" 2>&1 &
@@ -171,10 +163,11 @@ same "the ARP entry added earlier is in the kernel, permanent, proto rtmd" \
 	"$(in_ct ip neigh show 192.0.2.7 dev eth0 2>&1)" "192.0.2.7 lladdr 02:00:00:00:00:07 PERMANENT proto rtmd "
 check "ip neigh add ... nud permanent (another program)" 0 -- ip neigh add 192.0.2.50 lladdr 02:00:00:00:00:50 dev eth0 nud permanent
 check "rtctl neigh get sees it" 0 -- sh -c 'for i in $(seq 1 50); do rtctl neigh get 192.0.2.50 2>/dev/null | grep -qx "192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT" && exit 0; sleep 0.1; done; rtctl neigh get 192.0.2.50; exit 1'
-if [ -x "$W/root/root/mapget" ]; then
-	same "a reader of the shared mapping sees it, no rtmd call" "$(in_ct /root/mapget /var/lib/rtmd/arp.store 192.0.2.50 2>&1)" \
-		"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT"
-fi
+check "examples/neigh_by_mac builds with pkg-config (librtmd-dev)" 0 -- sh -c \
+	'cc /usr/share/doc/librtmd-dev/examples/neigh_by_mac.c $(pkg-config --cflags --libs rtmd) -o /tmp/neigh_by_mac'
+same "a librtmd reader sees it in the shared mapping, no rtmd call" \
+	"$(in_ct /tmp/neigh_by_mac 02:00:00:00:00:50 /var/lib/rtmd/arp.store 2>&1)" \
+	"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT"
 check "rtwatch reads a neighbour ip changes from the mapping" 0 -- sh -c 'timeout 10 rtwatch --no-dump -n 1 neigh >/tmp/nmon & sleep 0.5; ip neigh replace 192.0.2.50 lladdr 02:00:00:00:00:51 dev eth0 nud permanent; wait; grep -qx "change neigh 192.0.2.50 dev eth0 lladdr 02:00:00:00:00:51 PERMANENT" /tmp/nmon'
 check "rtctl may not change the kernel's entry" 1 -- rtctl neigh delete 192.0.2.50 dev eth0
 pid=$(in_ct systemctl show -p MainPID --value rtmd.service)
