@@ -9,15 +9,17 @@
 # (`make bench` runs it with 100 k routes: doc/FPM.md).  Timing is printed,
 # never asserted.  Needs root and FRR (with bgpd); skips with 77 otherwise.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
+# Set before frr_require makes FRR's directory, so that every way out
+# removes it.
+trap 'cleanup; frr_cleanup' EXIT
 frr_require
 [ -x "$FRR_SBIN/bgpd" ] || { echo "SKIP: FRR's bgpd missing"; exit 77; }
-. "$(dirname "$0")/../integration/lib.sh"
 N=${FPM_BGP_ROUTES:-10000}
 LIMIT=${FPM_BGP_SECONDS:-120}   # bound on the wait for all N
 NA=rtmd-fpm-bgpa-$$
 NB=rtmd-fpm-bgpb-$$
 PORT=2620
-trap 'cleanup; frr_cleanup' EXIT
 frr_netns "$NA"
 frr_netns "$NB"
 ip link add bgpa netns "$NA" type veth peer name bgpb netns "$NB" &&

@@ -11,15 +11,17 @@
 # and subscribers saw nothing else.  Every FRR process is stopped by pid
 # within bounds.  Needs root and FRR; skips with 77 otherwise.
 . "$(dirname "$0")/lib.sh"
-frr_require
 . "$(dirname "$0")/../integration/lib.sh"
+W=
+# Set before frr_require makes FRR's directory, so that every way out
+# removes it.
+trap '[ -n "$W" ] && kill "$W" 2>/dev/null; cleanup; frr_cleanup' EXIT
+frr_require
 NS=rtmd-fpm-zebra-$$
 PORT=2620
 # zebra's replay after a restart spreads over ~10 s (doc/FPM.md): the grace
 # time must outlast it.
 GRACE=20
-W=
-trap '[ -n "$W" ] && kill "$W" 2>/dev/null; cleanup; frr_cleanup' EXIT
 frr_netns "$NS"
 chmod 0755 "$T"
 RTMD_WRAPPER="ip netns exec $NS $RTMD_WRAPPER"
