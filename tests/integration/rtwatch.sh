@@ -47,10 +47,14 @@ same "JSON, neighbours only ('arp' is neigh), sync first" "$(jq -c 'del(.seq)' "
 same "JSON events carry consecutive sequence numbers" \
 	"$(jq -r 'select(.seq) | .seq' "$T/mon2" | awk 'NR>1 && $1!=p+1 {print "gap"} {p=$1}')" ""
 
-expect 0 "--no-dump prints sync first" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait"
+# until_sync (sh code, $0 = rtwatch's output file): wait until rtwatch has
+# printed "sync" (bounded: 10 s) before making the change, so
+# a slow rtmd (valgrind) cannot see the change before the subscription.
+until_sync='i=0; until grep -q sync "$0" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done'
+expect 0 "--no-dump prints sync first" -- sh -c "timeout 15 '$RTWATCH' -s '$SOCK' --no-dump -n 1 route > '$T/mon3' & $until_sync; '$RTCTL' -s '$SOCK' add 10.2.0.0/16 dev eth2; wait" "$T/mon3"
 same "--no-dump output" "$(cat "$T/mon3")" "sync
 add route 10.2.0.0/16 dev eth2 proto rtctl scope link"
-expect 0 "--timestamp" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait"
+expect 0 "--timestamp" -- sh -c "timeout 15 '$RTWATCH' -s '$SOCK' -t --no-dump -n 1 > '$T/mon4' & $until_sync; '$RTCTL' -s '$SOCK' add 10.3.0.0/16 dev eth2; wait" "$T/mon4"
 contains "timestamped line" "$(tail -1 "$T/mon4")" " add route 10.3.0.0/16 dev eth2 proto rtctl scope link"
 tail -1 "$T/mon4" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2} add ' &&
 	ok "-t is ISO 8601 with the UTC offset" || bad "-t is not ISO 8601 with an offset: $(tail -1 "$T/mon4")"
@@ -60,7 +64,7 @@ expect 3 "rtwatch: no daemon" -- "$RTWATCH" -s "$T/nothing.sock"
 
 # A route of 256 next hops: its line (about 18 KB of JSON) is printed whole.
 nh=$(for i in $(seq 1 256); do printf ' nexthop via 192.0.%d.%d dev interface-%05d' $((i / 250 + 3)) $((i % 250 + 1)) $i; done)
-expect 0 "rtwatch --json prints a route of 256 next hops whole" -- sh -c "timeout 5 '$RTWATCH' -s '$SOCK' --json --no-dump -n 1 route > '$T/mon5' & sleep 0.3; '$RTCTL' -s '$SOCK' add 10.200.0.0/16 $nh; wait"
+expect 0 "rtwatch --json prints a route of 256 next hops whole" -- sh -c "timeout 15 '$RTWATCH' -s '$SOCK' --json --no-dump -n 1 route > '$T/mon5' & $until_sync; '$RTCTL' -s '$SOCK' add 10.200.0.0/16 $nh; wait" "$T/mon5"
 same "... as one JSON object with every next hop" "$(jq -c 'select(.event == "add") | .nexthops | length' "$T/mon5")" "256"
 rtctl del 10.200.0.0/16
 
