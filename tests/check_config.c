@@ -539,7 +539,8 @@ START_TEST(test_many_routes)
 END_TEST
 
 /* Every setting in the shipped etc/rtmd.conf, once uncommented, parses and
- * is at its default; its example routes and arp entries are valid. */
+ * is at its default (but kernel-sync, which it turns on); its example
+ * routes and arp entries are valid. */
 START_TEST(test_shipped_file)
 {
 	const char *top = getenv("top_srcdir");
@@ -579,7 +580,54 @@ START_TEST(test_shipped_file)
 	config_free(&c);
 	config_defaults(&d);
 	c.has_socket = c.has_state_dir = false;
+	/* The one setting the shipped file sets: the packaged service syncs
+	 * the kernel (the compiled default is off, for private runs). */
+	ck_assert(c.kernel_sync);
+	d.kernel_sync = true;
 	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+}
+END_TEST
+
+/* kernel-sync, kernel-table (number or iproute2 name), kernel-protocol,
+ * kernel-receive-buffer: defaults, values, and what is refused. */
+START_TEST(test_kernel_settings)
+{
+	struct rtmd_config c;
+
+	config_defaults(&c);
+	ck_assert(!c.kernel_sync);
+	ck_assert_uint_eq(c.kernel_table, 254);
+	ck_assert_uint_eq(c.kernel_protocol, 200);
+	ck_assert_uint_eq(c.kernel_rcvbuf_mb, 64);
+	write_conf("kernel-sync = true;\nkernel-table = 1000;\nkernel-protocol = 42;\n"
+	           "kernel-receive-buffer = 256;\n");
+	load_ok(&c);
+	ck_assert(c.kernel_sync);
+	ck_assert_uint_eq(c.kernel_table, 1000);
+	ck_assert_uint_eq(c.kernel_protocol, 42);
+	ck_assert_uint_eq(c.kernel_rcvbuf_mb, 256);
+	config_free(&c);
+	write_conf("kernel-table = \"local\";\n");
+	load_ok(&c);
+	ck_assert_uint_eq(c.kernel_table, 255);
+	write_conf("kernel-table = \"main\";\n");
+	load_ok(&c);
+	ck_assert_uint_eq(c.kernel_table, 254);
+	write_conf("kernel-table = \"0x10\";\n");
+	load_ok(&c);
+	ck_assert_uint_eq(c.kernel_table, 16);
+	write_conf("kernel-table = 4294967295;\n");
+	load_ok(&c);
+	ck_assert_uint_eq(c.kernel_table, 4294967295u);
+	load_fails("kernel-sync = 1;\n", 1, "expected true or false");
+	load_fails("kernel-table = \"no-such-table\";\n", 1, "no table \"no-such-table\"");
+	load_fails("kernel-table = 0;\n", 1, "out of range");
+	load_fails("kernel-table = \"0\";\n", 1, "table 0 is not a table");
+	load_fails("kernel-table = 4294967296;\n", 1, "out of range");
+	load_fails("kernel-table = 1.5;\n", 1, "expected a table name or number");
+	load_fails("kernel-protocol = 3;\n", 1, "out of range");
+	load_fails("kernel-protocol = 256;\n", 1, "out of range");
+	load_fails("kernel-receive-buffer = 0;\n", 1, "out of range");
 }
 END_TEST
 
@@ -653,6 +701,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_many_routes);
 	tcase_add_test(tc, test_shipped_file);
+	tcase_add_test(tc, test_kernel_settings);
 	tcase_add_test(tc, test_fpm);
 	suite_add_tcase(s, tc);
 	return s;

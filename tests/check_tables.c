@@ -102,7 +102,7 @@ static struct rt_route *route(const char *dst, const char *gw, const char *dev, 
 
 	*x = test_route(dst, gw, dev, metric, origin);
 	if (!rt_origin_owned(origin))
-		x->disc = rt_disc_make(origin == RT_ORIGIN_FPM ? RT_DISC_FPM : RT_DISC_KERNEL, 0, 0);
+		x->disc = rt_disc_make(RT_DISC_KERNEL, 0, 0);   /* FPM: its kernel copy's key */
 	rt_route_normalise(x, true);
 	return x;
 }
@@ -226,7 +226,7 @@ START_TEST(test_route_owners)
 	ck_assert_int_eq(tables_route_import(t, b, NULL), RT_OK);
 	struct rt_prefix p = pfx("10.2.0.0/16");
 	ck_assert_int_eq(tables_route_del(t, &p, 20, TABLES_TAKE_CONFIG, &res), RT_E_OWNED);
-	ck_assert_str_eq(res.text, "owned by bgp");
+	ck_assert_str_eq(res.text, "owned by bgp (FRR); change it in FRR");
 	p = pfx("10.9.0.0/16");
 	ck_assert_int_eq(tables_route_del(t, &p, 20, 0, &res), RT_E_NOTFOUND);
 	/* another metric is another key */
@@ -314,6 +314,105 @@ START_TEST(test_neigh_owners)
 	ck_assert_uint_eq(removed, 1);                  /* 192.0.2.7; the import stays */
 	ck_assert_uint_eq(arp_store_count(tables_arp(t)), 1);
 	ck_assert_int_eq(ev.gaps, 0);
+}
+END_TEST
+
+/* ---- FPM and kernel copies of one route (SPEC) ---------------------------------------- */
+
+static struct rt_route *frr(const char *dst, const char *gw, const char *dev, uint8_t origin)
+{
+	struct rt_route *r = route(dst, gw, dev, 20, origin);
+
+	r->protocol = RTPROT_BGP;
+	r->scope = RT_SCOPE_UNIVERSE;
+	return r;
+}
+
+START_TEST(test_fpm_kernel_copies)
+{
+	struct rt_prefix p = pfx("10.5.0.0/16");
+	uint32_t disc = rt_disc_make(RT_DISC_KERNEL, 0, 0);
+	struct rt_route *out = malloc(rt_route_size(RT_NH_MAX));
+	bool changed;
+
+	/* the kernel's copy first (rtmd started after zebra), then FPM's:
+	 * one change at one key */
+	ev.n = 0;
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.9", "eth0", RT_ORIGIN_KERNEL),
+	                                     NULL), RT_OK);
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.9", "eth0", RT_ORIGIN_FPM),
+	                                     &changed), RT_OK);
+	ck_assert(changed);
+	ck_assert_int_eq(ev.n, 2);
+	ck_assert_str_eq(ev.text[1], "change 10.5.0.0/16 via 192.0.2.9 dev eth0 proto bgp metric 20");
+	ck_assert_uint_eq(route_table_count(tables_routes(t), 0), 1);
+	ck_assert_uint_eq(tables_fpm_routes(t), 1);
+	ck_assert_uint_eq(tables_hidden_routes(t), 1);
+	/* the kernel's changes of it: nothing for subscribers, but kept */
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.8", "eth0", RT_ORIGIN_KERNEL),
+	                                     &changed), RT_OK);
+	ck_assert(!changed);
+	ck_assert_int_eq(ev.n, 2);
+	ck_assert_int_eq(tables_route_find_import(t, &p, 20, disc, out), RT_OK);
+	ck_assert_uint_eq(out->origin, RT_ORIGIN_KERNEL);
+	ck_assert_uint_eq(out->nh[0].gw.bytes[3], 8);
+	/* a replayed FPM route as it was: nothing */
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.9", "eth0", RT_ORIGIN_FPM),
+	                                     &changed), RT_OK);
+	ck_assert(!changed);
+	ck_assert_int_eq(ev.n, 2);
+	/* rtctl may not touch it */
+	struct tables_result res;
+	ck_assert_int_eq(tables_route_add(t, route("10.5.0.0/16", NULL, "eth1", 20, RT_ORIGIN_RTCTL),
+	                                  TABLES_REPLACE, &res), RT_E_OWNED);
+	ck_assert_str_eq(res.text, "owned by bgp (FRR); change it in FRR");
+	/* the kernel's unimport never takes FPM's */
+	ck_assert_int_eq(tables_route_unimport(t, &p, 20, disc), RT_OK);
+	ck_assert_uint_eq(tables_hidden_routes(t), 0);
+	ck_assert_int_eq(tables_route_unimport(t, &p, 20, disc), RT_E_NOTFOUND);
+	ck_assert_int_eq(tables_route_find_import(t, &p, 20, disc, out), RT_E_NOTFOUND);
+	ck_assert_uint_eq(route_table_count(tables_routes(t), 0), 1);
+	ck_assert_int_eq(ev.n, 2);
+	/* FPM's goes with no kernel copy: a delete */
+	ck_assert_int_eq(tables_route_unimport_fpm(t, &p, 20, 0), RT_OK);
+	ck_assert_int_eq(ev.n, 3);
+	ck_assert_str_eq(ev.text[2], "del 10.5.0.0/16 via 192.0.2.9 dev eth0 proto bgp metric 20");
+	ck_assert_int_eq(tables_route_unimport_fpm(t, &p, 20, 0), RT_E_NOTFOUND);
+
+	/* FPM's first, then the kernel's: the kernel's is hidden; when FPM's
+	 * goes the kernel's remains, as one change */
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.9", "eth0", RT_ORIGIN_FPM),
+	                                     NULL), RT_OK);
+	ck_assert_int_eq(tables_route_import(t, frr("10.5.0.0/16", "192.0.2.7", "eth0", RT_ORIGIN_KERNEL),
+	                                     NULL), RT_OK);
+	ck_assert_int_eq(ev.n, 4);
+	ck_assert_int_eq(tables_route_unimport_fpm(t, &p, 20, 0), RT_OK);
+	ck_assert_int_eq(ev.n, 5);
+	ck_assert_str_eq(ev.text[4], "change 10.5.0.0/16 via 192.0.2.7 dev eth0 proto bgp metric 20");
+	ck_assert_uint_eq(tables_hidden_routes(t), 0);
+	ck_assert_uint_eq(tables_fpm_routes(t), 0);
+	ck_assert_int_eq(tables_route_find_import(t, &p, 20, disc, out), RT_OK);
+
+	/* an IPv6 device route: the kernel's key has the device, FPM's not */
+	struct rt_route *k6 = frr("2001:db8::/64", NULL, "eth0", RT_ORIGIN_KERNEL);
+	k6->disc = rt_disc_make(RT_DISC_KERNEL, 0, 3);
+	ck_assert_int_eq(tables_route_import(t, k6, NULL), RT_OK);
+	ev.n = 0;
+	ck_assert_int_eq(tables_route_import(t, frr("2001:db8::/64", NULL, "eth0", RT_ORIGIN_FPM), NULL),
+	                 RT_OK);
+	ck_assert_int_eq(ev.n, 2);
+	ck_assert_msg(strncmp(ev.text[0], "add 2001:db8::/64", 17) == 0, "%s", ev.text[0]);
+	ck_assert_msg(strncmp(ev.text[1], "del 2001:db8::/64", 17) == 0, "%s", ev.text[1]);
+	struct rt_prefix p6 = pfx("2001:db8::/64");
+	ck_assert_uint_eq(route_table_count(tables_routes(t), AF_INET6), 1);
+	ck_assert_int_eq(tables_route_unimport_fpm(t, &p6, 20, 0), RT_OK);
+	ck_assert_int_eq(ev.n, 4);
+	ck_assert_msg(strncmp(ev.text[2], "del 2001:db8::/64", 17) == 0, "%s", ev.text[2]);
+	ck_assert_msg(strncmp(ev.text[3], "add 2001:db8::/64", 17) == 0, "%s", ev.text[3]);
+	ck_assert_int_eq(tables_route_find_import(t, &p6, 20, rt_disc_make(RT_DISC_KERNEL, 0, 3), out),
+	                 RT_OK);
+	ck_assert_int_eq(ev.gaps, 0);
+	free(out);
 }
 END_TEST
 
@@ -623,6 +722,7 @@ static Suite *tables_suite(void)
 	tcase_add_test(tc, test_route_owners);
 	tcase_add_test(tc, test_neigh_owners);
 	tcase_add_test(tc, test_imports);
+	tcase_add_test(tc, test_fpm_kernel_copies);
 	tcase_add_test(tc, test_pending);
 	tcase_add_test(tc, test_all_or_nothing);
 	tcase_add_test(tc, test_failed_replace_then_delete);

@@ -16,7 +16,7 @@ had_frr=$(dpkg-query -W -f='${Status}' frr 2>/dev/null || true)
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config git ca-certificates \
-	libsystemd-dev libconfig-dev libjson-c-dev libxxhash-dev check \
+	libsystemd-dev libconfig-dev libjson-c-dev libxxhash-dev libmnl-dev check \
 	bash-completion systemd jq valgrind clang libclang-rt-14-dev mandoc man-db iproute2 util-linux procps passwd \
 	abigail-tools systemd-container debhelper devscripts lintian fakeroot dpkg-dev >/dev/null
 # FRRouting for the FPM tests (tests/fpm), which run zebra by hand in

@@ -6,6 +6,7 @@
  * first error reported the first one in the file.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -84,6 +85,10 @@ void config_defaults(struct rtmd_config *c)
 	c->log_level = LOG_INFO;
 	c->route_capacity = 4096;
 	c->arp_capacity = 4096;
+	c->kernel_sync = false;
+	c->kernel_table = 254;          /* RT_TABLE_MAIN */
+	c->kernel_protocol = 200;       /* "rtmd" in the shipped rt_protos.d/rtmd.conf */
+	c->kernel_rcvbuf_mb = 64;
 	snprintf(c->fpm_peer_user, sizeof(c->fpm_peer_user), "%s", "frr");
 	c->fpm_grace_seconds = 120;
 }
@@ -1109,6 +1114,123 @@ static int check_duplicates(struct parser *p)
 	return 0;
 }
 
+/* ---- kernel sync -------------------------------------------------------- */
+
+static int parse_bool_setting(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(p, s, "%s: expected true or false, not a %s", def->name,
+		            type_name(config_setting_type(s)));
+	*(bool *)((char *)p->c + def->off) = config_setting_get_bool(s);
+	return 0;
+}
+
+/* A table number in ip(8)'s spelling: decimal or 0x hex. */
+static bool table_number(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* NAME's number in one rt_tables file ("NUMBER NAME" lines, '#'
+ * comments); the last definition wins, as in ip(8). */
+static void table_in_file(const char *path, const char *name, uint32_t *out, bool *found)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char num[64], nm[256];
+		uint32_t v;
+
+		if (sscanf(line, " %63s %255s", num, nm) == 2 && num[0] != '#' &&
+		    strcmp(nm, name) == 0 && table_number(num, &v)) {
+			*out = v;
+			*found = true;
+		}
+	}
+	fclose(f);
+}
+
+static int table_conf_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+/* iproute2's table names: built in, then rt_tables (/etc, else
+ * /usr/share), then the .conf files of rt_tables.d in both. */
+static bool table_lookup(const char *name, uint32_t *out)
+{
+	static const char *const dirs[] = { "/usr/share/iproute2", SYSCONFDIR "/iproute2" };
+	char path[512];
+	bool found = false;
+
+	if (strcmp(name, "main") == 0 || strcmp(name, "default") == 0 || strcmp(name, "local") == 0) {
+		*out = name[0] == 'm' ? 254 : name[0] == 'd' ? 253 : 255;
+		return true;
+	}
+	snprintf(path, sizeof(path), "%s/iproute2/rt_tables", SYSCONFDIR);
+	if (access(path, R_OK) == 0)
+		table_in_file(path, name, out, &found);
+	else
+		table_in_file("/usr/share/iproute2/rt_tables", name, out, &found);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct dirent **ents;
+		int n;
+
+		snprintf(path, sizeof(path), "%s/rt_tables.d", dirs[i]);
+		if ((n = scandir(path, &ents, table_conf_filter, alphasort)) < 0)
+			continue;
+		for (int j = 0; j < n; j++) {
+			char file[800];
+
+			snprintf(file, sizeof(file), "%s/%s", path, ents[j]->d_name);
+			table_in_file(file, name, out, &found);
+			free(ents[j]);
+		}
+		free(ents);
+	}
+	return found;
+}
+
+static int parse_table(struct parser *p, const config_setting_t *s, const struct setting *def)
+{
+	uint32_t v = 0;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+		long long n;
+
+		if (get_int(p, s, def->name, 1, UINT32_MAX, 0, &n) < 0)
+			return -1;
+		p->c->kernel_table = (uint32_t)n;
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(p, s, "%s: expected a table name or number, not a %s", def->name,
+		            type_name(config_setting_type(s)));
+	if (!table_number(config_setting_get_string(s), &v) &&
+	    !table_lookup(config_setting_get_string(s), &v))
+		return fail(p, s, "%s: no table \"%s\" in %s/iproute2/rt_tables (give a number, or name it there)",
+		            def->name, config_setting_get_string(s), SYSCONFDIR);
+	if (v == 0)
+		return fail(p, s, "%s: table 0 is not a table (allowed: 1..4294967295)", def->name);
+	p->c->kernel_table = v;
+	return 0;
+}
+
 /* ---- the file ----------------------------------------------------------- */
 
 static const struct setting settings[] = {
@@ -1130,6 +1252,15 @@ static const struct setting settings[] = {
 	{ "log-level", parse_log_level, 0, 0, 0 },
 	{ "route-capacity", parse_u32, offsetof(struct rtmd_config, route_capacity), 1, 16777216 },
 	{ "arp-capacity", parse_u32, offsetof(struct rtmd_config, arp_capacity), 1, 16777216 },
+	{ "kernel-sync", parse_bool_setting, offsetof(struct rtmd_config, kernel_sync), 0, 0 },
+	{ "kernel-table", parse_table, 0, 0, 0 },
+	/* 0 is RTPROT_UNSPEC, which the kernel reads as "any" in a delete;
+	 * 1..3 are the kernel's own and ip(8)'s default (boot): rtmd removes
+	 * routes of its protocol that it does not hold, so never those. */
+	{ "kernel-protocol", parse_u32, offsetof(struct rtmd_config, kernel_protocol), 4, 255 },
+	/* What a burst of notifications may fill before one is lost (and rtmd
+	 * dumps again): ~1 KB each, so 64 MiB holds ~130 k. */
+	{ "kernel-receive-buffer", parse_u32, offsetof(struct rtmd_config, kernel_rcvbuf_mb), 1, 1024 },
 	{ "routes", parse_routes, 0, 0, 0 },
 	{ "neighbours", parse_arp, 0, 0, 0 },
 	{ "arp", parse_arp, 0, 0, 0 },

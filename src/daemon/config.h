@@ -38,6 +38,10 @@ struct rtmd_config {
 	int log_level;                    /* "log-level": LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	uint32_t route_capacity;          /* "route-capacity": initial slots, default 4096 */
 	uint32_t arp_capacity;            /* "arp-capacity": initial slots, default 4096 */
+	bool kernel_sync;                 /* "kernel-sync", default false */
+	uint32_t kernel_table;            /* "kernel-table": number or rt_tables name, default main (254) */
+	uint32_t kernel_protocol;         /* "kernel-protocol": 1..255, default 200 */
+	uint32_t kernel_rcvbuf_mb;        /* "kernel-receive-buffer" MiB, default 64 */
 	char fpm_listen[80];              /* "fpm-listen" ADDR:PORT, "" = off (default) */
 	char fpm_peer_user[64];           /* "fpm-peer-user", default "frr" */
 	uint32_t fpm_grace_seconds;       /* "fpm-grace-seconds", default 120 */

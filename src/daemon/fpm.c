@@ -18,8 +18,10 @@
 #include "fpm.h"
 #include "fpm_frame.h"
 #include "fpm_nhg.h"
+#include "fpm_routes.h"
 #include "log.h"
 #include "sockdiag.h"
+#include "tables.h"
 
 /* Bytes read from the peer per readiness before the loop turn goes on to
  * the other clients (and publishes what was read): zebra's replay of a
@@ -42,8 +44,10 @@ struct fpm {
 	uint32_t grace_s;
 	struct fpm_stream st;
 	struct fpm_nhg *nhg;    /* the peer's next-hop groups */
+	struct fpm_routes *routes;
 	struct fpm_status s;
 	uint64_t conn_frames, conn_messages;   /* of the current connection */
+	uint64_t skipped_seen;          /* fpm_routes' skipped count last looked at */
 	uint64_t disconnected_ms;       /* when the last peer went (grace starts) */
 	uint64_t last_msg_ms;           /* the peer's last whole frame */
 	bool held;                      /* routes from an earlier peer may be held */
@@ -99,8 +103,8 @@ static int ep_ctl(struct fpm *f, int op, int fd, uint32_t events, void *tag)
 	return epoll_ctl(f->epfd, op, fd, &ev);
 }
 
-int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t, int epfd,
-             char *err, size_t errlen)
+int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t,
+             const struct links *links, int epfd, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -113,9 +117,12 @@ int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t, 
 	if (config_parse_listen(cfg->fpm_listen, &ss, &sl, err, errlen) < 0)
 		return -1;
 	f = calloc(1, sizeof(*f));
-	if (!f || fpm_stream_init(&f->st) < 0 || !(f->nhg = fpm_nhg_new())) {
-		if (f)
+	if (!f || fpm_stream_init(&f->st) < 0 || !(f->nhg = fpm_nhg_new()) ||
+	    !(f->routes = fpm_routes_new(t, links, cfg->kernel_table))) {
+		if (f) {
 			fpm_stream_free(&f->st);
+			fpm_nhg_free(f->nhg);
+		}
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -186,6 +193,7 @@ void fpm_close(struct fpm *f)
 	}
 	fpm_stream_free(&f->st);
 	fpm_nhg_free(f->nhg);
+	fpm_routes_free(f->routes);
 	free(f);
 }
 
@@ -290,6 +298,7 @@ static void accept_peer(struct fpm *f)
 		if (f->held) {
 			f->s.replays++;
 			f->s.replaying = true;
+			fpm_routes_mark(f->routes);
 		}
 		f->s.in_grace = false;
 		f->held = true;
@@ -303,85 +312,27 @@ static void accept_peer(struct fpm *f)
 
 /* ---- frames ----------------------------------------------------------------- */
 
-struct frame_ctx {
-	struct fpm *f;
-	char *why;
-	size_t whylen;
-	size_t n, ignored;
-};
-
-/* Check one message of a frame before any message of it is used. */
-static int check_msg(void *ctx, const struct nlmsghdr *h)
-{
-	struct frame_ctx *c = ctx;
-	size_t body = h->nlmsg_len - NLMSG_HDRLEN, need;
-
-	switch (h->nlmsg_type) {
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE:
-		need = sizeof(struct rtmsg);
-		break;
-	case RTM_NEWNEXTHOP:
-	case RTM_DELNEXTHOP: {
-		uint32_t id;
-		char why[160];
-
-		if (fpm_nhg_check(c->f->nhg, h, &id, why, sizeof(why)) < 0) {
-			snprintf(c->why, c->whylen, "netlink message %zu of the frame: %s", c->n + 1, why);
-			return -1;
-		}
-		c->n++;
-		return 0;
-	}
-	default:
-		/* zebra also sends what rtmd has no table for (EVPN MACs as
-		 * RTM_NEWNEIGH, ...): skipped and counted, not an error. */
-		c->ignored++;
-		c->n++;
-		return 0;
-	}
-	if (body < need) {
-		snprintf(c->why, c->whylen, "netlink message %zu of the frame (type %u) has %zu bytes of body, needs %zu",
-		         c->n + 1, h->nlmsg_type, body, need);
-		return -1;
-	}
-	c->n++;
-	return 0;
-}
-
-/* Apply one message of a checked frame. */
-static int apply_msg(void *ctx, const struct nlmsghdr *h)
-{
-	struct frame_ctx *c = ctx;
-
-	switch (h->nlmsg_type) {
-	case RTM_NEWNEXTHOP:
-	case RTM_DELNEXTHOP:
-		if (fpm_nhg_apply(c->f->nhg, h) < 0) {
-			snprintf(c->why, c->whylen, "out of memory for next-hop groups");
-			return -1;
-		}
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 /* 0, or -1 (malformed, or out of memory: the caller closes the
  * connection).  Every message is checked before any is applied. */
 static int handle_frame(struct fpm *f, const void *payload, size_t len, char *why, size_t whylen)
 {
-	struct frame_ctx c = { .f = f, .why = why, .whylen = whylen };
+	struct fpm_routes_stats rs;
+	size_t n = 0, ignored = 0;
+	int rc = fpm_routes_frame(f->routes, f->nhg, payload, len, &n, &ignored, why, whylen);
 
-	if (fpm_frame_walk(payload, len, check_msg, &c, why, whylen) != 0 ||
-	    fpm_frame_walk(payload, len, apply_msg, &c, why, whylen) != 0)
+	fpm_routes_stats(f->routes, &rs);
+	if (rs.skipped != f->skipped_seen) {    /* the latest news is a skipped route */
+		f->skipped_seen = rs.skipped;
+		snprintf(f->s.last_error, sizeof(f->s.last_error), "%s", rs.last_error);
+	}
+	if (rc != 0)
 		return -1;
 	f->last_msg_ms = now_ms();
 	f->s.frames++;
-	f->s.messages += c.n;
+	f->s.messages += n;
 	f->conn_frames++;
-	f->conn_messages += c.n;
-	f->s.ignored += c.ignored;
+	f->conn_messages += n;
+	f->s.ignored += ignored;
 	return 0;
 }
 
@@ -459,12 +410,16 @@ void fpm_timers(struct fpm *f, uint64_t now)
 	if (now < fpm_deadline(f))
 		return;
 	if (f->s.in_grace) {
-		log_notice("fpm: zebra did not come back within fpm-grace-seconds (%u s): its routes go",
-		           f->grace_s);
+		size_t gone = fpm_routes_sweep(f->routes, true);
+
+		log_notice("fpm: zebra did not come back within fpm-grace-seconds (%u s): its %zu routes went",
+		           f->grace_s, gone);
 		f->held = false;
 	} else {
-		log_info("fpm: replay from %s reconciled (%" PRIu64 " messages)", f->s.peer,
-		         f->conn_messages);
+		size_t gone = fpm_routes_sweep(f->routes, false);
+
+		log_info("fpm: replay from %s reconciled (%" PRIu64 " messages; %zu routes not sent again went)",
+		         f->s.peer, f->conn_messages, gone);
 	}
 	f->s.in_grace = f->s.replaying = false;
 	f->s.sweeps++;
@@ -476,5 +431,13 @@ void fpm_status(const struct fpm *f, struct fpm_status *st)
 		memset(st, 0, sizeof(*st));
 		return;
 	}
+	struct fpm_routes_stats rs;
+
 	*st = f->s;
+	fpm_routes_stats(f->routes, &rs);
+	st->other_table = rs.other_table;
+	st->skipped = rs.skipped;
+	st->routes = tables_fpm_routes(f->t);
+	st->hidden = tables_hidden_routes(f->t);
+	st->groups = fpm_nhg_count(f->nhg);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct fpm;
+struct links;
 struct rtmd_config;
 struct tables;
 
@@ -30,6 +31,11 @@ struct fpm_status {
 	uint64_t frames, messages;
 	uint64_t malformed;     /* connections closed for a malformed frame */
 	uint64_t ignored;       /* messages of a type rtmd does not use */
+	uint64_t other_table;   /* route messages of another table than kernel-table */
+	uint64_t skipped;       /* routes skipped: unknown interface or group */
+	uint64_t routes;        /* routes held from FPM */
+	uint64_t hidden;        /* the kernel's copies of them, not shown */
+	uint64_t groups;        /* the peer's next-hop groups */
 	uint64_t replays;       /* reconnects whose replay was (or is being) reconciled */
 	uint64_t sweeps;        /* grace times or replays ended by a sweep */
 	bool replaying;         /* reconnected, the sweep not yet run */
@@ -38,9 +44,11 @@ struct fpm_status {
 };
 
 /* Listen as cfg->fpm_listen says and register with epfd; with fpm-listen
- * unset, *out is NULL and nothing is opened.  0, or -1 with a message. */
-int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t, int epfd,
-             char *err, size_t errlen);
+ * unset, *out is NULL and nothing is opened.  Routes go into t (origin
+ * FPM, kernel-table's only: fpm_routes.h), interface indexes are named
+ * by links.  0, or -1 with a message. */
+int fpm_open(struct fpm **out, const struct rtmd_config *cfg, struct tables *t,
+             const struct links *links, int epfd, char *err, size_t errlen);
 void fpm_close(struct fpm *f);
 /* Take fpm-peer-user and fpm-grace-seconds from a reloaded cfg (the
  * address keeps its start-up value). */

@@ -1,9 +1,11 @@
 /* fpm_nhg.c - zebra's next-hop groups by id (fpm_nhg.h).
  *
- * An open-addressing table with linear probing and backward-shift
- * deletion: ids are the kernel's (never 0, so 0 marks an empty slot), a
- * BGP table of a million routes has a few thousand groups, and look-ups
- * happen once per route, so this stays small and flat.
+ * A flat map by id (idmap.h): ids are the kernel's (never 0), a BGP table
+ * of a million routes has a few thousand groups, and look-ups happen once
+ * per route, so this stays small and flat.  A second map of the same kind
+ * maps a member id to the groups that hold it, so a next
+ * hop that goes leaves its groups in O(its groups' members), not in a
+ * scan of every group (BGP churn deletes next hops all the time).
  */
 #include <errno.h>
 #include <linux/nexthop.h>
@@ -14,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "fpm_nhg.h"
+#include "idmap.h"
 
 enum { NH_SINGLE = 1, NH_BLACKHOLE, NH_GROUP };
 
@@ -23,16 +26,25 @@ struct member {
 };
 
 struct entry {
-	uint32_t id;            /* 0: empty */
+	uint64_t id;            /* idmap's key */
 	uint8_t kind;
 	uint16_t n;             /* NH_GROUP: members */
 	struct fpm_nh nh;       /* NH_SINGLE */
 	struct member *m;       /* NH_GROUP */
 };
 
+/* The groups that hold member id (once per time they list it); kept
+ * whether id itself is known or not: a group may name a member before
+ * it is sent. */
+struct users {
+	uint64_t id;            /* idmap's key */
+	uint32_t n, cap;
+	uint32_t *g;
+};
+
 struct fpm_nhg {
-	struct entry *v;
-	size_t cap, count;      /* cap a power of two */
+	struct idmap v;         /* struct entry by id */
+	struct idmap u;         /* struct users by member id */
 };
 
 /* What one NEWNEXTHOP/DELNEXTHOP says, checked. */
@@ -44,22 +56,15 @@ struct parsed {
 	uint16_t n;
 };
 
-static size_t slot_of(uint32_t id, size_t cap)
-{
-	/* Fibonacci hashing: zebra's ids are small and dense. */
-	return (size_t)((id * 2654435769u) & (cap - 1));
-}
-
 struct fpm_nhg *fpm_nhg_new(void)
 {
 	struct fpm_nhg *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->cap = 64;
-	t->v = calloc(t->cap, sizeof(*t->v));
-	if (!t->v) {
-		free(t);
+	if (idmap_init(&t->v, sizeof(struct entry), 64) < 0 ||
+	    idmap_init(&t->u, sizeof(struct users), 64) < 0) {
+		fpm_nhg_free(t);
 		return NULL;
 	}
 	return t;
@@ -67,80 +72,52 @@ struct fpm_nhg *fpm_nhg_new(void)
 
 void fpm_nhg_clear(struct fpm_nhg *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->v[i].m);
-	memset(t->v, 0, t->cap * sizeof(*t->v));
-	t->count = 0;
+	for (size_t i = 0; i < t->v.cap; i++) {
+		struct entry *e = idmap_at(&t->v, i);
+
+		if (e)
+			free(e->m);
+	}
+	idmap_clear(&t->v);
+	for (size_t i = 0; i < t->u.cap; i++) {
+		struct users *x = idmap_at(&t->u, i);
+
+		if (x)
+			free(x->g);
+	}
+	idmap_clear(&t->u);
 }
 
 void fpm_nhg_free(struct fpm_nhg *t)
 {
 	if (!t)
 		return;
-	fpm_nhg_clear(t);
-	free(t->v);
+	if (t->v.v && t->u.v)
+		fpm_nhg_clear(t);
+	idmap_free(&t->v);
+	idmap_free(&t->u);
 	free(t);
 }
 
 size_t fpm_nhg_count(const struct fpm_nhg *t)
 {
-	return t->count;
+	return t->v.count;
 }
 
 static struct entry *find(const struct fpm_nhg *t, uint32_t id)
 {
-	for (size_t i = slot_of(id, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->v[i].id == id)
-			return &t->v[i];
-		if (t->v[i].id == 0)
-			return NULL;
-	}
+	return idmap_find(&t->v, id);
 }
 
-static int grow(struct fpm_nhg *t)
+bool fpm_nhg_has(const struct fpm_nhg *t, uint32_t id)
 {
-	size_t cap = t->cap * 2;
-	struct entry *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->v[i].id)
-			continue;
-		for (j = slot_of(t->v[i].id, cap); v[j].id; j = (j + 1) & (cap - 1))
-			;
-		v[j] = t->v[i];
-	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
-	return 0;
+	return id && find(t, id) != NULL;
 }
 
 static void remove_entry(struct fpm_nhg *t, struct entry *e)
 {
-	size_t i = (size_t)(e - t->v), j = i;
-
 	free(e->m);
-	memset(e, 0, sizeof(*e));
-	t->count--;
-	/* Backward shift: move up every later entry of the probe run whose
-	 * home slot is not between the hole and it. */
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (t->cap - 1);
-		if (!t->v[j].id)
-			return;
-		home = slot_of(t->v[j].id, t->cap);
-		if (((j - home) & (t->cap - 1)) >= ((j - i) & (t->cap - 1))) {
-			t->v[i] = t->v[j];
-			memset(&t->v[j], 0, sizeof(t->v[j]));
-			i = j;
-		}
-	}
+	idmap_del(&t->v, e);
 }
 
 /* The attributes after struct nhmsg, each bounds-checked; unknown types
@@ -280,24 +257,93 @@ int fpm_nhg_check(const struct fpm_nhg *t, const struct nlmsghdr *h, uint32_t *i
 	return 0;
 }
 
-/* Remove member id from every group (the kernel's rule when a next hop
- * goes); a group left empty goes too. */
+/* ---- members -> groups ------------------------------------------------------ */
+
+static struct users *users_find(const struct fpm_nhg *t, uint32_t id)
+{
+	return idmap_find(&t->u, id);
+}
+
+/* Remove the record of member id; its array goes with it unless kept. */
+static void users_remove(struct fpm_nhg *t, struct users *x, bool keep_array)
+{
+	if (!keep_array)
+		free(x->g);
+	idmap_del(&t->u, x);
+}
+
+static int link_member(struct fpm_nhg *t, uint32_t member, uint32_t group)
+{
+	struct users *x = idmap_put(&t->u, member);
+
+	if (!x)
+		return -1;
+	if (x->n == x->cap) {
+		uint32_t cap = x->cap ? x->cap * 2 : 4;
+		uint32_t *g = realloc(x->g, cap * sizeof(*g));
+
+		if (!g) {
+			if (!x->n)
+				users_remove(t, x, false);
+			return -1;
+		}
+		x->g = g;
+		x->cap = cap;
+	}
+	x->g[x->n++] = group;
+	return 0;
+}
+
+static void unlink_member(struct fpm_nhg *t, uint32_t member, uint32_t group)
+{
+	struct users *x = users_find(t, member);
+
+	if (!x)
+		return;
+	for (uint32_t i = 0; i < x->n; i++)
+		if (x->g[i] == group) {
+			x->g[i] = x->g[--x->n];
+			break;
+		}
+	if (!x->n)
+		users_remove(t, x, false);
+}
+
+/* A group's members no longer name it (it goes, or is replaced). */
+static void unlink_group(struct fpm_nhg *t, const struct entry *e)
+{
+	if (e->kind != NH_GROUP)
+		return;
+	for (uint16_t j = 0; j < e->n; j++)
+		unlink_member(t, e->m[j].id, e->id);
+}
+
+/* Remove member id from every group that holds it (the kernel's rule when
+ * a next hop goes); a group left empty goes too. */
 static void drop_member(struct fpm_nhg *t, uint32_t id)
 {
-	for (size_t i = 0; i < t->cap; i++) {
-		struct entry *e = &t->v[i];
+	struct users *x = users_find(t, id);
+	uint32_t *g, n;
+
+	if (!x)
+		return;
+	g = x->g;
+	n = x->n;
+	users_remove(t, x, true);
+	for (uint32_t i = 0; i < n; i++) {
+		struct entry *e = find(t, g[i]);
 		uint16_t k = 0;
 
-		if (e->kind != NH_GROUP)
+		if (!e || e->kind != NH_GROUP)
 			continue;
 		for (uint16_t j = 0; j < e->n; j++)
 			if (e->m[j].id != id)
 				e->m[k++] = e->m[j];
 		e->n = k;
+		if (k == 0)
+			remove_entry(t, e);
 	}
-	for (size_t i = 0; i < t->cap; i++)
-		while (t->v[i].id && t->v[i].kind == NH_GROUP && t->v[i].n == 0)
-			remove_entry(t, &t->v[i]);
+	free(g);
 }
 
 int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
@@ -316,6 +362,7 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 		if (e) {
 			bool was_single = e->kind != NH_GROUP;
 
+			unlink_group(t, e);
 			remove_entry(t, e);
 			if (was_single)
 				drop_member(t, p.id);
@@ -334,25 +381,22 @@ int fpm_nhg_apply(struct fpm_nhg *t, const struct nlmsghdr *h)
 			m[i].weight = (uint16_t)(g.weight + 1);
 		}
 	}
-	if (!e) {
-		if ((t->count + 1) * 4 > t->cap * 3 && grow(t) < 0) {
-			free(m);
-			return -1;
-		}
-		for (size_t i = slot_of(p.id, t->cap);; i = (i + 1) & (t->cap - 1))
-			if (!t->v[i].id) {
-				e = &t->v[i];
-				break;
-			}
-		t->count++;
-	} else {
+	if (e) {
+		unlink_group(t, e);
 		free(e->m);
+	} else if (!(e = idmap_put(&t->v, p.id))) {
+		free(m);
+		return -1;
 	}
-	e->id = p.id;
 	e->kind = p.kind;
 	e->n = p.n;
 	e->nh = p.nh;
 	e->m = m;
+	/* On failure the group stays, unknown to some of its members' lists:
+	 * the caller closes the connection, and the next one clears all. */
+	for (uint16_t i = 0; i < p.n; i++)
+		if (link_member(t, m[i].id, p.id) < 0)
+			return -1;
 	return 0;
 }
 

@@ -38,6 +38,7 @@ void fpm_nhg_free(struct fpm_nhg *t);
 /* Forget every group (zebra replays them on every connect). */
 void fpm_nhg_clear(struct fpm_nhg *t);
 size_t fpm_nhg_count(const struct fpm_nhg *t);
+bool fpm_nhg_has(const struct fpm_nhg *t, uint32_t id);
 
 /* Check an RTM_NEWNEXTHOP or RTM_DELNEXTHOP without applying it: 0, or -1
  * with the reason in why.  *id receives its NHA_ID. */

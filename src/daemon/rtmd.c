@@ -10,6 +10,7 @@
 #include "arp_store.h"
 #include "config.h"
 #include "faults.h"
+#include "kernel_sync.h"
 #include "listen.h"
 #include "log.h"
 #include "route_table.h"
@@ -135,6 +136,9 @@ int main(int argc, char **argv)
 		rt_die(1, "%s", err);
 	if (tables_open(&t, cfg.state_dir, cfg.route_capacity, cfg.arp_capacity, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);
+	/* With the state directory ours (tables_open locks it): what an earlier
+	 * start left in the kernel under other kernel-sync settings goes. */
+	ksync_cleanup_earlier(&cfg);
 	tables_apply_config(t, &cfg, &added, &changed, &removed, &failed);
 	if (tables_sync(t, NULL, err, sizeof(err)) < 0)
 		rt_die(1, "%s", err);

@@ -15,6 +15,7 @@
 #include "arp_store.h"
 #include "config.h"
 #include "fpm.h"
+#include "kernel_sync.h"
 #include "log.h"
 #include "route_table.h"
 #include "sdnotify.h"
@@ -71,6 +72,31 @@ static void lookup_writer_group(struct server *s)
 		           s->cfg->writer_group, geteuid() ? " and rtmd's own user" : "");
 }
 
+/* Kernel sync, when on, imports the kernel's tables and reconciles
+ * rtmd's own entries with them before rtmd serves; FPM alone needs only
+ * its interface cache. */
+static int open_kernel(struct server *s, char *err, size_t errlen)
+{
+	struct tables_kernel hook = { NULL, ksync_route_changed, ksync_neigh_changed };
+	int fds[2];
+
+	if (!s->cfg->kernel_sync && !s->cfg->fpm_listen[0])
+		return 0;
+	if (ksync_open(&s->ksync, s->cfg, s->tables, err, errlen) < 0)
+		return -1;
+	ksync_fds(s->ksync, fds);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0 && ep_ctl(s, EPOLL_CTL_ADD, fds[i], EPOLLIN, &s->ksync_tag[i]) < 0) {
+			snprintf(err, errlen, "cannot set up epoll: %s", strerror(errno));
+			return -1;
+		}
+	if (s->cfg->kernel_sync) {
+		hook.ctx = s->ksync;
+		tables_set_kernel(s->tables, &hook);
+	}
+	return 0;
+}
+
 int server_init(struct server *s, struct rtmd_config *cfg, const char *config_path,
                 struct tables *t, int listen_fd, bool created, bool activated,
                 char *err, size_t errlen)
@@ -113,9 +139,12 @@ int server_init(struct server *s, struct rtmd_config *cfg, const char *config_pa
 		return -1;
 	}
 	lookup_writer_group(s);
-	if (fpm_open(&s->fpm, cfg, t, s->epfd, err, errlen) < 0)
-		return -1;
 	tables_set_listener(t, server_on_event, s);
+	if (open_kernel(s, err, errlen) < 0)
+		return -1;
+	if (fpm_open(&s->fpm, cfg, t, s->ksync ? ksync_links(s->ksync) : NULL, s->epfd, err,
+	             errlen) < 0)
+		return -1;
 	s->watchdog_usec = notify_watchdog_usec();
 	s->next_watchdog_ms = now_ms();
 	return 0;
@@ -214,8 +243,27 @@ static void accept_clients(struct server *s)
 	}
 }
 
+/* Held replies of a client that goes: their tickets' refusals are
+ * forgotten (once answered, so that none arrives later for nobody). */
+static void forget_held(struct server *s, struct conn *c)
+{
+	bool waited = false;
+
+	for (size_t i = 0; i < c->nheld; i++) {
+		if (!c->held[i].ticket)
+			continue;
+		if (!waited && !ksync_answered(s->ksync, c->held[i].ticket)) {
+			ksync_settle(s->ksync);
+			waited = true;
+		}
+		ksync_refusals(s->ksync, c->held[i].ticket, NULL, NULL);
+	}
+}
+
 static void conn_close(struct server *s, struct conn *c)
 {
+	if (c->nheld && s->ksync)
+		forget_held(s, c);
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev)
@@ -242,6 +290,24 @@ static void queue_reply(struct conn *c, struct rt_msgbuf *mb)
 	}
 }
 
+/* The last reply to a request, in s->mb: held until the kernel has
+ * answered what the request changed (s->final_ticket, set by kernel_end),
+ * else queued. */
+static void queue_final(struct server *s, struct conn *c, const struct rt_hdr *h)
+{
+	uint64_t ticket = s->final_ticket;
+
+	s->final_ticket = 0;
+	if (!ticket) {
+		queue_reply(c, &s->mb);
+		return;
+	}
+	if (conn_hold(c, &s->mb, ticket, h->seq) < 0) {
+		log_err("out of memory queueing a reply to pid %ld; closing it", (long)c->pid);
+		c->dead = true;
+	}
+}
+
 static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h, int code,
                         uint32_t index, uint32_t applied, uint32_t flags, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
@@ -256,7 +322,10 @@ static void reply_error(struct server *s, struct conn *c, const struct rt_hdr *h
 	va_end(ap);
 	rt_msg_begin(&s->mb, RT_MSG_ERROR, h->seq, flags);
 	rt_msg_put_error(&s->mb, &e);
-	queue_reply(c, &s->mb);
+	if (flags & RT_F_MORE)
+		queue_reply(c, &s->mb);
+	else
+		queue_final(s, c, h);
 }
 
 static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
@@ -266,7 +335,7 @@ static void reply_ack(struct server *s, struct conn *c, const struct rt_hdr *h,
 
 	rt_msg_begin(&s->mb, RT_MSG_ACK, h->seq, 0);
 	rt_msg_put_ack(&s->mb, &a);
-	queue_reply(c, &s->mb);
+	queue_final(s, c, h);
 }
 
 /* ---- changes ---------------------------------------------------------------- */
@@ -315,11 +384,12 @@ static void look_ahead(struct server *s, const struct rt_hdr *h, uint32_t i, str
 /* The entry's text (what), and the owner for a refusal of RT_E_OWNED. */
 static void name_entry(char *what, size_t whatlen, int rc, const struct tables_result *res)
 {
-	/* what is only written on failure */
+	size_t n;
+
+	/* what is only made on failure */
 	if (rc != RT_E_OWNED)
 		return;
-	size_t n = strlen(what);
-
+	n = strlen(what);
 	/* cut like any message: the owner's name is short, the entry may not be */
 	if (n < whatlen &&
 	    snprintf(what + n, whatlen - n, ": %s", res->text) >= (int)(whatlen - n))
@@ -400,6 +470,45 @@ static void reply_notice(struct server *s, struct conn *c, const struct rt_hdr *
 	queue_reply(c, &s->mb);
 }
 
+/* The kernel's refusals of a message's records, as notices before its
+ * final reply: the entries are pending (exit 0, a warning). */
+struct refusal_ctx {
+	struct server *s;
+	struct conn *c;
+	const struct rt_hdr *h;
+};
+
+static void refusal_notice(void *ctx, uint32_t index, const char *reason)
+{
+	struct refusal_ctx *r = ctx;
+	struct tables_result res = { .notice = RT_NOTE_PENDING };
+
+	snprintf(res.text, sizeof(res.text), "%s", reason);
+	reply_notice(r->s, r->c, r->h, index, &res);
+}
+
+/* conn_release(): a held reply goes once the kernel has answered. */
+static bool held_ready(void *ctx, struct conn *c, uint64_t ticket, uint32_t seq)
+{
+	struct server *s = ctx;
+	struct rt_hdr h = { .seq = seq };
+	struct refusal_ctx r = { s, c, &h };
+
+	if (!ksync_answered(s->ksync, ticket))
+		return false;
+	ksync_refusals(s->ksync, ticket, refusal_notice, &r);
+	return true;
+}
+
+/* The end of a change's records: the kernel is given what they made, and
+ * the final reply waits for its answer (not for the end of the message:
+ * the next one is read meanwhile). */
+static void kernel_end(struct server *s)
+{
+	if (s->ksync)
+		s->final_ticket = ksync_end(s->ksync);
+}
+
 static void handle_change(struct server *s, struct conn *c, const struct rt_msg_desc *d,
                           const struct rt_hdr *h, const uint8_t *msg)
 {
@@ -423,11 +532,14 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		reply_error(s, c, h, RT_E_SKIPPED, 0, 0, 0, "an earlier line of the batch failed");
 		return;
 	}
+	if (s->ksync)
+		ksync_begin(s->ksync);
 	if (d->op == RT_OP_FLUSH) {
 		size_t removed;
 		int rc = tables_flush(s->tables, h->flags & RT_F_TABLE_ALL,
 		                      h->flags & RT_F_TAKE_CONFIG ? TABLES_TAKE_CONFIG : 0, &removed);
 
+		kernel_end(s);
 		if (rc != RT_OK)
 			reply_error(s, c, h, rc, 0, 0, 0, "flush stopped: %s", rt_err_str(rc));
 		else
@@ -445,7 +557,11 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 	for (uint32_t i = 0; i < h->count; i++) {
 		char what[RT_ERR_TEXT];
 		struct tables_result res;
-		int rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
+		int rc;
+
+		if (s->ksync)
+			ksync_record(s->ksync, i);
+		rc = apply_one(s, d, h, i, &la, &res, what, sizeof(what));
 
 		if (rc == RT_OK) {
 			applied++;
@@ -463,9 +579,11 @@ static void handle_change(struct server *s, struct conn *c, const struct rt_msg_
 		}
 		if (h->flags & RT_F_BATCH)
 			c->batch_failed = true;
+		kernel_end(s);
 		reply_error(s, c, h, rc, i, applied, 0, "%s", what);
 		return;
 	}
+	kernel_end(s);
 	reply_ack(s, c, h, applied, changed_n);
 }
 
@@ -611,6 +729,23 @@ static void handle_arp_query(struct server *s, struct conn *c, const struct rt_h
 		queue_reply(c, &s->mb);
 }
 
+/* The FPM fields of a status reply. */
+static void fpm_status_put(const struct fpm *f, struct rt_status *st)
+{
+	struct fpm_status fs;
+
+	fpm_status(f, &fs);
+	snprintf(st->fpm_listen, sizeof(st->fpm_listen), "%.*s", (int)sizeof(st->fpm_listen) - 1,
+	         fs.listen);
+	snprintf(st->fpm_peer, sizeof(st->fpm_peer), "%.*s", (int)sizeof(st->fpm_peer) - 1, fs.peer);
+	st->fpm_connected = fs.connected;
+	st->fpm_routes = fs.routes;
+	st->fpm_replays = fs.replays;
+	st->fpm_ignored = fs.other_table;
+	snprintf(st->fpm_last_error, sizeof(st->fpm_last_error), "%.*s",
+	         (int)sizeof(st->fpm_last_error) - 1, fs.last_error);
+}
+
 static void handle_status(struct server *s, struct conn *c, const struct rt_hdr *h)
 {
 	const struct route_table *rt = tables_routes(s->tables);
@@ -630,6 +765,10 @@ static void handle_status(struct server *s, struct conn *c, const struct rt_hdr 
 		.arp_capacity = arp_store_capacity(as),
 	};
 
+	if (s->ksync && s->cfg->kernel_sync)
+		ksync_status(s->ksync, &st);
+	if (s->fpm)
+		fpm_status_put(s->fpm, &st);
 	snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
 	snprintf(st.route_store, sizeof(st.route_store), "%s", tables_route_store_path(s->tables));
 	snprintf(st.arp_store, sizeof(st.arp_store), "%s", arp_store_path(as));
@@ -780,6 +919,10 @@ static void update_events(struct server *s, struct conn *c)
 
 static int end_turn(struct server *s)
 {
+	/* The kernel's answers so far, and what was made outside a client's
+	 * change (a config reload) handed to it: never waiting. */
+	if (s->ksync)
+		ksync_collect(s->ksync);
 	server_publish(s);
 	if (s->cfg->sync_always) {
 		/* Group commit: one msync covers every change of this turn, and
@@ -806,6 +949,10 @@ static int end_turn(struct server *s)
 	for (struct conn *c = s->clients; c; c = c->next)
 		if (c->subscriber && !c->dead && c->q.n && conn_flush(c) < 0)
 			c->dead = true;
+	/* Replies the kernel has answered for, now durable too. */
+	for (struct conn *c = s->clients; c; c = c->next)
+		if (c->nheld && s->ksync)
+			conn_release(c, held_ready, s);
 	for (struct conn *c = s->clients, *next; c; c = next) {
 		next = c->next;
 		/* A client marked dead may still have a last word queued: the
@@ -847,6 +994,15 @@ static void reload(struct server *s)
 		log_notice("reload: socket changed; it takes effect at the next start");
 	if (strcmp(nc.fpm_listen, s->cfg->fpm_listen))
 		log_notice("reload: fpm-listen changed; it takes effect at the next start");
+	if (nc.kernel_sync != s->cfg->kernel_sync || nc.kernel_table != s->cfg->kernel_table ||
+	    nc.kernel_protocol != s->cfg->kernel_protocol ||
+	    nc.kernel_rcvbuf_mb != s->cfg->kernel_rcvbuf_mb)
+		log_notice("reload: kernel-sync, kernel-table, kernel-protocol and "
+		           "kernel-receive-buffer take effect at the next start");
+	nc.kernel_sync = s->cfg->kernel_sync;
+	nc.kernel_table = s->cfg->kernel_table;
+	nc.kernel_protocol = s->cfg->kernel_protocol;
+	nc.kernel_rcvbuf_mb = s->cfg->kernel_rcvbuf_mb;
 	/* Keep the paths and the address the daemon runs with; take
 	 * everything else. */
 	snprintf(nc.fpm_listen, sizeof(nc.fpm_listen), "%s", s->cfg->fpm_listen);
@@ -881,6 +1037,13 @@ static void read_signals(struct server *s)
 	}
 }
 
+/* Never idle while zebra may connect or the kernel's changes flow: they
+ * must keep reaching the tables (SPEC). */
+static bool idle_exit_allowed(const struct server *s)
+{
+	return s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm && !s->ksync;
+}
+
 static int next_timeout(struct server *s)
 {
 	uint64_t now = now_ms(), until = UINT64_MAX;
@@ -891,7 +1054,9 @@ static int next_timeout(struct server *s)
 		until = s->next_watchdog_ms;
 	if (s->fpm && fpm_deadline(s->fpm) < until)
 		until = fpm_deadline(s->fpm);
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm) {
+	if (s->ksync && ksync_deadline(s->ksync) < until)
+		until = ksync_deadline(s->ksync);
+	if (idle_exit_allowed(s)) {
 		uint64_t idle = s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000;
 		if (idle < until)
 			until = idle;
@@ -913,9 +1078,9 @@ static void run_timers(struct server *s)
 	}
 	if (s->fpm)
 		fpm_timers(s->fpm, now);
-	/* Never idle while zebra may connect: its routes must keep flowing. */
-	if (s->activated && s->cfg->idle_timeout && s->n_clients == 0 && !s->fpm &&
-	    now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
+	if (s->ksync)
+		ksync_timer(s->ksync, now);
+	if (idle_exit_allowed(s) && now >= s->last_activity_ms + (uint64_t)s->cfg->idle_timeout * 1000) {
 		log_info("idle for %u s with no clients; exiting (systemd restarts rtmd on the next connection)",
 		         s->cfg->idle_timeout);
 		s->stopping = true;
@@ -940,6 +1105,8 @@ static void handle_events(struct server *s, const struct epoll_event *evs, int n
 			read_signals(s);
 		} else if (fpm_owns(s->fpm, p)) {
 			fpm_event(s->fpm, p, evs[i].events);
+		} else if (p == &s->ksync_tag[0] || p == &s->ksync_tag[1]) {
+			ksync_input(s->ksync);
 		} else {
 			struct conn *c = p;
 
@@ -1002,6 +1169,16 @@ int server_run(struct server *s)
 	log_info("stopping: syncing and exiting");
 	if (sync_now(s) < 0)
 		return 1;
+	/* What the kernel has still to answer, then those replies. */
+	if (s->ksync) {
+		ksync_settle(s->ksync);
+		for (struct conn *c = s->clients; c; c = c->next)
+			if (c->nheld) {
+				conn_release(c, held_ready, s);
+				if (c->q.n)
+					conn_flush(c);
+			}
+	}
 	return 0;
 }
 
@@ -1011,6 +1188,10 @@ void server_free(struct server *s)
 		conn_close(s, s->clients);
 	fpm_close(s->fpm);
 	s->fpm = NULL;
+	if (s->tables)
+		tables_set_kernel(s->tables, NULL);
+	ksync_close(s->ksync);
+	s->ksync = NULL;
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->signal_fd >= 0)

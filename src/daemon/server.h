@@ -18,6 +18,7 @@
 #include "proto.h"
 
 struct fpm;
+struct ksync;
 struct rtmd_config;
 struct tables;
 
@@ -34,6 +35,10 @@ struct server {
 	struct rtmd_config *cfg;
 	struct tables *tables;
 	struct fpm *fpm;        /* FPM server, NULL when fpm-listen is off */
+	struct ksync *ksync;    /* kernel sync (or, for FPM alone, its interface
+	                           cache); NULL when both are off */
+	char ksync_tag[2];      /* epoll tags of its two descriptors */
+	uint64_t final_ticket;  /* the change being answered waits for the kernel */
 	struct conn *clients;
 	size_t n_clients, n_subscribers;
 	uint8_t *rbuf;          /* receive buffer: max message size + 1 */

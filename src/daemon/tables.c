@@ -30,8 +30,16 @@ struct tables {
 	size_t config_routes;   /* routes of origin config: reconciling */
 	tables_event_fn emit;
 	void *emit_ctx;
+	struct tables_kernel kernel;    /* ctx NULL: kernel sync is off */
 	struct rt_route *cur;   /* scratch: an entry being changed (9 KiB) */
 	struct rt_route *tmp;
+	/* The kernel's copies of routes FPM holds (SPEC: "FPM and kernel
+	 * copies of one route"): out of sight while FPM's copy is there,
+	 * kept current by kernel sync, shown again when FPM's goes.  NULL
+	 * until first needed. */
+	struct route_table *hidden;
+	size_t fpm_routes;
+	struct rt_route *hid;   /* scratch for the hidden copies */
 };
 
 static void emit_route(struct tables *t, uint8_t kind, const struct rt_route *r)
@@ -68,7 +76,8 @@ static int owned_by(struct tables_result *res, uint8_t origin, uint8_t protocol)
 	if (res)
 		snprintf(res->text, sizeof(res->text), "owned by %s%s",
 		         rt_owner_name(origin, protocol, name),
-		         origin == RT_ORIGIN_CONFIG ? "; use --force" : "");
+		         origin == RT_ORIGIN_CONFIG ? "; use --force" :
+		         origin == RT_ORIGIN_FPM ? " (FRR); change it in FRR" : "");
 	return RT_E_OWNED;
 }
 
@@ -143,7 +152,8 @@ int tables_open(struct tables **out, const char *state_dir, uint32_t route_capac
 	int rc = -1;
 
 	if (!t || !a || !(t->cur = malloc(rt_route_size(RT_NH_MAX))) ||
-	    !(t->tmp = malloc(rt_route_size(RT_NH_MAX)))) {
+	    !(t->tmp = malloc(rt_route_size(RT_NH_MAX))) ||
+	    !(t->hid = malloc(rt_route_size(RT_NH_MAX)))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -210,8 +220,10 @@ void tables_close(struct tables *t)
 	if (t->rstore)
 		route_store_close(t->rstore);
 	route_table_free(t->routes);
+	route_table_free(t->hidden);
 	free(t->cur);
 	free(t->tmp);
+	free(t->hid);
 	free(t);
 }
 
@@ -219,6 +231,29 @@ void tables_set_listener(struct tables *t, tables_event_fn fn, void *ctx)
 {
 	t->emit = fn;
 	t->emit_ctx = ctx;
+}
+
+void tables_set_kernel(struct tables *t, const struct tables_kernel *k)
+{
+	if (k)
+		t->kernel = *k;
+	else
+		memset(&t->kernel, 0, sizeof(t->kernel));
+}
+
+/* After the event: what kernel sync does in turn (a refusal makes the
+ * route pending, a change event of its own) must follow it.  t->cur may
+ * be reused from here on. */
+static void kernel_route(struct tables *t, const struct rt_route *old, const struct rt_route *nw)
+{
+	if (t->kernel.ctx)
+		t->kernel.route(t->kernel.ctx, old, nw);
+}
+
+static void kernel_neigh(struct tables *t, const struct rt_neigh *old, const struct rt_neigh *nw)
+{
+	if (t->kernel.ctx)
+		t->kernel.neigh(t->kernel.ctx, old, nw);
 }
 
 /* ---- routes ------------------------------------------------------------------ */
@@ -316,6 +351,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
 			}
 		}
 		emit_route(t, RT_EV_CHANGE, r);
+		kernel_route(t, cur, r);
 		return RT_OK;
 	}
 	if ((rc = imported_at(t, &r->dst, r->metric, res)) != 0)
@@ -331,6 +367,7 @@ int tables_route_add(struct tables *t, const struct rt_route *r, unsigned flags,
 	if (res)
 		res->changed = true;
 	emit_route(t, RT_EV_ADD, r);
+	kernel_route(t, NULL, r);
 	return RT_OK;
 }
 
@@ -360,6 +397,112 @@ int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t met
 	if (res)
 		res->changed = true;
 	emit_route(t, RT_EV_DEL, old);
+	kernel_route(t, old, NULL);
+	return RT_OK;
+}
+
+/* ---- FPM and kernel copies of one route ---------------------------------------------------
+ *
+ * zebra installs what it sends over FPM into the kernel itself, so with
+ * kernel sync on most FPM routes arrive twice.  An FPM route has the key
+ * its kernel copy has (kc_route_decode: the kernel's disc, without the
+ * device), so FPM's copy taking the place of the kernel's, or giving it
+ * back, is one change at one key for subscribers.  While FPM's copy is
+ * there, every kernel copy at its (prefix, metric, tos) lives in t->hidden
+ * instead of the table: IPv4's kernel keeps one route at that key, which
+ * is zebra's install or what overwrote it, and IPv6 device routes of
+ * other devices (disc with an ifindex) are zebra's too. */
+
+/* The disc an FPM route of tos has: the kernel's without a device. */
+static uint32_t fpm_disc(uint8_t tos)
+{
+	return rt_disc_make(RT_DISC_KERNEL, tos, 0);
+}
+
+/* Whether FPM holds a route at (dst, metric, tos). */
+static bool fpm_at(struct tables *t, const struct rt_prefix *dst, uint32_t metric, uint8_t tos)
+{
+	return t->fpm_routes &&
+	       route_table_find(t->routes, dst, metric, fpm_disc(tos), t->tmp, NULL) == RT_OK &&
+	       t->tmp->origin == RT_ORIGIN_FPM;
+}
+
+static int hidden_put(struct tables *t, const struct rt_route *r)
+{
+	int rc;
+
+	if (!t->hidden && !(t->hidden = route_table_new()))
+		return RT_E_FULL;
+	if ((rc = route_table_reserve(t->hidden, r)) != RT_OK)
+		return rc;
+	route_table_replace(t->hidden, r, ROUTE_STORE_NO_TAG, NULL, NULL, NULL);
+	return RT_OK;
+}
+
+/* The keys of the kernel copies at (metric, tos) of one prefix, in the
+ * table or the hidden ones. */
+struct copies {
+	uint32_t metric;
+	uint8_t tos;
+	size_t n;
+	uint32_t disc[16];      /* more are left alone: zebra installs a route on
+	                           one device, not on sixteen */
+};
+
+static int find_copies(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct copies *c = ctx;
+
+	(void)tag;
+	if (r->origin != RT_ORIGIN_KERNEL || r->metric != c->metric || r->tos != c->tos)
+		return 0;
+	if (c->n == sizeof(c->disc) / sizeof(c->disc[0]))
+		return 1;
+	c->disc[c->n++] = r->disc;
+	return 0;
+}
+
+/* Put FPM's r in the table, the kernel copies at its key out of sight. */
+static int fpm_import(struct tables *t, const struct rt_route *r, bool *changed)
+{
+	struct rt_route *cur = t->cur;
+	struct copies c = { .metric = r->metric, .tos = r->tos };
+	bool existed;
+	int rc;
+
+	existed = route_table_find(t->routes, &r->dst, r->metric, r->disc, cur, NULL) == RT_OK;
+	if (existed && rt_route_equal(cur, r))
+		return RT_OK;
+	if (existed && rt_origin_owned(cur->origin))
+		return RT_E_OWNED;
+	/* Copy every kernel copy into hidden first and reserve r's place:
+	 * the steps that may fail, undone by deleting from hidden (which
+	 * cannot fail).  Then r goes in, and the copies of other devices
+	 * leave the table. */
+	route_table_walk(t->routes, RT_FILTER_EXACT, &r->dst, find_copies, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		route_table_find(t->routes, &r->dst, r->metric, c.disc[i], t->hid, NULL);
+		if ((rc = hidden_put(t, t->hid)) != RT_OK) {
+			while (i-- > 0)
+				route_table_delete(t->hidden, &r->dst, r->metric, c.disc[i], NULL, NULL);
+			return rc;
+		}
+	}
+	if ((rc = route_table_reserve(t->routes, r)) != RT_OK) {
+		for (size_t i = 0; i < c.n; i++)
+			route_table_delete(t->hidden, &r->dst, r->metric, c.disc[i], NULL, NULL);
+		return rc;
+	}
+	commit_route(t, r, ROUTE_STORE_NO_TAG, existed);
+	if (!existed || cur->origin != RT_ORIGIN_FPM)
+		t->fpm_routes++;
+	if (changed)
+		*changed = true;
+	emit_route(t, existed ? RT_EV_CHANGE : RT_EV_ADD, r);
+	for (size_t i = 0; i < c.n; i++)
+		if (c.disc[i] != r->disc &&
+		    route_table_delete(t->routes, &r->dst, r->metric, c.disc[i], t->hid, NULL) == RT_OK)
+			emit_route(t, RT_EV_DEL, t->hid);
 	return RT_OK;
 }
 
@@ -373,12 +516,19 @@ int tables_route_import(struct tables *t, const struct rt_route *r, bool *change
 		*changed = false;
 	if (rt_origin_owned(r->origin) || rt_route_check(r, NULL) < 0)
 		return RT_E_INVALID;
+	if (r->origin == RT_ORIGIN_FPM)
+		return r->disc == fpm_disc(r->tos) ? fpm_import(t, r, changed) : RT_E_INVALID;
+	/* The kernel's copy of a route FPM holds: kept, not shown. */
+	if (fpm_at(t, &r->dst, r->metric, r->tos))
+		return hidden_put(t, r);
 	existed = route_table_find(t->routes, &r->dst, r->metric, r->disc, cur, NULL) == RT_OK;
 	if (existed && rt_route_equal(cur, r))
 		return RT_OK;
 	if ((rc = route_table_reserve(t->routes, r)) != RT_OK)
 		return rc;
 	commit_route(t, r, ROUTE_STORE_NO_TAG, existed);
+	if (t->hidden)          /* one left behind by a failure (tables_route_unimport_fpm) */
+		route_table_delete(t->hidden, &r->dst, r->metric, r->disc, NULL, NULL);
 	if (changed)
 		*changed = true;
 	emit_route(t, existed ? RT_EV_CHANGE : RT_EV_ADD, r);
@@ -389,15 +539,95 @@ int tables_route_unimport(struct tables *t, const struct rt_prefix *dst, uint32_
                           uint32_t disc)
 {
 	struct rt_route *old = t->cur;
+	bool hid = t->hidden && route_table_delete(t->hidden, dst, metric, disc, NULL, NULL) == RT_OK;
 	int rc = route_table_find(t->routes, dst, metric, disc, old, NULL);
 
+	if (rc == RT_OK && old->origin == RT_ORIGIN_KERNEL) {
+		route_table_delete(t->routes, dst, metric, disc, NULL, NULL);
+		emit_route(t, RT_EV_DEL, old);
+		return RT_OK;
+	}
+	if (hid)
+		return RT_OK;
 	if (rc != RT_OK)
 		return rc;
-	if (rt_origin_owned(old->origin))
-		return RT_E_OWNED;
-	route_table_delete(t->routes, dst, metric, disc, NULL, NULL);
-	emit_route(t, RT_EV_DEL, old);
+	/* an owned route, or FPM's (which the kernel had no copy of) */
+	return rt_origin_owned(old->origin) ? RT_E_OWNED : RT_E_NOTFOUND;
+}
+
+int tables_route_unimport_fpm(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                              uint8_t tos)
+{
+	struct rt_route *old = t->cur;
+	uint32_t disc = fpm_disc(tos);
+	struct copies c = { .metric = metric, .tos = tos };
+	bool back = false;
+
+	if (route_table_find(t->routes, dst, metric, disc, old, NULL) != RT_OK ||
+	    old->origin != RT_ORIGIN_FPM)
+		return RT_E_NOTFOUND;
+	t->fpm_routes--;
+	if (t->hidden)
+		route_table_walk(t->hidden, RT_FILTER_EXACT, dst, find_copies, &c);
+	/* The kernel's copy at the same key takes the FPM route's place: one
+	 * change.  Memory for it was the FPM route's. */
+	for (size_t i = 0; i < c.n && !back; i++)
+		if (c.disc[i] == disc) {
+			route_table_find(t->hidden, dst, metric, disc, t->hid, NULL);
+			if (route_table_reserve(t->routes, t->hid) == RT_OK) {
+				commit_route(t, t->hid, ROUTE_STORE_NO_TAG, true);
+				route_table_delete(t->hidden, dst, metric, disc, NULL, NULL);
+				emit_route(t, RT_EV_CHANGE, t->hid);
+				back = true;
+			}
+		}
+	if (!back) {
+		route_table_delete(t->routes, dst, metric, disc, NULL, NULL);
+		emit_route(t, RT_EV_DEL, old);
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.disc[i] == disc && back)
+			continue;
+		route_table_find(t->hidden, dst, metric, c.disc[i], t->hid, NULL);
+		if (route_table_reserve(t->routes, t->hid) != RT_OK) {
+			char what[RT_ROUTESTRLEN];
+
+			rt_route_format(t->hid, what, sizeof(what));
+			log_err("tables: out of memory showing the kernel's route %s again; it shows at its next change",
+			        what);
+			continue;
+		}
+		commit_route(t, t->hid, ROUTE_STORE_NO_TAG, false);
+		route_table_delete(t->hidden, dst, metric, c.disc[i], NULL, NULL);
+		emit_route(t, RT_EV_ADD, t->hid);
+	}
 	return RT_OK;
+}
+
+int tables_route_find_import(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                             uint32_t disc, struct rt_route *out)
+{
+	if (t->hidden && route_table_find(t->hidden, dst, metric, disc, out, NULL) == RT_OK)
+		return RT_OK;
+	if (route_table_find(t->routes, dst, metric, disc, out, NULL) != RT_OK ||
+	    out->origin != RT_ORIGIN_KERNEL)
+		return RT_E_NOTFOUND;
+	return RT_OK;
+}
+
+int tables_hidden_walk(const struct tables *t, route_visit_fn fn, void *ctx)
+{
+	return t->hidden ? route_table_walk(t->hidden, RT_FILTER_ALL, NULL, fn, ctx) : 0;
+}
+
+size_t tables_fpm_routes(const struct tables *t)
+{
+	return t->fpm_routes;
+}
+
+size_t tables_hidden_routes(const struct tables *t)
+{
+	return t->hidden ? route_table_count(t->hidden, 0) : 0;
 }
 
 int tables_route_set_pending(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
@@ -475,6 +705,7 @@ int tables_arp_add(struct tables *t, const struct rt_neigh *n, unsigned flags,
 			}
 		}
 		emit_neigh(t, existed ? RT_EV_CHANGE : RT_EV_ADD, &want, slot);
+		kernel_neigh(t, existed && rt_origin_owned(cur.origin) ? &cur : NULL, &want);
 	}
 	return RT_OK;
 }
@@ -497,6 +728,7 @@ int tables_arp_del(struct tables *t, const struct rt_addr *ip, const char *dev, 
 	if (res)
 		res->changed = true;
 	emit_neigh(t, RT_EV_DEL, &old, slot);
+	kernel_neigh(t, &old, NULL);
 	return RT_OK;
 }
 
@@ -618,6 +850,26 @@ static int collect_neigh(const struct rt_neigh *n, uint32_t slot, void *ctx)
 	return 0;
 }
 
+#define SPREAD 256
+
+size_t tables_spread(size_t i, size_t n)
+{
+	size_t q = n / SPREAD, r = n % SPREAD, p, j;
+
+	if (q == 0)
+		return i;
+	/* Pass p takes every SPREAD-th key from key p: the first r passes
+	 * have q + 1 keys, the others q. */
+	if (i < r * (q + 1)) {
+		p = i / (q + 1);
+		j = i % (q + 1);
+	} else {
+		p = r + (i - r * (q + 1)) / q;
+		j = (i - r * (q + 1)) % q;
+	}
+	return p + j * SPREAD;
+}
+
 int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t *removed)
 {
 	struct key_list kr = { .rtctl = true, .config = flags & TABLES_TAKE_CONFIG }, kn = kr;
@@ -634,10 +886,15 @@ int tables_flush(struct tables *t, uint32_t table_flags, unsigned flags, size_t 
 		rc = RT_E_FULL;
 		kr.n = kn.n = 0;
 	}
-	for (size_t i = 0; i < kr.n; i++)
+	/* With kernel sync each delete is the kernel's too, and its FIB takes
+	 * keys in sorted order (the walk's) 3.7x slower than spread ones. */
+	for (size_t k = 0; k < kr.n; k++) {
+		size_t i = t->kernel.ctx ? tables_spread(k, kr.n) : k;
+
 		if (tables_route_del(t, &kr.routes[i].dst, kr.routes[i].metric, TABLES_TAKE_CONFIG,
 		                     NULL) == RT_OK)
 			(*removed)++;
+	}
 	for (size_t i = 0; i < kn.n; i++)
 		if (tables_arp_del(t, &kn.neighs[i].ip, kn.neighs[i].dev, TABLES_TAKE_CONFIG, NULL) ==
 		    RT_OK)

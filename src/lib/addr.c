@@ -429,16 +429,17 @@ int rt_route_key_check(const struct rt_route *r, char *err)
 int rt_route_check(const struct rt_route *r, char *err)
 {
 	bool owned = rt_origin_owned(r->origin);
-	char a[RT_ADDRSTRLEN], t[16];
+	char a[RT_ADDRSTRLEN];
+	/* (not snprintf: this runs for every route of a million-route load) */
+	const char *t = r->type == RTN_BLACKHOLE ? "blackhole" : r->type == RTN_UNREACHABLE ?
+	                "unreachable" : r->type == RTN_PROHIBIT ? "prohibit" :
+	                r->type == RTN_THROW ? "throw" : "unicast";
 	const char *cls;
 
 	if (rt_route_key_check(r, err) < 0)
 		return -1;
 	if (r->type == RTN_UNSPEC || r->type > RTN_MAX)
 		ERR("unknown route type %u", r->type);
-	snprintf(t, sizeof(t), "%s", r->type == RTN_BLACKHOLE ? "blackhole" :
-	         r->type == RTN_UNREACHABLE ? "unreachable" : r->type == RTN_PROHIBIT ? "prohibit" :
-	         r->type == RTN_THROW ? "throw" : "unicast");
 	if (owned && !type_owned(r->type))
 		ERR("routes rtmd owns are unicast, blackhole, unreachable or prohibit (type %u)", r->type);
 	if (r->flags & ~RT_RF_KNOWN)

@@ -43,6 +43,11 @@ void *xcalloc(size_t n, size_t size);
 void bench_setup(const char *tmpbase, bool keep);
 /* A function run by the cleanup, e.g. removing a network namespace. */
 void bench_on_cleanup(void (*fn)(void));
+/* A network namespace "rtmdbench<pid>-TAG" (name written to name) with a
+ * veth pair d0/d0p and lo up, removed by bench_netns_remove or at the
+ * cleanup.  0, or -1 with "skipped: reason" in why. */
+int bench_netns_create(const char *tag, char *name, size_t cap, char *why, size_t whylen);
+void bench_netns_remove(const char *name);
 /* "$D/..." form of a path under B.dir, for printed commands. */
 const char *short_path(const char *path, char *buf, size_t cap);
 
@@ -70,6 +75,7 @@ void argv_str(char *const argv[], char *buf, size_t cap);
 struct daemon {
 	char name[32];
 	char dir[300], sock[340], state[340], conf[340], log[340];
+	char netns[64];         /* "": the harness's own namespace */
 	pid_t pid;
 };
 
@@ -169,6 +175,8 @@ uint64_t subs_gaps(const struct subs *s);
 
 void suite_load(struct dataset *ds, bool with_rtwatch);
 void suite_kernel(const struct dataset *ds);
+void suite_ksync(const struct dataset *ds);
+void suite_ksync_targets(void);
 void suite_notify(void);
 void suite_durable(void);
 void suite_targets(void);

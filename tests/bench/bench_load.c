@@ -488,85 +488,30 @@ void suite_load(struct dataset *ds, bool with_rtwatch)
 
 /* ---- kernel reference ---------------------------------------------------------------- */
 
-static char netns[64];
-
-static void netns_remove(void)
-{
-	pid_t pid;
-
-	if (!netns[0])
-		return;
-	pid = fork();
-	if (pid == 0) {
-		execlp("ip", "ip", "netns", "del", netns, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	netns[0] = 0;
-}
-
-static int ip_cmd(char *const argv[])
-{
-	char why[256];
-
-	return bench_run(argv, NULL, NULL, 30, why, sizeof(why)) < 0 ? -1 : 0;
-}
-
 void suite_kernel(const struct dataset *ds)
 {
-	char cmd[600], why[256] = "", *dev = "dummy";
+	char cmd[600], why[256] = "", netns[64];
 	double t, rtmd_t = fig_value("load.v4.n0.s");
 
 	section("Reference: the kernel FIB, ip -batch in a private network namespace");
-	snprintf(netns, sizeof(netns), "rtmdbench%ld", (long)getpid());
+	if (bench_netns_create("kernel", netns, sizeof(netns), why, sizeof(why)) < 0) {
+		fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes", NAN, "s",
+		    "ip -n NS -batch $D/kernel4.batch", "%s", why);
+		return;
+	}
 	{
-		char *add[] = { "ip", "netns", "add", netns, NULL };
-		char *dummy[] = { "ip", "-n", netns, "link", "add", "d0", "type", "dummy", NULL };
-		char *veth[] = { "ip", "-n", netns, "link", "add", "d0", "type", "veth", "peer", "name",
-		                 "d0p", NULL };
-		char *up[] = { "ip", "-n", netns, "link", "set", "d0", "up", NULL };
-		char *upp[] = { "ip", "-n", netns, "link", "set", "d0p", "up", NULL };
 		char *batch[] = { "ip", "-n", netns, "-batch", (char *)ds->kernel4, NULL };
 
 		argv_str(batch, cmd, sizeof(cmd));
-		if (geteuid() != 0) {
-			netns[0] = 0;
-			fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes", NAN, "s", cmd,
-			    "skipped: not root (network namespaces need CAP_SYS_ADMIN)");
-			return;
-		}
-		bench_on_cleanup(netns_remove);
-		if (ip_cmd(add) < 0) {
-			netns[0] = 0;
-			fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes", NAN, "s", cmd,
-			    "skipped: ip netns add failed");
-			return;
-		}
-		/* Some kernels are built without the dummy driver; a veth pair
-		 * inside the namespace serves as well (the FIB cost does not
-		 * depend on the device type). */
-		if (ip_cmd(dummy) < 0) {
-			dev = "veth";
-			if (ip_cmd(veth) < 0 || ip_cmd(upp) < 0) {
-				netns_remove();
-				fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes", NAN, "s", cmd,
-				    "skipped: neither a dummy nor a veth device can be made");
-				return;
-			}
-		}
-		if (ip_cmd(up) < 0)
-			die("ip -n %s link set d0 up failed", netns);
 		t = bench_run(batch, NULL, NULL, 600, why, sizeof(why));
 	}
-	netns_remove();
+	bench_netns_remove(netns);
 	if (t < 0) {
 		fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes", NAN, "s", cmd, "%s", why);
 		return;
 	}
 	fig("kernel.v4.s", "kernel: ip -batch 1 M IPv4 routes: seconds", t, "s", cmd,
-	    "netns %s, d0 is a %s device; namespace removed after", "rtmdbench<pid>", dev);
+	    "netns %s, d0 is a veth device; namespace removed after", "rtmdbench<pid>-kernel");
 	fig("kernel.v4.rate", "kernel: ip -batch 1 M IPv4 routes: rate", (double)ds->n4 / t, "routes/s",
 	    cmd, NULL);
 	fig("kernel.ratio", "rtmd speed-up over the kernel (kernel s / rtmd s)", t / rtmd_t, "x",

@@ -2,7 +2,8 @@
  *
  * Usage: rtmd_bench [--top-builddir DIR] [--out FILE] [--tmpdir DIR]
  *                   [--only SUITE[,SUITE...]] [--no-rtwatch] [--small] [--keep]
- * Suites: durable, notify, load (loads, memory, look-ups, recovery), kernel.
+ * Suites: durable, notify, load (loads, memory, look-ups, recovery), kernel,
+ * ksync (kernel sync beside the raw batched-netlink floor and ip -batch).
  * --small divides the data sets by 100, to try the harness quickly.
  * Prints a table of figures with the command behind each, the issue's
  * targets as met / not met, and writes the same as JSON.
@@ -86,6 +87,7 @@ void suite_targets(void)
 	       "%.0f us p50", dur);
 	target("recovery of 1 M routes + 1 M ARP entries <= 1 s", met(!isnan(rec), rec <= 1),
 	       "%.3f s", rec);
+	suite_ksync_targets();
 }
 
 static bool want(const char *only, const char *suite)
@@ -103,7 +105,7 @@ static bool want(const char *only, const char *suite)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rtmd_bench [--top-builddir DIR] [--out FILE] [--tmpdir DIR]\n"
-	           "                  [--only durable,notify,load,kernel] [--no-rtwatch] [--small] [--keep]\n");
+	           "                  [--only durable,notify,load,kernel,ksync] [--no-rtwatch] [--small] [--keep]\n");
 }
 
 int main(int argc, char **argv)
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
 	scale = small ? 100 : 1;
 	fprintf(stderr, "rtmd_bench: working in %s\n", B.dir);
 
-	if (want(only, "load") || want(only, "kernel"))
+	if (want(only, "load") || want(only, "kernel") || want(only, "ksync"))
 		data_make(&ds, 1000000 / scale, 200000 / scale, 1000000 / scale);
 	else
 		memset(&ds, 0, sizeof(ds));
@@ -171,6 +173,8 @@ int main(int argc, char **argv)
 		suite_load(&ds, rtwatch);
 	if (want(only, "kernel"))
 		suite_kernel(&ds);
+	if (want(only, "ksync"))
+		suite_ksync(&ds);
 	suite_targets();
 	data_free(&ds);
 	results_finish(out, now_s() - t0);

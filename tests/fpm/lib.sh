@@ -4,13 +4,17 @@
 # tests/integration/lib.sh when rtmd is wanted, or alone.
 #
 #   frr_require                 SKIP (exit 77) unless root with FRR installed
+#   fpm_peer_require            SKIP unless root with what a test needs to
+#                               play zebra from files (no FRR): sets SEND
+#                               (fpm_send) and FIX (the fixtures)
 #   frr_netns NS                create namespace NS with lo up and a veth pair
 #                               fpmv0 (192.0.2.1/24, 2001:db8::1/64) -
 #                               fpmv1 (198.51.100.1/24, 2001:db8:1::1/64),
 #                               so gateways .10 of each are on different links
 #   frr_start NAME NS PORT [EXTRA_ZEBRA_CONF]
 #                               zebra + staticd in NS as instance NAME, zebra
-#                               an FPM client of 127.0.0.1:PORT
+#                               an FPM client of 127.0.0.1:PORT (PORT "-":
+#                               no FPM)
 #   frr_bgpd NAME CONF          start bgpd of instance NAME with CONF's text
 #   vty NAME CMD...             vtysh -c CMD ... against instance NAME
 #   vty_conf NAME LINE...       configure terminal, then each LINE
@@ -46,6 +50,19 @@ frr_require() {
 	command -v ip >/dev/null 2>&1 || { echo "SKIP: iproute2 missing"; exit 77; }
 	FRR_TOP=$(mktemp -d "${TMPDIR:-/tmp}/rtmd-frr.XXXXXX") || exit 99
 	chmod 0755 "$FRR_TOP"
+}
+
+fpm_peer_require() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root (a network namespace, a throwaway user)"
+		exit 77
+	fi
+	for tool in useradd userdel setpriv ip; do
+		command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
+	done
+	SEND=$top_builddir/tests/fpm/fpm_send
+	FIX=$top_srcdir/tests/fpm/fixtures
+	[ -x "$SEND" ] || { echo "missing $SEND: make check builds it"; exit 99; }
 }
 
 frr_netns() {
@@ -105,18 +122,28 @@ frr_start() {
 	FRR_INSTANCES="$FRR_INSTANCES $name"
 	echo "$ns" > "$dir/netns"
 	# The module is disabled until an address is configured.
-	frr_conf_file "$name" zebra "hostname $name-zebra
+	if [ "$port" = - ]; then
+		frr_conf_file "$name" zebra "hostname $name-zebra
+$extra"
+		echo > "$dir/nofpm"
+	else
+		frr_conf_file "$name" zebra "hostname $name-zebra
 fpm address 127.0.0.1 port $port
 $extra"
+	fi
 	frr_conf_file "$name" staticd "hostname $name-staticd"
-	frr_daemon "$name" "$ns" zebra -M "$FRR_FPM_MODULE" || return 1
+	frr_daemon "$name" "$ns" zebra $(frr_fpm_args "$name") || return 1
 	frr_daemon "$name" "$ns" staticd || return 1
+}
+
+frr_fpm_args() {  # zebra's arguments for the FPM module, if NAME has FPM
+	[ -e "$(frr_dir "$1")/nofpm" ] || echo "-M $FRR_FPM_MODULE"
 }
 
 # frr_restart_zebra NAME: start zebra again (after frr_kill NAME zebra ...).
 frr_restart_zebra() {
 	local name=$1
-	frr_daemon "$name" "$(cat "$(frr_dir "$name")/netns")" zebra -M "$FRR_FPM_MODULE"
+	frr_daemon "$name" "$(cat "$(frr_dir "$name")/netns")" zebra $(frr_fpm_args "$name")
 }
 
 frr_bgpd() {

@@ -5,17 +5,9 @@
 # anywhere across reads are taken; a malformed frame closes the
 # connection with a log line.  Runs rtmd in a private network namespace
 # with a throwaway user as the FPM peer (no FRR needed).  Needs root.
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (a network namespace, a throwaway user)"
-	exit 77
-fi
-for tool in useradd userdel setpriv ip; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
-done
 . "$(dirname "$0")/../integration/lib.sh"
-SEND=$top_builddir/tests/fpm/fpm_send
-FIX=$top_srcdir/tests/fpm/fixtures
-[ -x "$SEND" ] || { echo "missing $SEND: make check builds it"; exit 99; }
+. "$(dirname "$0")/lib.sh"
+fpm_peer_require
 
 NS=rtmd-fpm-peer-$$
 TU=rtmdfpm$$

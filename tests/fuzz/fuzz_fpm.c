@@ -6,14 +6,23 @@
  * each whole frame walked as the connection walks it.  Whatever the
  * input, cutting must agree with a second pass that feeds everything at
  * once: the frames handed out, and the point where the stream is refused,
- * cannot depend on how the bytes arrived.
+ * cannot depend on how the bytes arrived.  Each whole frame then goes
+ * through the connection's own decoder (fpm_routes_frame: routes and
+ * next-hop groups into real tables), whose table must come out the same
+ * both ways, and empty after the end-of-grace sweep.
  */
+#include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fpm_frame.h"
 #include "fpm_nhg.h"
+#include "fpm_routes.h"
+#include "route_table.h"
+#include "tables.h"
 #include <linux/rtnetlink.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,7 +31,60 @@ struct tally {
 	uint64_t frames, msgs, bytes, sum;
 	struct fpm_nhg *nhg;
 	uint64_t nh_ok, nh_resolved;
+	uint64_t applied, routes, events;
 };
+
+/* One set of tables for the whole run (no interfaces: routes over one
+ * are skipped, the rest go in). */
+static struct tables *tables;
+static struct fpm_routes *routes;
+static struct fpm_nhg *route_nhg;
+static char dir[] = "/tmp/fuzz_fpm.XXXXXX";
+
+/* At exit: the tables closed, their state directory removed. */
+static void close_tables(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[sizeof(dir) + 256];
+
+	fpm_routes_free(routes);
+	fpm_nhg_free(route_nhg);
+	tables_close(tables);
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static void open_tables(void)
+{
+	char err[256] = "";
+
+	if (tables)
+		return;
+	if (!mkdtemp(dir) || atexit(close_tables) != 0 ||
+	    tables_open(&tables, dir, 1024, 16, err, sizeof(err)) < 0 ||
+	    !(routes = fpm_routes_new(tables, NULL, 254)) || !(route_nhg = fpm_nhg_new())) {
+		fprintf(stderr, "fuzz_fpm: cannot set up: %s\n", err);
+		abort();
+	}
+}
+
+/* The frame as the connection takes it. */
+static void decode_frame(const void *payload, size_t len, struct tally *t)
+{
+	size_t n, ignored;
+	char why[200];
+
+	if (fpm_routes_frame(routes, route_nhg, payload, len, &n, &ignored, why, sizeof(why)) == 0)
+		t->applied += n;
+}
 
 static int count_msg(void *ctx, const struct nlmsghdr *h)
 {
@@ -64,6 +126,10 @@ static int run(const uint8_t *data, size_t size, unsigned seed, struct tally *t)
 	if (fpm_stream_init(&s) < 0)
 		abort();
 	memset(t, 0, sizeof(*t));
+	open_tables();
+	fpm_nhg_clear(route_nhg);
+	fpm_routes_mark(routes);
+	t->events = tables_event_seq(tables);
 	t->nhg = fpm_nhg_new();
 	if (!t->nhg)
 		abort();
@@ -89,6 +155,7 @@ static int run(const uint8_t *data, size_t size, unsigned seed, struct tally *t)
 			}
 			t->frames++;
 			t->bytes += len;
+			decode_frame(payload, len, t);
 		}
 		if (r < 0)
 			rc = -1;
@@ -96,6 +163,12 @@ static int run(const uint8_t *data, size_t size, unsigned seed, struct tally *t)
 	fpm_stream_free(&s);
 	fpm_nhg_free(t->nhg);
 	t->nhg = NULL;
+	t->routes = tables_fpm_routes(tables);
+	t->events = tables_event_seq(tables) - t->events;
+	/* The end of the grace time: nothing of FPM's may be left. */
+	fpm_routes_sweep(routes, true);
+	if (tables_fpm_routes(tables) || route_table_count(tables_routes(tables), 0))
+		abort();
 	return rc;
 }
 
@@ -107,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ra = run(data, size, (unsigned)size * 2654435761u | 1u, &a);
 	rb = run(data, size, 0, &b);
 	if (ra != rb || a.frames != b.frames || a.msgs != b.msgs || a.bytes != b.bytes ||
-	    a.sum != b.sum || a.nh_ok != b.nh_ok || a.nh_resolved != b.nh_resolved)
+	    a.sum != b.sum || a.nh_ok != b.nh_ok || a.nh_resolved != b.nh_resolved ||
+	    a.applied != b.applied || a.routes != b.routes || a.events != b.events)
 		abort();
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* mkcorpus.c - write the seed corpora of the fuzz targets.
  *
- * Usage: mkcorpus DIR   (writes DIR/{proto,addr,config,store}/NAME)
+ * Usage: mkcorpus DIR   (writes DIR/{proto,addr,config,store,netlink}/NAME)
  * Valid inputs of each kind, built with the project's own encoders, so the
  * fuzzers start from what rtmd really reads; run by "make fuzz-corpus".
  */
@@ -11,8 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
 #include "arp_store.h"
+#include "kernel_codec.h"
+#include "links.h"
 #include "log.h"
+#include "netlink.h"
 #include "proto.h"
 #include "route_store.h"
 
@@ -312,6 +320,88 @@ static void store(void)
 	rmdir(dir);
 }
 
+/* What the kernel sends rtmd, as fuzz_netlink reads it: a first byte (1:
+ * a multicast datagram, 0: answers), then a datagram: a link, an address,
+ * routes and neighbours encoded by kernel_codec, an acknowledgement. */
+static void netlink(void)
+{
+	static uint8_t buf[8192] __attribute__((aligned(4))), file[8193];
+	static struct rt_route r;
+	struct links *l = links_new();
+	struct nlmsghdr *h;
+	char why[RT_ERRLEN];
+	size_t len = 0;
+
+	if (!l)
+		exit(1);
+	memset(buf, 0, sizeof(buf));
+	/* RTM_NEWLINK of eth0 (index 5), up. */
+	h = mnl_nlmsg_put_header(buf + len);
+	h->nlmsg_type = RTM_NEWLINK;
+	{
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+		ifi->ifi_index = 5;
+		ifi->ifi_flags = IFF_UP | IFF_LOWER_UP;
+		mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
+	}
+	if (links_apply(l, h, why, sizeof(why)) < 0)
+		exit(1);
+	len += MNL_ALIGN(h->nlmsg_len);
+	for (int i = 0; i < 4; i++) {
+		sample_route(i, &r);
+		r.origin = RT_ORIGIN_KERNEL;
+		r.protocol = (uint8_t)(i == 3 ? 186 : 3);
+		snprintf(r.nh[0].dev, sizeof(r.nh[0].dev), "eth0");
+		for (unsigned k = 1; k < r.nh_count; k++)
+			snprintf(r.nh[k].dev, sizeof(r.nh[k].dev), "eth0");
+		h = mnl_nlmsg_put_header(buf + len);
+		h->nlmsg_type = i == 1 ? RTM_DELROUTE : RTM_NEWROUTE;
+		if (kc_route_encode(h, kc_route_room(&r) + MNL_NLMSG_HDRLEN, &r, 254, r.protocol, l,
+		                    why, sizeof(why)) < 0)
+			exit(1);
+		len += MNL_ALIGN(h->nlmsg_len);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct rt_neigh n;
+
+		sample_neigh(i, &n);
+		snprintf(n.dev, sizeof(n.dev), "eth0");
+		h = mnl_nlmsg_put_header(buf + len);
+		h->nlmsg_type = RTM_NEWNEIGH;
+		if (kc_neigh_encode(h, kc_neigh_room() + MNL_NLMSG_HDRLEN, &n, 77, l, why, sizeof(why)) < 0)
+			exit(1);
+		len += MNL_ALIGN(h->nlmsg_len);
+	}
+	file[0] = 1;
+	memcpy(file + 1, buf, len);
+	put("netlink", "events", file, len + 1);
+	/* Answers: an acknowledgement, a refusal with the kernel's text, a
+	 * dump's end. */
+	memset(buf, 0, sizeof(buf));
+	len = 0;
+	for (int i = 0; i < 3; i++) {
+		h = mnl_nlmsg_put_header(buf + len);
+		h->nlmsg_type = i == 2 ? NLMSG_DONE : NLMSG_ERROR;
+		h->nlmsg_seq = (uint32_t)(i == 2 ? 0 : i);
+		if (i < 2) {
+			struct nlmsgerr *e = mnl_nlmsg_put_extra_header(h, sizeof(*e));
+
+			e->error = i ? -ENODEV : 0;
+			h->nlmsg_flags = NLM_F_CAPPED | (i ? NLM_F_ACK_TLVS : 0);
+			if (i)
+				mnl_attr_put_strz(h, NLMSGERR_ATTR_MSG, "Nexthop device is not up");
+		} else {
+			*(int *)mnl_nlmsg_put_extra_header(h, sizeof(int)) = 0;
+		}
+		len += MNL_ALIGN(h->nlmsg_len);
+	}
+	file[0] = 0;
+	memcpy(file + 1, buf, len);
+	put("netlink", "answers", file, len + 1);
+	links_free(l);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -328,5 +418,6 @@ int main(int argc, char **argv)
 	addr();
 	config();
 	store();
+	netlink();
 	return 0;
 }

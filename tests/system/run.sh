@@ -9,6 +9,13 @@
 # restart keeps the tables, reload works, stop is clean, the journal has
 # rtmd's logs, an unprivileged user may read but not change, and a program
 # built with pkg-config from librtmd-dev works against the packaged rtmd.
+# The container has a network namespace of its own (--private-network,
+# with a veth pair made inside it), so the shipped config's kernel sync
+# manages the container's tables, never the test machine's: a route added
+# with rtctl is in the kernel as proto rtmd, a neighbour added with ip is
+# in rtmd and, for a librtmd reader (examples/neigh_by_mac), in its shared
+# mapping; the service holds only CAP_NET_ADMIN, and idle exit stays off
+# while kernel sync is on.
 # Everything is torn down afterwards.  Exit 77 (skip) where this cannot run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +91,7 @@ rm -f "$W/root/usr/sbin/policy-rc.d"
 mkdir -p "$W/root/root/debs"
 cp $debs "$W/root/root/debs/"
 systemd-nspawn -q -D "$W/root" --boot --machine "rtmdtest$$" --register=no --keep-unit \
+	--private-network \
 	--link-journal=no --console=pipe systemd.unit=basic.target >"$W/console.log" 2>&1 &
 NSPID=$!
 CTPID=
@@ -108,6 +116,9 @@ degraded) ok "systemd booted in the container (degraded: $(in_ct systemctl --fai
 esac
 
 echo "# installing and using the package"
+# eth0 in the container's own namespace: a veth pair, eth1 its peer.
+check "a veth pair in the container's namespace" 0 -- sh -c \
+	'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && ip link set eth1 up && ip addr add 192.0.2.10/24 dev eth0'
 check "dpkg -i installs rtmd, librtmd0 and librtmd-dev" 0 -- sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /root/debs/*.deb' 
 check "rtmd.socket is enabled" 0 -- systemctl is-enabled rtmd.socket
 check "rtmd.socket is listening" 0 -- systemctl is-active rtmd.socket
@@ -115,7 +126,7 @@ check "the rtmd group exists" 0 -- getent group rtmd
 check "rtmd.service is not started before first use" 3 -- systemctl is-active rtmd.service
 check "rtctl add activates rtmd through the socket" 0 -- rtctl add 10.0.0.0/24 via 192.0.2.1 dev eth0 metric 5
 check "rtmd.service is active" 0 -- systemctl is-active rtmd.service
-same "rtctl list shows the route" "$(in_ct rtctl list 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
+same "rtctl list shows the route" "$(in_ct rtctl list 10.0.0.0/24 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
 check "rtctl arp add" 0 -- rtctl arp add 192.0.2.7 lladdr 02:00:00:00:00:07 dev eth0
 check "the store is in /var/lib/rtmd" 0 -- test -s /var/lib/rtmd/arp.store
 check "systemctl restart rtmd" 0 -- systemctl restart rtmd.service
@@ -143,16 +154,41 @@ check "quickstart: LPM on the replica, look-up by MAC, then a change" 0 -- sh -c
 	grep -qx "route to 10.0.0.9: 10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5" /tmp/q.out &&
 	grep -qx "02:00:00:00:00:07 is 192.0.2.7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT proto rtctl" /tmp/q.out &&
 	grep -qx "add 10.5.0.0/16 dev eth0 proto rtctl scope link" /tmp/q.out'
-# idle-timeout: rtmd stops by itself when idle; the socket starts it again.
+
+echo "# kernel sync with the shipped config"
+check "status: kernel sync on, table main, proto rtmd" 0 -- sh -c 'rtctl status | grep -q "^kernel sync: table 254, proto rtmd;"'
+check "rtctl add 10.9.0.0/16 via 192.0.2.1 dev eth0" 0 -- rtctl add 10.9.0.0/16 via 192.0.2.1 dev eth0
+same "ip route show proto rtmd shows it" "$(in_ct ip route show proto rtmd 10.9.0.0/16 2>&1)" "10.9.0.0/16 via 192.0.2.1 dev eth0 "
+same "the ARP entry added earlier is in the kernel, permanent, proto rtmd" \
+	"$(in_ct ip neigh show 192.0.2.7 dev eth0 2>&1)" "192.0.2.7 lladdr 02:00:00:00:00:07 PERMANENT proto rtmd "
+check "ip neigh add ... nud permanent (another program)" 0 -- ip neigh add 192.0.2.50 lladdr 02:00:00:00:00:50 dev eth0 nud permanent
+check "rtctl neigh get sees it" 0 -- sh -c 'for i in $(seq 1 50); do rtctl neigh get 192.0.2.50 2>/dev/null | grep -qx "192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT" && exit 0; sleep 0.1; done; rtctl neigh get 192.0.2.50; exit 1'
+check "examples/neigh_by_mac builds with pkg-config (librtmd-dev)" 0 -- sh -c \
+	'cc /usr/share/doc/librtmd-dev/examples/neigh_by_mac.c $(pkg-config --cflags --libs rtmd) -o /tmp/neigh_by_mac'
+same "a librtmd reader sees it in the shared mapping, no rtmd call" \
+	"$(in_ct /tmp/neigh_by_mac 02:00:00:00:00:50 /var/lib/rtmd/arp.store 2>&1)" \
+	"192.0.2.50 dev eth0 lladdr 02:00:00:00:00:50 PERMANENT"
+check "rtwatch reads a neighbour ip changes from the mapping" 0 -- sh -c 'timeout 10 rtwatch --no-dump -n 1 neigh >/tmp/nmon & sleep 0.5; ip neigh replace 192.0.2.50 lladdr 02:00:00:00:00:51 dev eth0 nud permanent; wait; grep -qx "change neigh 192.0.2.50 dev eth0 lladdr 02:00:00:00:00:51 PERMANENT" /tmp/nmon'
+check "rtctl may not change the kernel's entry" 1 -- rtctl neigh delete 192.0.2.50 dev eth0
+pid=$(in_ct systemctl show -p MainPID --value rtmd.service)
+same "rtmd holds CAP_NET_ADMIN and no other capability" "$(in_ct sh -c "grep CapEff /proc/$pid/status" 2>&1 | awk '{print $2}')" "0000000000001000"
+same "rtmd's unit allows these address families" "$(in_ct systemctl show -p RestrictAddressFamilies --value rtmd.service)" "AF_INET AF_INET6 AF_NETLINK AF_UNIX"
+# idle-timeout: off while kernel sync is on (the kernel's changes must
+# keep flowing); with it off rtmd stops by itself when idle and the socket
+# starts it again.
 check "set idle-timeout = 2" 0 -- sh -c 'echo "idle-timeout = 2;" >> /etc/rtmd/rtmd.conf'
 check "restart with the idle timeout" 0 -- systemctl restart rtmd.service
+check "with kernel sync on, rtmd stays up past the idle timeout" 0 -- sh -c 'sleep 3.5; systemctl is-active -q rtmd.service'
+check "kernel-sync = false" 0 -- sed -i 's/^kernel-sync = true;$/kernel-sync = false;/' /etc/rtmd/rtmd.conf
+check "restart with kernel sync off" 0 -- systemctl restart rtmd.service
 check "rtmd exits by itself when idle" 0 -- sh -c 'for i in $(seq 1 50); do systemctl is-active -q rtmd.service || exit 0; sleep 0.2; done; exit 1'
 same "the idle exit was clean" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
 same "the next request reactivates it, nothing lost" "$(in_ct rtctl get 10.0.0.9 2>&1)" "10.0.0.0/24 via 192.0.2.1 dev eth0 proto rtctl metric 5"
-check "remove idle-timeout" 0 -- sed -i '/^idle-timeout = 2;$/d' /etc/rtmd/rtmd.conf
+check "remove idle-timeout, kernel sync on again" 0 -- sh -c "sed -i '/^idle-timeout = 2;\$/d; s/^kernel-sync = false;\$/kernel-sync = true;/' /etc/rtmd/rtmd.conf"
 check "restart without it" 0 -- systemctl restart rtmd.service
 check "systemctl stop rtmd" 0 -- systemctl stop rtmd.service
 same "rtmd exited cleanly" "$(in_ct systemctl show -p Result --value rtmd.service)" "success"
+same "its routes stay in the kernel after it stops" "$(in_ct ip route show proto rtmd 10.9.0.0/16 2>&1)" "10.9.0.0/16 via 192.0.2.1 dev eth0 "
 check "the first request after stop activates it again" 0 -- rtctl list
 journal=$(in_ct journalctl -u rtmd.service --no-pager 2>&1)
 case $journal in *"ready on /run/rtmd/rtmd.sock (socket-activated)"*) ok "journalctl -u rtmd shows its log" ;;
