@@ -1563,7 +1563,18 @@ static void ev_done(void *ctx, uint64_t cookie, int error, const char *text)
 	 * route has been put in it): an empty table. */
 	if (error == -ENOENT && k->strict && (st == ST_ROUTES4 || st == ST_ROUTES6))
 		error = 0;
-	if (error) {
+	if (error == -ENOBUFS) {
+		/* The dump did not happen (the kernel could not start it, or its
+		 * parts were dropped): the socket's buffer was full, so
+		 * notifications may be lost too, and nothing may say so once
+		 * the kernel goes quiet.  What this pass marked is kept, and a
+		 * whole pass follows. */
+		log_warn("kernel sync: a dump of %s was lost (receive buffer full); another pass "
+		         "follows", stage_name[st]);
+		set_error(k, "dump", strerror(-error));
+		k->resyncs++;
+		k->again |= PASS_ALL;
+	} else if (error) {
 		log_err("kernel sync: the kernel refused a dump of %s: %s", stage_name[st],
 		        text[0] ? text : strerror(-error));
 		set_error(k, "dump", text[0] ? text : strerror(-error));
