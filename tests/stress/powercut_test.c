@@ -39,7 +39,7 @@
  * only if some cut shows a loss, proving it can see one.
  *
  * Usage: powercut_test [--rounds N] [--policy always|interval|both]
- *        [--epochs mixed|churn|both] [--fault NAME] [--seed S] [--interval-ms MS] [--grace-ms MS]
+ *        [--epochs mixed|churn|both] [--fault NAME] [--after-kills] [--seed S] [--interval-ms MS] [--grace-ms MS]
  *        [--keep] [--verbose]                 (top_builddir in the environment)
  * Exit: 0 pass, 1 fail, 77 skip (needs root, XFS with reflink, loop
  * devices), 99 hard error.
@@ -85,7 +85,7 @@ static struct {
 	const char *fault;
 	int interval_ms, grace_ms;
 	unsigned seed;
-	bool keep, verbose, buffered;
+	bool keep, verbose, buffered, after_kills;
 } opt = { .rounds = 50, .policy = POL_BOTH, .kinds = KINDS_BOTH, .interval_ms = 20,
             .grace_ms = GRACE_MS };
 
@@ -1212,7 +1212,7 @@ static void kill_cycle(int again, int *cuts_left)
 		if (system(cmd) != 0)
 			fprintf(stderr, "(no recovery notice)\n");
 	}
-	if (*cuts_left > 0 && rnd(2)) {
+	if (*cuts_left > 0 && (opt.after_kills || rnd(2))) {
 		/* As issue 11 found it: nothing after the restart but time. */
 		msleep((int)rnd(250));
 		power_cut(again ? "idle after kill -9, kills during recovery and a restart" :
@@ -1253,7 +1253,10 @@ static void epoch(int cuts, enum epoch_kind kind)
 		}
 	}
 	while (cuts > 0) {
-		unsigned what = rnd(10);
+		/* --after-kills: every cut idle after kill -9 and a restart,
+		 * the one place a skipped recovery sync surely shows (the
+		 * next msync of the file would write what recovery read). */
+		unsigned what = opt.after_kills ? 5 : rnd(10);
 
 		if (what < 5) {
 			run_for(20 + (int)rnd(400), &cuts);
@@ -1286,7 +1289,7 @@ static void usage(void)
 	fprintf(stderr, "usage: powercut_test [--rounds N] [--policy always|interval|both] "
 	        "[--epochs mixed|churn|both] "
 	        "[--fault skip-msync|skip-dirsync|skip-recovery-sync] [--seed S] "
-	        "[--interval-ms MS] [--grace-ms MS] [--buffered-loop] [--keep] [--verbose]\n");
+	        "[--interval-ms MS] [--grace-ms MS] [--buffered-loop] [--after-kills] [--keep] [--verbose]\n");
 	exit(99);
 }
 
@@ -1314,6 +1317,8 @@ int main(int argc, char **argv)
 			opt.interval_ms = atoi(argv[++i]);
 		else if (strcmp(a, "--grace-ms") == 0 && v)
 			opt.grace_ms = atoi(argv[++i]);
+		else if (strcmp(a, "--after-kills") == 0)
+			opt.after_kills = true;
 		else if (strcmp(a, "--buffered-loop") == 0)
 			opt.buffered = true;
 		else if (strcmp(a, "--keep") == 0)
