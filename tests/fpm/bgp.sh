@@ -69,7 +69,7 @@ router bgp 65002
 
 # Sample both sides until each holds all N (bounded).
 KF= KD= RF= RD= K=0 R=0
-END=$(echo "$T0 $LIMIT" | awk '{ print $1 + $2 }')
+END=$(echo "$T0 $LIMIT" | awk '{ printf "%.3f", $1 + $2 }')
 while :; do
 	t=$(now)
 	[ -n "$KD" ] || K=$(ip -n "$NB" route show proto bgp | wc -l)
