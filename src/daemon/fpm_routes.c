@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <xxhash.h>
 
@@ -323,6 +324,20 @@ static int nh_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct rt_nexthop));
 }
 
+/* The key r's kernel copy has (tables.h): the kernel keeps an IPv6 route
+ * without a gateway per device, so the device is part of it; zebra's
+ * messages name none (a delete has no RTA_OIF, a route on a group only
+ * its id), so it is found here, from the device's name. */
+static uint32_t kernel_disc(const struct fpm_routes *fr, const struct rt_route *r)
+{
+	int ifindex = 0;
+
+	if (r->dst.addr.family == AF_INET6 && r->nh_count == 1 && !r->nh[0].gw.family &&
+	    r->nh[0].dev[0])
+		ifindex = links_index(fr->l, r->nh[0].dev);
+	return rt_disc_make(RT_DISC_KERNEL, r->tos, ifindex > 0 ? (uint32_t)ifindex : 0);
+}
+
 /* Put r (decoded, next hops resolved) in the table and remember it. */
 static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 {
@@ -338,6 +353,7 @@ static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 	 * nothing (doc/DESIGN.md). */
 	if (r->nh_count > 1)
 		qsort(r->nh, r->nh_count, sizeof(r->nh[0]), nh_cmp);
+	r->disc = kernel_disc(fr, r);
 	if (rt_route_check(r, why) < 0) {
 		skip(fr, r, "%s", why);
 		return 0;
@@ -589,8 +605,7 @@ void fpm_routes_nhg_changed(struct fpm_routes *fr, const struct fpm_nhg *nhg, ui
 		struct rt_route *r = fr->r;
 		int rc;
 
-		if (!e || route_table_find(tables_routes(fr->t), &k->dst, k->metric,
-		                           rt_disc_make(RT_DISC_KERNEL, k->tos, 0), r, NULL) != RT_OK)
+		if (!e || tables_route_find_fpm(fr->t, &k->dst, k->metric, k->tos, r) != RT_OK)
 			continue;
 		r->type = RTN_UNICAST;
 		if ((rc = resolve(fr, nhg, r, e->nh_id, why, sizeof(why))) != KC_OK) {
