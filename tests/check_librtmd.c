@@ -489,6 +489,9 @@ START_TEST(test_client_config_entries)
 	ck_assert_str_eq(rtmd_status_text(st, "fpm.enabled"), "false");
 	ck_assert_str_eq(rtmd_status_text(st, "fpm.listen"), "");
 	ck_assert_int_eq(rtmd_status_number(st, "fpm.routes", &v), 0);
+	ck_assert_int_eq(rtmd_status_number(st, "fpm.skipped_routes", &v), 0);
+	ck_assert_int_eq(rtmd_status_number(st, "fpm.hidden_kernel_routes", &v), 0);
+	ck_assert_int_eq(rtmd_status_number(st, "fpm.next_hop_groups", &v), 0);
 	rtmd_status_free(st);
 	rtmd_client_free(c);
 }

@@ -497,6 +497,7 @@ START_TEST(test_reply_round_trips)
 	snprintf(s.fpm_peer, sizeof s.fpm_peer, "127.0.0.1:40000");
 	s.fpm_connected = 1; s.fpm_routes = 9; s.fpm_replays = 10; s.fpm_ignored = 11;
 	memset(s.fpm_last_error, 'e', RT_ERR_TEXT - 1);
+	s.fpm_skipped = 12; s.fpm_hidden = 13; s.fpm_groups = 14;
 	rt_msg_begin(&mb, RT_MSG_STATUS_REPLY, 7, 0);
 	ck_assert_int_eq(rt_msg_put_status(&mb, &s), 0);
 	ck_assert_uint_eq(mb.len, RT_HDR_SIZE + RT_WIRE_STATUS);
@@ -992,7 +993,7 @@ START_TEST(test_reject_event_and_replies)
 		case 0: memset(mb.data + B, 'v', 32); break;           /* version */
 		case 1: mb.data[B + 88] = 2; break;                    /* sync_always */
 		case 2: mb.data[B + 90] = 1; break;                    /* pad */
-		case 3: mb.data[B + RT_WIRE_STATUS - 1] = 1; break;    /* tail pad */
+		case 3: mb.data[B + 1124] = 1; break;                 /* pad after the FPM error */
 		}
 		ck_assert_int_eq(decode_mb(&h, &copy, err), 0);
 		ck_assert_msg(rt_msg_get_status(&h, copy, &s2, err) == RT_E_PROTO, "status case %d", k);

@@ -393,24 +393,59 @@ START_TEST(test_fpm_kernel_copies)
 	ck_assert_uint_eq(tables_fpm_routes(t), 0);
 	ck_assert_int_eq(tables_route_find_import(t, &p, 20, disc, out), RT_OK);
 
-	/* an IPv6 device route: the kernel's key has the device, FPM's not */
+	/* an IPv6 device route: the kernel keys it with the device, and so
+	 * does FPM (fpm_routes.c): taking over and giving back are one change */
+	uint32_t dev3 = rt_disc_make(RT_DISC_KERNEL, 0, 3), dev4 = rt_disc_make(RT_DISC_KERNEL, 0, 4);
+	struct rt_prefix p6 = pfx("2001:db8::/64");
 	struct rt_route *k6 = frr("2001:db8::/64", NULL, "eth0", RT_ORIGIN_KERNEL);
-	k6->disc = rt_disc_make(RT_DISC_KERNEL, 0, 3);
+	k6->disc = dev3;
 	ck_assert_int_eq(tables_route_import(t, k6, NULL), RT_OK);
 	ev.n = 0;
-	ck_assert_int_eq(tables_route_import(t, frr("2001:db8::/64", NULL, "eth0", RT_ORIGIN_FPM), NULL),
-	                 RT_OK);
-	ck_assert_int_eq(ev.n, 2);
-	ck_assert_msg(strncmp(ev.text[0], "add 2001:db8::/64", 17) == 0, "%s", ev.text[0]);
-	ck_assert_msg(strncmp(ev.text[1], "del 2001:db8::/64", 17) == 0, "%s", ev.text[1]);
-	struct rt_prefix p6 = pfx("2001:db8::/64");
+	struct rt_route *f6 = frr("2001:db8::/64", NULL, "eth0", RT_ORIGIN_FPM);
+	f6->disc = dev3;
+	ck_assert_int_eq(tables_route_import(t, f6, NULL), RT_OK);
+	ck_assert_int_eq(ev.n, 1);
+	ck_assert_str_eq(ev.text[0], "change 2001:db8::/64 dev eth0 proto bgp metric 20 pref medium");
 	ck_assert_uint_eq(route_table_count(tables_routes(t), AF_INET6), 1);
+	ck_assert_uint_eq(tables_hidden_routes(t), 1);
+	ck_assert_int_eq(tables_route_find_fpm(t, &p6, 20, 0, out), RT_OK);
+	ck_assert_uint_eq(out->disc, dev3);
+	ck_assert_int_eq(tables_route_import(t, f6, &changed), RT_OK);     /* replayed: nothing */
+	ck_assert(!changed);
+	ck_assert_int_eq(ev.n, 1);
+	ck_assert_int_eq(tables_route_unimport_fpm(t, &p6, 20, 0), RT_OK);
+	ck_assert_int_eq(ev.n, 2);
+	ck_assert_str_eq(ev.text[1], "change 2001:db8::/64 dev eth0 proto bgp metric 20 pref medium");
+	ck_assert_int_eq(tables_route_find_import(t, &p6, 20, dev3, out), RT_OK);
+	ck_assert_uint_eq(out->origin, RT_ORIGIN_KERNEL);
+	ck_assert_uint_eq(tables_hidden_routes(t), 0);
+	ck_assert_uint_eq(tables_fpm_routes(t), 0);
+	/* FPM's route moves to another device: the key changes, as in the
+	 * kernel (an add and a delete), and the kernel's copy stays hidden */
+	ck_assert_int_eq(tables_route_import(t, f6, NULL), RT_OK);
+	struct rt_route *g6 = frr("2001:db8::/64", NULL, "eth1", RT_ORIGIN_FPM);
+	g6->disc = dev4;
+	ev.n = 0;
+	ck_assert_int_eq(tables_route_import(t, g6, NULL), RT_OK);
+	ck_assert_int_eq(ev.n, 2);
+	ck_assert_str_eq(ev.text[0], "add 2001:db8::/64 dev eth1 proto bgp metric 20 pref medium");
+	ck_assert_str_eq(ev.text[1], "del 2001:db8::/64 dev eth0 proto bgp metric 20 pref medium");
+	ck_assert_uint_eq(tables_fpm_routes(t), 1);
+	ck_assert_uint_eq(tables_hidden_routes(t), 1);
+	ck_assert_uint_eq(route_table_count(tables_routes(t), AF_INET6), 1);
+	/* and goes: the kernel's copy of eth0 is back */
 	ck_assert_int_eq(tables_route_unimport_fpm(t, &p6, 20, 0), RT_OK);
 	ck_assert_int_eq(ev.n, 4);
-	ck_assert_msg(strncmp(ev.text[2], "del 2001:db8::/64", 17) == 0, "%s", ev.text[2]);
-	ck_assert_msg(strncmp(ev.text[3], "add 2001:db8::/64", 17) == 0, "%s", ev.text[3]);
-	ck_assert_int_eq(tables_route_find_import(t, &p6, 20, rt_disc_make(RT_DISC_KERNEL, 0, 3), out),
-	                 RT_OK);
+	ck_assert_str_eq(ev.text[2], "del 2001:db8::/64 dev eth1 proto bgp metric 20 pref medium");
+	ck_assert_str_eq(ev.text[3], "add 2001:db8::/64 dev eth0 proto bgp metric 20 pref medium");
+	ck_assert_uint_eq(tables_fpm_routes(t), 0);
+	/* a device in the key only where the kernel puts one */
+	struct rt_route *f4 = frr("10.6.0.0/16", NULL, "eth0", RT_ORIGIN_FPM);
+	f4->disc = dev3;
+	ck_assert_int_eq(tables_route_import(t, f4, NULL), RT_E_INVALID);
+	struct rt_route *gw6 = frr("2001:db8:5::/64", "2001:db8::9", "eth0", RT_ORIGIN_FPM);
+	gw6->disc = dev3;
+	ck_assert_int_eq(tables_route_import(t, gw6, NULL), RT_E_INVALID);
 	ck_assert_int_eq(ev.gaps, 0);
 	free(out);
 }

@@ -4,9 +4,15 @@
  * the table has no field for: the next-hop group it came with (to resolve
  * it again when the group changes) and the connection that last sent it
  * (the mark of mark and sweep).  That is a flat map (idmap.h) from a
- * 64-bit hash of the route's key to 8 bytes, 16 bytes a route, so a
- * million BGP routes cost 16-32 MB here.  Two keys of one hash would share
+ * 64-bit hash of the route's key to 16 bytes, 24 bytes a route, so a
+ * million BGP routes cost 24-48 MB here.  Two keys of one hash would share
  * a record: at 2^-64 a pair, not a concern for a table of millions.
+ *
+ * A group replaced in place must re-resolve its routes, and only those: a
+ * BGP table of a million routes may have a few next hops, each a group
+ * replaced whenever a peer's path changes.  So each group id that routes
+ * use has the list of their keys (28 bytes a route on a group), and a
+ * route's record says where it is in its list (an O(1) removal).
  */
 #include <errno.h>
 #include <linux/nexthop.h>
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <xxhash.h>
 
@@ -32,6 +39,8 @@ struct rec {
 	uint64_t h;             /* idmap's key */
 	uint32_t nh_id;         /* 0: the route spelled out its next hops */
 	uint32_t epoch;         /* the connection that last sent it */
+	uint32_t pos;           /* nh_id != 0: its index in the group's list */
+	uint32_t pad;
 };
 
 struct key {
@@ -45,12 +54,19 @@ struct keys {
 	size_t n, cap;
 };
 
+/* The routes on one next-hop group id (present while any is). */
+struct grp {
+	uint64_t id;            /* idmap's key: zebra's group id */
+	struct keys routes;
+};
+
 struct fpm_routes {
 	struct tables *t;
 	const struct links *l;
 	struct links *own_links;        /* l when none was given: empty */
 	uint32_t table;
 	struct idmap map;       /* struct rec by key_hash() */
+	struct idmap groups;    /* struct grp by group id */
 	uint32_t epoch;
 	struct keys dels;       /* deletes of the current frame */
 	struct rt_route *r;     /* scratch (9 KiB) */
@@ -86,18 +102,11 @@ static struct rec *rec_find(const struct fpm_routes *fr, uint64_t h)
 	return idmap_find(&fr->map, h);
 }
 
-static void rec_del(struct fpm_routes *fr, uint64_t h)
-{
-	struct rec *e = rec_find(fr, h);
-
-	if (e)
-		idmap_del(&fr->map, e);
-}
-
-static bool keys_push(struct keys *k, const struct rt_prefix *dst, uint32_t metric, uint8_t tos)
+/* Room for one more key. */
+static bool keys_reserve(struct keys *k, size_t first_cap)
 {
 	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 64;
+		size_t cap = k->cap ? k->cap * 2 : first_cap;
 		struct key *v = realloc(k->v, cap * sizeof(*v));
 
 		if (!v)
@@ -105,8 +114,81 @@ static bool keys_push(struct keys *k, const struct rt_prefix *dst, uint32_t metr
 		k->v = v;
 		k->cap = cap;
 	}
+	return true;
+}
+
+static bool keys_push(struct keys *k, const struct rt_prefix *dst, uint32_t metric, uint8_t tos)
+{
+	if (!keys_reserve(k, 64))
+		return false;
 	k->v[k->n++] = (struct key){ .dst = *dst, .metric = metric, .tos = tos };
 	return true;
+}
+
+/* e leaves its group's list (the last key takes its place). */
+static void grp_leave(struct fpm_routes *fr, struct rec *e)
+{
+	struct grp *g;
+	struct keys *k;
+
+	if (!e->nh_id)
+		return;
+	g = idmap_find(&fr->groups, e->nh_id);
+	e->nh_id = 0;
+	if (!g || e->pos >= g->routes.n)
+		return;         /* cannot be: every route on a group is in its list */
+	k = &g->routes;
+	if (e->pos != --k->n) {
+		struct key *m = &k->v[e->pos];
+		struct rec *moved;
+
+		*m = k->v[k->n];
+		if ((moved = rec_find(fr, key_hash(&m->dst, m->metric, m->tos))))
+			moved->pos = e->pos;
+	}
+	if (!k->n) {
+		free(k->v);
+		idmap_del(&fr->groups, g);
+	}
+}
+
+/* e joins group id's list, where grp_reserve() made room. */
+static void grp_join(struct fpm_routes *fr, struct rec *e, uint32_t id, const struct rt_route *r)
+{
+	struct grp *g = idmap_find(&fr->groups, id);
+	struct keys *k = &g->routes;
+
+	e->nh_id = id;
+	e->pos = (uint32_t)k->n;
+	k->v[k->n++] = (struct key){ .dst = r->dst, .metric = r->metric, .tos = r->tos };
+}
+
+static bool grp_reserve(struct fpm_routes *fr, uint32_t id)
+{
+	struct grp *g = idmap_put(&fr->groups, id);
+
+	return g && keys_reserve(&g->routes, 4);
+}
+
+static void groups_clear(struct fpm_routes *fr)
+{
+	for (size_t i = 0; i < fr->groups.cap; i++) {
+		struct grp *g = idmap_at(&fr->groups, i);
+
+		if (g)
+			free(g->routes.v);
+	}
+	idmap_clear(&fr->groups);
+}
+
+static void rec_del(struct fpm_routes *fr, uint64_t h)
+{
+	struct rec *e = rec_find(fr, h);
+
+	if (e) {
+		grp_leave(fr, e);
+		idmap_del(&fr->map, e);
+	}
 }
 
 /* ---- life ---------------------------------------------------------------------------- */
@@ -121,7 +203,8 @@ struct fpm_routes *fpm_routes_new(struct tables *t, const struct links *l, uint3
 	fr->l = l ? l : (fr->own_links = links_new());
 	fr->table = table;
 	fr->r = malloc(rt_route_size(RT_NH_MAX));
-	if (!fr->l || idmap_init(&fr->map, sizeof(struct rec), 1024) < 0 || !fr->r) {
+	if (!fr->l || idmap_init(&fr->map, sizeof(struct rec), 1024) < 0 || !fr->r ||
+	    idmap_init(&fr->groups, sizeof(struct grp), 64) < 0) {
 		fpm_routes_free(fr);
 		return NULL;
 	}
@@ -134,6 +217,9 @@ void fpm_routes_free(struct fpm_routes *fr)
 		return;
 	links_free(fr->own_links);
 	idmap_free(&fr->map);
+	if (fr->groups.v)
+		groups_clear(fr);
+	idmap_free(&fr->groups);
 	free(fr->dels.v);
 	free(fr->r);
 	free(fr);
@@ -238,12 +324,27 @@ static int nh_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct rt_nexthop));
 }
 
+/* The key r's kernel copy has (tables.h): the kernel keeps an IPv6 route
+ * without a gateway per device, so the device is part of it; zebra's
+ * messages name none (a delete has no RTA_OIF, a route on a group only
+ * its id), so it is found here, from the device's name. */
+static uint32_t kernel_disc(const struct fpm_routes *fr, const struct rt_route *r)
+{
+	int ifindex = 0;
+
+	if (r->dst.addr.family == AF_INET6 && r->nh_count == 1 && !r->nh[0].gw.family &&
+	    r->nh[0].dev[0])
+		ifindex = links_index(fr->l, r->nh[0].dev);
+	return rt_disc_make(RT_DISC_KERNEL, r->tos, ifindex > 0 ? (uint32_t)ifindex : 0);
+}
+
 /* Put r (decoded, next hops resolved) in the table and remember it. */
 static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 {
 	uint64_t h = key_hash(&r->dst, r->metric, r->tos);
 	char why[RT_ERRLEN];
 	struct rec *e;
+	bool fresh;
 	int rc;
 
 	/* zebra's next hops are a set: its groups list them in id order,
@@ -252,16 +353,26 @@ static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 	 * nothing (doc/DESIGN.md). */
 	if (r->nh_count > 1)
 		qsort(r->nh, r->nh_count, sizeof(r->nh[0]), nh_cmp);
+	r->disc = kernel_disc(fr, r);
 	if (rt_route_check(r, why) < 0) {
 		skip(fr, r, "%s", why);
 		return 0;
 	}
+	fresh = !rec_find(fr, h);
 	if (!(e = idmap_put(&fr->map, h))) {
 		log_err("fpm: out of memory for the FPM route index");
 		return -1;
 	}
-	rc = tables_route_import(fr->t, r, NULL);
+	/* Everything that can fail comes before the table changes. */
+	if (nh_id && nh_id != e->nh_id && !grp_reserve(fr, nh_id)) {
+		log_err("fpm: out of memory for the routes of next-hop group %u", nh_id);
+		rc = RT_E_FULL;
+	} else {
+		rc = tables_route_import(fr->t, r, NULL);
+	}
 	if (rc != RT_OK) {
+		if (fresh)
+			idmap_del(&fr->map, e);
 		if (rc == RT_E_FULL) {
 			log_err("fpm: out of memory taking an FPM route");
 			return -1;
@@ -269,7 +380,11 @@ static int take(struct fpm_routes *fr, struct rt_route *r, uint32_t nh_id)
 		skip(fr, r, "%s", rt_err_str(rc));
 		return 0;
 	}
-	e->nh_id = nh_id;
+	if (nh_id != e->nh_id) {
+		grp_leave(fr, e);
+		if (nh_id)
+			grp_join(fr, e, nh_id, r);
+	}
 	e->epoch = fr->epoch;
 	return 0;
 }
@@ -436,9 +551,7 @@ int fpm_routes_frame(struct fpm_routes *fr, struct fpm_nhg *nhg, const void *pay
 
 struct pick {
 	struct fpm_routes *fr;
-	const struct fpm_nhg *nhg;
-	uint32_t id;            /* nhg_changed: the group */
-	enum { P_UNSEEN, P_ALL, P_GROUP } what;
+	enum { P_UNSEEN, P_ALL } what;
 	struct keys out;
 	bool oom;
 };
@@ -453,17 +566,7 @@ static int pick_route(const struct rt_route *r, uint32_t tag, void *ctx)
 	if (r->origin != RT_ORIGIN_FPM)
 		return 0;
 	e = rec_find(p->fr, key_hash(&r->dst, r->metric, r->tos));
-	switch (p->what) {
-	case P_ALL:
-		take_it = true;
-		break;
-	case P_UNSEEN:
-		take_it = !e || e->epoch != p->fr->epoch;
-		break;
-	default:
-		take_it = e && e->nh_id && fpm_nhg_uses(p->nhg, e->nh_id, p->id);
-		break;
-	}
+	take_it = p->what == P_ALL || !e || e->epoch != p->fr->epoch;
 	if (take_it && !keys_push(&p->out, &r->dst, r->metric, r->tos)) {
 		p->oom = true;
 		return 1;
@@ -473,31 +576,36 @@ static int pick_route(const struct rt_route *r, uint32_t tag, void *ctx)
 
 void fpm_routes_nhg_changed(struct fpm_routes *fr, const struct fpm_nhg *nhg, uint32_t id)
 {
-	struct pick p = { .fr = fr, .nhg = nhg, .id = id, .what = P_GROUP };
-	bool used = false;
+	struct keys out = { 0 };
+	bool oom = false;
 	char why[200];
 
-	/* Most group changes are of groups no route uses (yet): the map is
-	 * small and flat, the table's walk is not. */
-	for (size_t i = 0; i < fr->map.cap && !used; i++) {
-		const struct rec *e = idmap_at(&fr->map, i);
+	/* The routes on id and on the groups that hold it: a look at each
+	 * group routes use (few: zebra shares them), then at their routes
+	 * only.  Copied out first: a route that no longer resolves leaves
+	 * its list. */
+	for (size_t i = 0; i < fr->groups.cap && !oom; i++) {
+		const struct grp *g = idmap_at(&fr->groups, i);
 
-		used = e && e->nh_id && fpm_nhg_uses(nhg, e->nh_id, id);
+		if (!g || !fpm_nhg_uses(nhg, (uint32_t)g->id, id))
+			continue;
+		for (size_t j = 0; j < g->routes.n && !oom; j++) {
+			const struct key *k = &g->routes.v[j];
+
+			oom = !keys_push(&out, &k->dst, k->metric, k->tos);
+		}
 	}
-	if (!used)
-		return;
-	route_table_walk(tables_routes(fr->t), RT_FILTER_ALL, NULL, pick_route, &p);
-	if (p.oom)
-		log_err("fpm: out of memory finding the routes of next-hop group %u; they keep their next hops until zebra sends them again",
+	if (oom)
+		log_err("fpm: out of memory finding the routes of next-hop group %u; some keep their next hops until zebra sends them again",
 		        id);
-	for (size_t i = 0; i < p.out.n; i++) {
-		struct key *k = &p.out.v[i];
+	fr->st.group_route_visits += out.n;
+	for (size_t i = 0; i < out.n; i++) {
+		struct key *k = &out.v[i];
 		const struct rec *e = rec_find(fr, key_hash(&k->dst, k->metric, k->tos));
 		struct rt_route *r = fr->r;
 		int rc;
 
-		if (!e || route_table_find(tables_routes(fr->t), &k->dst, k->metric,
-		                           rt_disc_make(RT_DISC_KERNEL, k->tos, 0), r, NULL) != RT_OK)
+		if (!e || tables_route_find_fpm(fr->t, &k->dst, k->metric, k->tos, r) != RT_OK)
 			continue;
 		r->type = RTN_UNICAST;
 		if ((rc = resolve(fr, nhg, r, e->nh_id, why, sizeof(why))) != KC_OK) {
@@ -508,7 +616,7 @@ void fpm_routes_nhg_changed(struct fpm_routes *fr, const struct fpm_nhg *nhg, ui
 		}
 		take(fr, r, e->nh_id);
 	}
-	free(p.out.v);
+	free(out.v);
 }
 
 void fpm_routes_mark(struct fpm_routes *fr)
@@ -535,7 +643,9 @@ size_t fpm_routes_sweep(struct fpm_routes *fr, bool all)
 		rec_del(fr, key_hash(&k->dst, k->metric, k->tos));
 	}
 	free(p.out.v);
-	if (all)
+	if (all) {
 		idmap_clear(&fr->map);
+		groups_clear(fr);
+	}
 	return gone;
 }

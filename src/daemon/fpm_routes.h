@@ -30,6 +30,7 @@ struct tables;
 struct fpm_routes_stats {
 	uint64_t other_table;   /* route messages of another table than kernel-table */
 	uint64_t skipped;       /* unknown interface or next-hop group, or invalid */
+	uint64_t group_route_visits;    /* routes re-resolved for groups replaced in place */
 	char last_error[160];   /* the last skipped route and why; "" none */
 };
 
@@ -47,7 +48,8 @@ int fpm_routes_frame(struct fpm_routes *fr, struct fpm_nhg *nhg, const void *pay
                      size_t *msgs, size_t *ignored, char *why, size_t whylen);
 
 /* Next-hop group id now has other next hops: the routes that use it
- * (directly or as a member) are resolved again. */
+ * (directly or as a member) are resolved again, and only those (each
+ * group's routes are indexed). */
 void fpm_routes_nhg_changed(struct fpm_routes *fr, const struct fpm_nhg *nhg, uint32_t id);
 
 /* A new peer: the routes held so far are unseen until it sends them. */

@@ -368,8 +368,9 @@ int kc_route_decode(const struct nlmsghdr *h, const struct links *l, bool fpm, s
 		*nh_id = mnl_attr_get_u32(tb[RTA_NH_ID]);
 	/* The kernel keeps an IPv6 route without a gateway per device
 	 * (fe80::/64 on every interface): the device is part of its key.
-	 * zebra sends one route per prefix and deletes name no device; an
-	 * FPM route otherwise has its kernel copy's key (tables.h). */
+	 * zebra's deletes name no device, and a route on a next-hop group
+	 * has its device only once resolved: fpm_routes.c puts it in an FPM
+	 * route's key itself (tables.h). */
 	r->disc = rt_disc_make(RT_DISC_KERNEL, r->tos,
 	                       !fpm && family == AF_INET6 && r->nh_count && !r->nh[0].gw.family &&
 	                       ifindex0 > 0 ? (uint32_t)ifindex0 : 0);

@@ -742,6 +742,9 @@ static void fpm_status_put(const struct fpm *f, struct rt_status *st)
 	st->fpm_routes = fs.routes;
 	st->fpm_replays = fs.replays;
 	st->fpm_ignored = fs.other_table;
+	st->fpm_skipped = fs.skipped;
+	st->fpm_hidden = fs.hidden;
+	st->fpm_groups = fs.groups;
 	snprintf(st->fpm_last_error, sizeof(st->fpm_last_error), "%.*s",
 	         (int)sizeof(st->fpm_last_error) - 1, fs.last_error);
 }

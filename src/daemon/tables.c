@@ -405,26 +405,69 @@ int tables_route_del(struct tables *t, const struct rt_prefix *dst, uint32_t met
  *
  * zebra installs what it sends over FPM into the kernel itself, so with
  * kernel sync on most FPM routes arrive twice.  An FPM route has the key
- * its kernel copy has (kc_route_decode: the kernel's disc, without the
- * device), so FPM's copy taking the place of the kernel's, or giving it
- * back, is one change at one key for subscribers.  While FPM's copy is
+ * its kernel copy has (the kernel's disc: the tos, and the device of an
+ * IPv6 device route), so FPM's copy taking the place of the kernel's, or
+ * giving it back, is one change at one key for subscribers.  zebra sends
+ * one route per (prefix, metric, tos) and its deletes name no device, so
+ * FPM's routes are found by that triple (fpm_find).  While FPM's copy is
  * there, every kernel copy at its (prefix, metric, tos) lives in t->hidden
  * instead of the table: IPv4's kernel keeps one route at that key, which
  * is zebra's install or what overwrote it, and IPv6 device routes of
  * other devices (disc with an ifindex) are zebra's too. */
 
-/* The disc an FPM route of tos has: the kernel's without a device. */
-static uint32_t fpm_disc(uint8_t tos)
+/* Whether disc is the kernel's key for r: the tos, and a device only for
+ * an IPv6 route of one next hop without a gateway (kc_route_decode). */
+static bool fpm_disc_ok(const struct rt_route *r)
 {
-	return rt_disc_make(RT_DISC_KERNEL, tos, 0);
+	uint32_t dev = r->disc >> RT_DISC_IFINDEX_SHIFT & RT_DISC_IFINDEX_MAX;
+
+	if (r->disc != rt_disc_make(RT_DISC_KERNEL, r->tos, dev))
+		return false;
+	return !dev || (r->dst.addr.family == AF_INET6 && r->nh_count == 1 &&
+	                !r->nh[0].gw.family);
+}
+
+struct fpm_hit {
+	uint32_t metric;
+	uint8_t tos;
+	struct rt_route *out;
+	bool found;
+};
+
+static int fpm_hit(const struct rt_route *r, uint32_t tag, void *ctx)
+{
+	struct fpm_hit *h = ctx;
+
+	(void)tag;
+	if (r->origin != RT_ORIGIN_FPM || r->metric != h->metric || r->tos != h->tos)
+		return 0;
+	rt_route_copy(h->out, r);
+	h->found = true;
+	return 1;
+}
+
+/* FPM's route at (dst, metric, tos), whatever its device: true with it
+ * in out. */
+static bool fpm_find(const struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                     uint8_t tos, struct rt_route *out)
+{
+	struct fpm_hit h = { .metric = metric, .tos = tos, .out = out };
+
+	if (t->fpm_routes)
+		route_table_walk(t->routes, RT_FILTER_EXACT, dst, fpm_hit, &h);
+	return h.found;
 }
 
 /* Whether FPM holds a route at (dst, metric, tos). */
 static bool fpm_at(struct tables *t, const struct rt_prefix *dst, uint32_t metric, uint8_t tos)
 {
-	return t->fpm_routes &&
-	       route_table_find(t->routes, dst, metric, fpm_disc(tos), t->tmp, NULL) == RT_OK &&
-	       t->tmp->origin == RT_ORIGIN_FPM;
+	return fpm_find(t, dst, metric, tos, t->tmp);
+}
+
+int tables_route_find_fpm(const struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                          uint8_t tos, struct rt_route *out)
+{
+	return fpm_find(t, dst, metric, tos, out) ? RT_OK : RT_E_NOTFOUND;
 }
 
 static int hidden_put(struct tables *t, const struct rt_route *r)
@@ -467,7 +510,7 @@ static int fpm_import(struct tables *t, const struct rt_route *r, bool *changed)
 {
 	struct rt_route *cur = t->cur;
 	struct copies c = { .metric = r->metric, .tos = r->tos };
-	bool existed;
+	bool existed, moved;
 	int rc;
 
 	existed = route_table_find(t->routes, &r->dst, r->metric, r->disc, cur, NULL) == RT_OK;
@@ -475,6 +518,10 @@ static int fpm_import(struct tables *t, const struct rt_route *r, bool *changed)
 		return RT_OK;
 	if (existed && rt_origin_owned(cur->origin))
 		return RT_E_OWNED;
+	/* FPM's route of another device (or none now) at the triple: it goes
+	 * once r is in, as in the kernel, whose key changed too. */
+	moved = !(existed && cur->origin == RT_ORIGIN_FPM) &&
+	        fpm_find(t, &r->dst, r->metric, r->tos, t->tmp);
 	/* Copy every kernel copy into hidden first and reserve r's place:
 	 * the steps that may fail, undone by deleting from hidden (which
 	 * cannot fail).  Then r goes in, and the copies of other devices
@@ -494,11 +541,14 @@ static int fpm_import(struct tables *t, const struct rt_route *r, bool *changed)
 		return rc;
 	}
 	commit_route(t, r, ROUTE_STORE_NO_TAG, existed);
-	if (!existed || cur->origin != RT_ORIGIN_FPM)
+	if ((!existed || cur->origin != RT_ORIGIN_FPM) && !moved)
 		t->fpm_routes++;
 	if (changed)
 		*changed = true;
 	emit_route(t, existed ? RT_EV_CHANGE : RT_EV_ADD, r);
+	if (moved && route_table_delete(t->routes, &r->dst, r->metric, t->tmp->disc, NULL,
+	                                NULL) == RT_OK)
+		emit_route(t, RT_EV_DEL, t->tmp);
 	for (size_t i = 0; i < c.n; i++)
 		if (c.disc[i] != r->disc &&
 		    route_table_delete(t->routes, &r->dst, r->metric, c.disc[i], t->hid, NULL) == RT_OK)
@@ -517,7 +567,7 @@ int tables_route_import(struct tables *t, const struct rt_route *r, bool *change
 	if (rt_origin_owned(r->origin) || rt_route_check(r, NULL) < 0)
 		return RT_E_INVALID;
 	if (r->origin == RT_ORIGIN_FPM)
-		return r->disc == fpm_disc(r->tos) ? fpm_import(t, r, changed) : RT_E_INVALID;
+		return fpm_disc_ok(r) ? fpm_import(t, r, changed) : RT_E_INVALID;
 	/* The kernel's copy of a route FPM holds: kept, not shown. */
 	if (fpm_at(t, &r->dst, r->metric, r->tos))
 		return hidden_put(t, r);
@@ -559,13 +609,13 @@ int tables_route_unimport_fpm(struct tables *t, const struct rt_prefix *dst, uin
                               uint8_t tos)
 {
 	struct rt_route *old = t->cur;
-	uint32_t disc = fpm_disc(tos);
 	struct copies c = { .metric = metric, .tos = tos };
 	bool back = false;
+	uint32_t disc;
 
-	if (route_table_find(t->routes, dst, metric, disc, old, NULL) != RT_OK ||
-	    old->origin != RT_ORIGIN_FPM)
+	if (!fpm_find(t, dst, metric, tos, old))
 		return RT_E_NOTFOUND;
+	disc = old->disc;
 	t->fpm_routes--;
 	if (t->hidden)
 		route_table_walk(t->hidden, RT_FILTER_EXACT, dst, find_copies, &c);

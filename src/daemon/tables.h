@@ -95,14 +95,20 @@ int tables_route_import(struct tables *t, const struct rt_route *r, bool *change
 int tables_route_unimport(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
                           uint32_t disc);
 /* FPM and kernel copies of one route (SPEC.md): an FPM route's disc is
- * the kernel's without a device (rt_disc_make(RT_DISC_KERNEL, tos, 0)).
- * While FPM holds a route, the kernel's copies at its (prefix, metric,
- * tos) are kept out of sight (no events); when FPM's goes
- * (tables_route_unimport_fpm) the kernel's copy is what remains, as one
- * change at the same key.  tables_route_unimport() removes the kernel's
- * copy only, shown or not. */
+ * its kernel copy's: rt_disc_make(RT_DISC_KERNEL, tos, 0), or for an IPv6
+ * route of one next hop without a gateway, that device's ifindex in place
+ * of 0.  FPM holds one route per (prefix, metric, tos): one of another
+ * device there is replaced.  While FPM holds a route, the kernel's copies
+ * at its (prefix, metric, tos) are kept out of sight (no events); when
+ * FPM's goes (tables_route_unimport_fpm) the kernel's copy at its key is
+ * what remains, as one change.  tables_route_unimport() removes the
+ * kernel's copy only, shown or not. */
 int tables_route_unimport_fpm(struct tables *t, const struct rt_prefix *dst, uint32_t metric,
                               uint8_t tos);
+/* FPM's route at (dst, metric, tos), whatever its device: RT_OK with it in
+ * out, or RT_E_NOTFOUND. */
+int tables_route_find_fpm(const struct tables *t, const struct rt_prefix *dst, uint32_t metric,
+                          uint8_t tos, struct rt_route *out);
 /* The kernel's copy at a key, shown or hidden: RT_OK with it in out, or
  * RT_E_NOTFOUND.  Kernel sync's view of what it imported. */
 int tables_route_find_import(struct tables *t, const struct rt_prefix *dst, uint32_t metric,

@@ -49,7 +49,9 @@ enum {
 	S_F_CONNECTED = S_F_PEER + RT_ADDRPORTLEN, S_F_PAD = S_F_CONNECTED + 1,
 	S_F_ROUTES = S_F_CONNECTED + 8, S_F_REPLAYS = S_F_ROUTES + 8,
 	S_F_IGNORED = S_F_REPLAYS + 8, S_F_ERROR = S_F_IGNORED + 8,
-	S_END = S_F_ERROR + RT_ERR_TEXT,
+	S_F_ERROR_END = S_F_ERROR + RT_ERR_TEXT, S_F_SKIPPED = (S_F_ERROR_END + 7) & ~7,
+	S_F_HIDDEN = S_F_SKIPPED + 8, S_F_GROUPS = S_F_HIDDEN + 8,
+	S_END = S_F_GROUPS + 8,
 
 	HE_EVENT_SEQ = 0, HE_TABLES = 8, HE_PAD = 12, HE_ARP_STORE = 16,
 	HE_END = HE_ARP_STORE + RT_PATHLEN,
@@ -699,6 +701,9 @@ int rt_msg_put_status(struct rt_msgbuf *mb, const struct rt_status *s)
 	put64(p + S_F_REPLAYS, s->fpm_replays);
 	put64(p + S_F_IGNORED, s->fpm_ignored);
 	put_str(p + S_F_ERROR, s->fpm_last_error, RT_ERR_TEXT);
+	put64(p + S_F_SKIPPED, s->fpm_skipped);
+	put64(p + S_F_HIDDEN, s->fpm_hidden);
+	put64(p + S_F_GROUPS, s->fpm_groups);
 	return 0;
 }
 
@@ -1032,6 +1037,7 @@ int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status 
 	    !all_zero(p + S_K_PAD, S_K_TABLE - S_K_PAD) ||
 	    !all_zero(p + S_K_END, S_F_LISTEN - S_K_END) ||
 	    !all_zero(p + S_F_PAD, S_F_ROUTES - S_F_PAD) ||
+	    !all_zero(p + S_F_ERROR_END, S_F_SKIPPED - S_F_ERROR_END) ||
 	    !all_zero(p + S_END, RT_WIRE_STATUS - S_END))
 		return fail(err, RT_E_PROTO, "status: padding bytes are not zero");
 	if (p[S_SYNC_ALWAYS] > 1 || p[S_K_SYNC] > 1 || p[S_F_CONNECTED] > 1)
@@ -1072,6 +1078,9 @@ int rt_msg_get_status(const struct rt_hdr *h, const void *buf, struct rt_status 
 	out->fpm_routes = get64(p + S_F_ROUTES);
 	out->fpm_replays = get64(p + S_F_REPLAYS);
 	out->fpm_ignored = get64(p + S_F_IGNORED);
+	out->fpm_skipped = get64(p + S_F_SKIPPED);
+	out->fpm_hidden = get64(p + S_F_HIDDEN);
+	out->fpm_groups = get64(p + S_F_GROUPS);
 	return 0;
 }
 

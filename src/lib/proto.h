@@ -139,7 +139,7 @@ static inline bool rt_op_is_change(uint8_t op)
 #define RT_WIRE_ACK 8
 #define RT_WIRE_ERROR 144     /* code, index, applied, 132-byte text */
 #define RT_WIRE_NOTICE 144    /* code, index, zero, 132-byte text */
-#define RT_WIRE_STATUS 1128
+#define RT_WIRE_STATUS 1152
 #define RT_WIRE_HELLO 280
 #define RT_WIRE_SYNC 8
 /* Smallest max-message-size: a message holds any one event. */
@@ -219,6 +219,9 @@ struct rt_status {
 	uint64_t fpm_replays;      /* reconnects that replayed the table */
 	uint64_t fpm_ignored;      /* routes of other tables, ignored */
 	char fpm_last_error[RT_ERR_TEXT];
+	uint64_t fpm_skipped;      /* routes skipped: unknown interface or group, invalid */
+	uint64_t fpm_hidden;       /* the kernel's copies of FPM routes, not shown */
+	uint64_t fpm_groups;       /* next-hop groups held from the peer */
 };
 
 struct rt_hello {

@@ -583,6 +583,9 @@ int rtmd_client_status(rtmd_client *c, rtmd_status **out)
 	put_number(st, "fpm.routes", s.fpm_routes);
 	put_number(st, "fpm.replays", s.fpm_replays);
 	put_number(st, "fpm.ignored_other_tables", s.fpm_ignored);
+	put_number(st, "fpm.skipped_routes", s.fpm_skipped);
+	put_number(st, "fpm.hidden_kernel_routes", s.fpm_hidden);
+	put_number(st, "fpm.next_hop_groups", s.fpm_groups);
 	put_text(st, "fpm.last_error", s.fpm_last_error);
 	*out = st;
 	return 0;

@@ -261,6 +261,9 @@ static void status_parts_json(struct json_object *j, const struct rt_status *st)
 	add_int(f, "routes", st->fpm_routes);
 	add_int(f, "replays", st->fpm_replays);
 	add_int(f, "ignored_other_tables", st->fpm_ignored);
+	add_int(f, "skipped_routes", st->fpm_skipped);
+	add_int(f, "hidden_kernel_routes", st->fpm_hidden);
+	add_int(f, "next_hop_groups", st->fpm_groups);
 	add_str(f, "last_error", st->fpm_last_error);
 	json_object_object_add(j, "fpm", f);
 }
@@ -290,10 +293,13 @@ static void status_parts_text(const struct rt_status *st)
 		printf("fpm:         off\n");
 	} else {
 		printf("fpm:         listening on %s, %s%s; %llu routes, %llu replays, "
-		       "%llu routes of other tables ignored\n", st->fpm_listen,
+		       "%llu routes of other tables ignored, %llu skipped; %llu kernel copies "
+		       "hidden; %llu next-hop groups\n", st->fpm_listen,
 		       st->fpm_connected ? "connected to " : "not connected",
 		       st->fpm_connected ? st->fpm_peer : "", (unsigned long long)st->fpm_routes,
-		       (unsigned long long)st->fpm_replays, (unsigned long long)st->fpm_ignored);
+		       (unsigned long long)st->fpm_replays, (unsigned long long)st->fpm_ignored,
+		       (unsigned long long)st->fpm_skipped, (unsigned long long)st->fpm_hidden,
+		       (unsigned long long)st->fpm_groups);
 		if (st->fpm_last_error[0])
 			printf("fpm error:   %s\n", st->fpm_last_error);
 	}

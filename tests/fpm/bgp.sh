@@ -69,6 +69,8 @@ router bgp 65002
 
 # Sample both sides until each holds all N (bounded).
 KF= KD= RF= RD= K=0 R=0
+# printf: awk's print of a sum has 6 digits (1.79614e+09), which is
+# up to 10 000 s early or late.
 END=$(echo "$T0 $LIMIT" | awk '{ printf "%.3f", $1 + $2 }')
 while :; do
 	t=$(now)

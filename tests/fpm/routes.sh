@@ -9,7 +9,8 @@
 # what was not sent again, after the grace time and 5 s of quiet; the grace
 # time ends with the routes gone; a malformed frame changes nothing, and a
 # route over an unknown interface is skipped, counted, and keeps the
-# connection.  The namespace has the capture's interfaces (tests/fpm/lib.sh,
+# connection; status counts skipped routes, next-hop groups, and (kernel
+# sync on) the kernel's hidden copies of FPM routes.  The namespace has the capture's interfaces (tests/fpm/lib.sh,
 # frr_netns), so zebra's interface indexes name the same devices.  Needs
 # root; no FRR.
 . "$(dirname "$0")/../integration/lib.sh"
@@ -72,6 +73,12 @@ for MODE in nhg nonhg; do
 	same "$MODE: a blackhole" "$(rtctl list 10.10.4.0/24)" "unreachable 10.10.4.0/24 proto static metric 20"
 	same "$MODE: a route of table 100 is not taken" "$(rtctl list 10.10.7.0/24)" ""
 	same "$MODE: and is counted" "$(fpm_stat ignored_other_tables)" 1
+	same "$MODE: no route of the capture is skipped" "$(fpm_stat skipped_routes)" 0
+	# The capture's groups, less those zebra deleted (none without them);
+	# they outlive the connection until the next one.
+	same "$MODE: status counts the next-hop groups" "$(fpm_stat next_hop_groups)" \
+		"$( [ $MODE = nhg ] && echo 48 || echo 0)"
+	same "$MODE: no kernel copy is hidden with kernel sync off" "$(fpm_stat hidden_kernel_routes)" 0
 	kill "$W" 2>/dev/null; wait "$W" 2>/dev/null
 	# 10.10.1.0/24 changed gateway: a delete and an add in one frame.
 	same "$MODE: a change is one event" \
@@ -137,6 +144,7 @@ hex 01010038 "34$NLH" 02100000fec4000100000000 080001000a620000 $PRIO 080004004d
 expect 1 "a route over an unknown interface keeps the connection" -- send -w 0.5 127.0.0.1 2620 "$T/nolink.bin"
 same "it is not taken" "$(rtctl list 10.98.0.0/16)" ""
 contains "status says why" "$(fpm_stat last_error)" "10.98.0.0/16 skipped: unknown interface index 77"
+same "and counts it" "$(fpm_stat skipped_routes)" 1
 # Forms zebra 8.4.4 did not send (tests/fpm/seeds, over lo): RTA_MULTIPATH
 # with weights, an IPv6 blackhole, a group replaced in place (its route
 # changes without a route message), a route on an unknown group.
@@ -154,5 +162,24 @@ same "the group's new next hop reached its route" "$(grep -F ' 10.3.0.0/24 ' "$T
 change route 10.3.0.0/24 via 127.0.0.6 dev lo proto bgp metric 20
 del route 10.3.0.0/24 proto bgp metric 20"
 same "a route on an unknown group is skipped" "$(rtctl list 10.4.0.0/24)" ""
+# 10.4.0.0/24 (group 99) and 10.6.0.0/24 (interface 77) join 10.98.0.0/16.
+same "status counts every skipped route" "$(fpm_stat skipped_routes)" 3
+same "group 7, deleted at the end, is not counted" "$(fpm_stat next_hop_groups)" 0
+stop_rtmd
+
+echo "# with kernel sync: zebra's install of an FPM route is hidden and counted"
+printf 'kernel-sync = true;\nfpm-listen = "127.0.0.1:2620";\nfpm-peer-user = "%s";\n' "$TU" > "$CONF"
+: > "$T/rtmd.log"
+rm -rf "$STATE"
+start_rtmd -d
+expect 1 "an FPM route" -- send -w 0.5 127.0.0.1 2620 "$T/good.bin"
+ip -n "$NS" route add blackhole 10.99.0.0/16 proto static metric 20 || bad "ip route add failed"
+for _ in $(seq 1 100); do
+	[ "$(fpm_stat hidden_kernel_routes)" = 1 ] && break
+	sleep 0.05
+done
+same "status counts the hidden kernel copy" "$(fpm_stat hidden_kernel_routes)" 1
+same "which is not listed" "$(rtctl list 10.99.0.0/16)" "blackhole 10.99.0.0/16 proto static metric 20"
+same "no group was sent" "$(fpm_stat next_hop_groups)" 0
 stop_rtmd
 finish
