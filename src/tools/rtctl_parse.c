@@ -77,6 +77,17 @@ static int duparg(struct words *w, const char *key)
 	return -1;
 }
 
+/* The value of a keyword that may be given once: duparg() the second time. */
+static const char *once_arg(struct words *w, uint32_t *seen, uint32_t bit, const char *key)
+{
+	if (*seen & bit) {
+		duparg(w, key);
+		return NULL;
+	}
+	*seen |= bit;
+	return next_arg(w);
+}
+
 /* ip's get_addr(): an IPv4 address may leave out its trailing zero parts
  * ("10" is 10.0.0.0, "10.1" is 10.1.0.0), as ip reads it. */
 static int addr_arg(const char *s, struct rt_addr *a)
@@ -340,10 +351,7 @@ static int route_words(struct words *w, enum role role, uint8_t fam, struct rt_r
 			r->nh_count++;
 			s->given |= SEL_NEXTHOPS;
 		} else if (strcmp(k, "src") == 0) {
-			if (dup & SEL_SRC)
-				return duparg(w, "src");
-			dup |= SEL_SRC;
-			if (!(v = next_arg(w)))
+			if (!(v = once_arg(w, &dup, SEL_SRC, "src")))
 				return -1;
 			if (addr_arg(v, &r->src) < 0)
 				return invarg(w, "invalid source address");
@@ -359,20 +367,14 @@ static int route_words(struct words *w, enum role role, uint8_t fam, struct rt_r
 			saw_pref = true;
 		} else if (matches(k, "metric") || matches(k, "priority") ||
 		           strcmp(k, "preference") == 0) {
-			if (dup & SEL_METRIC)
-				return duparg(w, "metric");
-			dup |= SEL_METRIC;
-			if (!(v = next_arg(w)))
+			if (!(v = once_arg(w, &dup, SEL_METRIC, "metric")))
 				return -1;
 			if (rt_metric_parse(v, &r->metric, why) < 0)
 				return invarg(w, "\"metric\" value is invalid (0..4294967295)");
 			s->metric = r->metric;
 			s->given |= SEL_METRIC;
 		} else if (matches(k, "scope")) {
-			if (dup & SEL_SCOPE)
-				return duparg(w, "scope");
-			dup |= SEL_SCOPE;
-			if (!(v = next_arg(w)))
+			if (!(v = once_arg(w, &dup, SEL_SCOPE, "scope")))
 				return -1;
 			if (rt_scope_parse(v, &r->scope) < 0)
 				return invarg(w, "invalid \"scope\" value (global, site, link, host or a "
@@ -382,20 +384,14 @@ static int route_words(struct words *w, enum role role, uint8_t fam, struct rt_r
 		} else if (matches(k, "protocol")) {
 			uint8_t set[32];
 
-			if (dup & SEL_PROTO)
-				return duparg(w, "protocol");
-			dup |= SEL_PROTO;
-			if (!(v = next_arg(w)))
+			if (!(v = once_arg(w, &dup, SEL_PROTO, "protocol")))
 				return -1;
 			if (strcmp(v, "rtctl") && strcmp(v, "config") && rt_proto_match(v, set) == 0)
 				return invarg(w, "\"protocol\" is invalid (a name of rt_protos or a number)");
 			snprintf(s->proto, sizeof(s->proto), "%s", v);
 			s->given |= SEL_PROTO;
 		} else if (strcmp(k, "tos") == 0 || matches(k, "dsfield")) {
-			if (dup & SEL_TOS)
-				return duparg(w, "tos");
-			dup |= SEL_TOS;
-			if (!(v = next_arg(w)))
+			if (!(v = once_arg(w, &dup, SEL_TOS, "tos")))
 				return -1;
 			if (rt_tos_parse(v, &r->tos) < 0)
 				return invarg(w, "TOS value is invalid");
