@@ -1215,6 +1215,25 @@ static void nolink(struct ksync *k, const char *what, const char *why, bool dump
 	}
 }
 
+/* What a decoder said of a message: true if it is an entry to act on;
+ * otherwise skipped, waiting for its link, or not understood (logged, at
+ * most ten times). */
+static bool decoded(struct ksync *k, int rc, const char *what, const char *why, bool dump)
+{
+	if (rc == KC_SKIP)
+		return false;
+	if (rc == KC_NOLINK) {
+		nolink(k, what, why, dump);
+		return false;
+	}
+	if (rc == KC_BAD) {
+		if (k->bad_msgs++ < 10)
+			log_warn("kernel sync: %s message not understood: %s; ignoring it", what, why);
+		return false;
+	}
+	return true;
+}
+
 static void route_msg(struct ksync *k, const struct nlmsghdr *h, bool dump)
 {
 	struct rt_route *r = k->r1;
@@ -1222,18 +1241,7 @@ static void route_msg(struct ksync *k, const struct nlmsghdr *h, bool dump)
 	uint32_t table, nh_id;
 	int rc = kc_route_decode(h, k->links, false, r, &table, &nh_id, why, sizeof(why));
 
-	if (rc == KC_SKIP)
-		return;
-	if (rc == KC_NOLINK) {
-		nolink(k, "route", why, dump);
-		return;
-	}
-	if (rc == KC_BAD) {
-		if (k->bad_msgs++ < 10)
-			log_warn("kernel sync: route message not understood: %s; ignoring it", why);
-		return;
-	}
-	if (table != k->table)
+	if (!decoded(k, rc, "route", why, dump) || table != k->table)
 		return;
 	/* A next-hop object the kernel did not spell out (nexthop_compat_mode
 	 * off): rtmd keeps no next-hop objects, so there is nothing to show. */
@@ -1256,17 +1264,8 @@ static void neigh_msg(struct ksync *k, const struct nlmsghdr *h, bool dump)
 	int rc = kc_neigh_decode(h, k->links, &n, &ll, why, sizeof(why));
 	uint64_t hh;
 
-	if (rc == KC_SKIP)
+	if (!decoded(k, rc, "neighbour", why, dump))
 		return;
-	if (rc == KC_NOLINK) {
-		nolink(k, "neighbour", why, dump);
-		return;
-	}
-	if (rc == KC_BAD) {
-		if (k->bad_msgs++ < 10)
-			log_warn("kernel sync: neighbour message not understood: %s; ignoring it", why);
-		return;
-	}
 	existed = arp_store_find(tables_arp(k->t), &n.ip, n.dev, &cur, NULL) == RT_OK;
 	hh = nhash('n', &n.ip, n.dev, NULL);
 	if (existed && rt_origin_owned(cur.origin)) {
